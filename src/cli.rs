@@ -1,0 +1,210 @@
+//! Command-line definitions only: no logic lives here (see `commands.rs`).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Environment:
+  REDIACC_NETWORK_ID     network ID when --network-id is not given (legacy: REPOSITORY_NETWORK_ID)
+  REDIACC_WORKING_DIR    repository folder when --repo is not given (legacy: REPOSITORY_PATH)
+  RENET_RUN_DIR          daemon sockets and runtime files [default: /var/run/rediacc]
+  RENET_STATE_DIR        machine state [default: /var/lib/rediacc]
+
+Exit status:
+  0  success
+  1  the operation failed (daemon did not start, I/O error, no compose binary)
+  2  bad command line (flags, network ID, slot)
+  3  bad input file (compose YAML, .rediacc.json, too many services, clashing names)
+  4  refused: dangerous compose settings without --unsafe
+  5  the repository's Docker daemon is not running
+  `renet compose` exits with compose's own status once compose has run.
+  With --json, an error is also printed on stdout as {\"error\": {\"kind\", \"message\", \"exit_code\"}}.";
+
+/// renet: many application stacks on one Linux host, each with its own Docker daemon and its
+/// own block of 64 loopback addresses, so every service listens on its native port.
+#[derive(Debug, Parser)]
+#[command(name = "renet", version, about, long_about = None, after_long_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a repository's address block, or one slot's address.
+    ///
+    /// `renet ip --network-id 2816` prints 127.0.11.0/26;
+    /// `renet ip --network-id 2816 --slot 0` prints 127.0.11.2.
+    Ip(IpArgs),
+    /// Show and maintain the slot map (.rediacc.json): which service gets which address.
+    Slots(SlotsArgs),
+    /// Run Docker Compose for a repository on its own daemon, after rewriting the model.
+    ///
+    /// Everything after `--` goes to compose untouched, except `-f/--file`, `-p/--project-name`
+    /// and `--project-directory`, which renet reads itself to load the model (see README).
+    /// Every service gets host networking and its own loopback address (`$SERVICE_IP`), `ports:`
+    /// are dropped, `restart:` becomes "no" (the policy is saved in .rediacc.json), and
+    /// `rediacc.*` labels are set.
+    ///
+    /// Example: renet compose --network-id 2816 -- up -d
+    Compose(ComposeArgs),
+    /// Manage per-repository Docker daemons (one dockerd per network ID).
+    Daemon(DaemonArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NetworkArg {
+    /// Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]
+    #[arg(long, value_name = "N")]
+    pub network_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RepoArg {
+    /// Repository folder [default: $REDIACC_WORKING_DIR, $REPOSITORY_PATH, the nearest folder
+    /// upwards holding .rediacc.json or a Rediaccfile, else the current folder]
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct IpArgs {
+    #[command(flatten)]
+    pub network: NetworkArg,
+    /// Slot 0..=60 (service address = block + slot + 2)
+    #[arg(long, value_name = "S")]
+    pub slot: Option<String>,
+    /// Print a JSON document instead of plain text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = false)]
+pub struct SlotsArgs {
+    #[command(subcommand)]
+    pub command: Option<SlotsCommand>,
+    #[command(flatten)]
+    pub common: SlotsCommon,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SlotsCommon {
+    /// Repository folder (see `renet compose --help`)
+    #[arg(long, value_name = "DIR", global = true)]
+    pub repo: Option<PathBuf>,
+    /// Network ID, to show addresses [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]
+    #[arg(long, value_name = "N", global = true)]
+    pub network_id: Option<String>,
+    /// Print a JSON document instead of a table
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SlotsCommand {
+    /// List every service with its slot, address, variable and saved restart policy (default).
+    List,
+    /// Give every service named by the repository's compose files a slot.
+    ///
+    /// Reads the default compose files (compose.yaml, docker-compose.yml, ... and their
+    /// .override file) in the repository root and in every first-level folder that holds a
+    /// Rediaccfile, or only the files given with -f.
+    Sync {
+        /// Compose file to read instead of discovering them (repeatable)
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Free the slots of services that no compose file names any more.
+    Prune {
+        /// Show what would be freed, change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeArgs {
+    #[command(flatten)]
+    pub network: NetworkArg,
+    #[command(flatten)]
+    pub repo: RepoArg,
+    /// Repository name for the rediacc.repo_name label [default: "name" in .rediacc.json, else
+    /// the folder's name]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Allow dangerous settings (privileged, host pid/ipc/userns, SYS_ADMIN, system bind mounts)
+    #[arg(long = "unsafe")]
+    pub allow_unsafe: bool,
+    /// Print the rewritten model (stdout), the variables and the compose command (stderr); run
+    /// and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Arguments for docker compose, after `--`
+    #[arg(last = true, value_name = "COMPOSE ARGS")]
+    pub args: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    #[command(subcommand)]
+    pub command: DaemonCommand,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonTarget {
+    #[command(flatten)]
+    pub network: NetworkArg,
+    /// Repository folder: the daemon keeps its data in <DIR>/.rediacc/docker/data
+    /// [default: $RENET_STATE_DIR/docker-<N>/data when no repository is known]
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// Print a JSON document
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DaemonCommand {
+    /// Start the repository's dockerd (no-op when it already runs); returns once its API answers.
+    Start {
+        #[command(flatten)]
+        target: DaemonTarget,
+        /// Seconds to wait for the API before giving up (the log tail is shown)
+        #[arg(long, default_value_t = 60, value_name = "SECS")]
+        timeout: u64,
+        /// Run dockerd in the foreground, replacing this process (for systemd units)
+        #[arg(long)]
+        foreground: bool,
+    },
+    /// Stop the daemon: containers are stopped, then dockerd; the socket is removed.
+    Stop {
+        #[command(flatten)]
+        target: DaemonTarget,
+        /// Seconds to wait for dockerd to exit before killing it
+        #[arg(long, default_value_t = 60, value_name = "SECS")]
+        timeout: u64,
+    },
+    /// Show whether the daemon runs (exit 0) or not (exit 5).
+    Status {
+        #[command(flatten)]
+        target: DaemonTarget,
+    },
+    /// List every daemon socket in $RENET_RUN_DIR with its state.
+    List {
+        /// Print a JSON document
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a systemd unit that runs this daemon.
+    Unit {
+        #[command(flatten)]
+        target: DaemonTarget,
+    },
+}

@@ -1,0 +1,110 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::Ctx;
+use crate::cli::{DaemonArgs, DaemonCommand, DaemonTarget};
+use crate::daemon::{self, DaemonPaths};
+use crate::error::{Result, code};
+use crate::network::NetworkId;
+use crate::{context, output};
+
+fn resolve(ctx: &Ctx<'_>, t: &DaemonTarget) -> Result<(NetworkId, Option<PathBuf>, DaemonPaths)> {
+    let id = context::network_id(t.network.network_id.as_deref(), ctx.env)?;
+    let repo = context::find_repo(t.repo.as_deref(), ctx.env, &ctx.cwd)?;
+    let paths = DaemonPaths::new(&context::run_dir(ctx.env), &context::state_dir(ctx.env), id, repo.as_deref());
+    Ok((id, repo, paths))
+}
+
+pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
+    let path_env = ctx.env.var("PATH");
+    match args.command {
+        DaemonCommand::Start { target, timeout, foreground } => {
+            let (id, repo, paths) = resolve(ctx, &target)?;
+            if foreground {
+                return Err(daemon::exec_foreground(&paths, repo.as_deref(), path_env.as_deref()).into());
+            }
+            if !target.json {
+                output::note(&format!("starting dockerd for network {id} on {} ...", paths.socket.display()));
+            }
+            let r = daemon::start(id, &paths, repo.as_deref(), Duration::from_secs(timeout), path_env.as_deref())?;
+            if target.json {
+                output::json(&r);
+            } else if r.already_running {
+                output::note(&format!("daemon for network {id} already running on {}", r.socket.display()));
+            } else {
+                output::note(&format!(
+                    "daemon for network {id} running (pid {}) on {} after {:.1}s; data in {}",
+                    r.pid.unwrap_or(0),
+                    r.socket.display(),
+                    r.seconds,
+                    r.data_root.display()
+                ));
+                output::note(&format!("use it: DOCKER_HOST=unix://{} docker ps", r.socket.display()));
+            }
+            Ok(0)
+        }
+        DaemonCommand::Stop { target, timeout } => {
+            let (id, _, paths) = resolve(ctx, &target)?;
+            let r = daemon::stop(id, &paths, Duration::from_secs(timeout))?;
+            if target.json {
+                output::json(&r);
+            } else if r.was_running {
+                output::note(&format!("daemon for network {id} stopped after {:.1}s", r.seconds));
+            } else {
+                output::note(&format!("daemon for network {id} was not running"));
+            }
+            Ok(0)
+        }
+        DaemonCommand::Status { target } => {
+            let (id, _, paths) = resolve(ctx, &target)?;
+            let s = daemon::status(id, &paths);
+            let running = s.running;
+            if target.json {
+                output::json(&s);
+            } else {
+                output::data(&status_line(&s));
+            }
+            Ok(if running { 0 } else { code::DAEMON_DOWN })
+        }
+        DaemonCommand::List { json } => {
+            let all = daemon::list(&context::run_dir(ctx.env), &context::state_dir(ctx.env))?;
+            if json {
+                output::json(&all);
+            } else if all.is_empty() {
+                output::note(&format!("no daemon sockets in {}", context::run_dir(ctx.env).display()));
+            } else {
+                for s in &all {
+                    output::data(&status_line(s));
+                }
+            }
+            Ok(0)
+        }
+        DaemonCommand::Unit { target } => {
+            let (id, repo, _) = resolve(ctx, &target)?;
+            let me = std::env::current_exe().map_err(crate::error::Error::IoPlain)?;
+            let text = daemon::unit(id, &me, repo.as_deref(), &context::run_dir(ctx.env), &context::state_dir(ctx.env));
+            if target.json {
+                output::json(&serde_json::json!({ "network_id": id.get(), "name": format!("rediacc-docker-{id}.service"), "unit": text }));
+            } else {
+                output::data(text.trim_end());
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn status_line(s: &daemon::Status) -> String {
+    match &s.engine {
+        Some(e) => format!(
+            "{}  running  pid {}  docker {} (API {})  containers {}/{} running  {}",
+            s.network_id,
+            s.pid.map_or_else(|| "?".to_owned(), |p| p.to_string()),
+            e.version,
+            e.api_version,
+            e.containers_running,
+            e.containers,
+            s.socket.display()
+        ),
+        None => format!("{}  stopped  {}", s.network_id, s.socket.display()),
+    }
+}

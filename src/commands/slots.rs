@@ -1,0 +1,138 @@
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::Ctx;
+use crate::allocator::var_name;
+use crate::cli::{SlotsArgs, SlotsCommand};
+use crate::error::{Error, Result};
+use crate::network::NetworkId;
+use crate::{context, discover, output, slotmap};
+
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    slot: u8,
+    address: Option<String>,
+    variable: String,
+    restart_policy: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ListReport {
+    repository: PathBuf,
+    network_id: Option<u32>,
+    services: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct ChangeReport {
+    repository: PathBuf,
+    network_id: Option<u32>,
+    /// Services given a slot (sync) or freed (prune) by this run.
+    changed: Vec<Row>,
+    dry_run: bool,
+}
+
+fn row(name: &str, slot: crate::network::Slot, policy: Option<String>, id: Option<NetworkId>) -> Row {
+    Row {
+        name: name.to_owned(),
+        slot: slot.get(),
+        address: id.map(|id| id.slot_addr(slot).to_string()),
+        variable: var_name(name),
+        restart_policy: policy,
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(7).max(7);
+    output::data(&format!("{:<w$}  SLOT  {:<15}  {:<w2$}  RESTART", "SERVICE", "ADDRESS", "VARIABLE", w2 = w + 3));
+    for r in rows {
+        output::data(&format!(
+            "{:<w$}  {:>4}  {:<15}  {:<w2$}  {}",
+            r.name,
+            r.slot,
+            r.address.as_deref().unwrap_or("-"),
+            r.variable,
+            r.restart_policy.as_deref().unwrap_or("-"),
+            w2 = w + 3
+        ));
+    }
+}
+
+pub fn run(ctx: &Ctx<'_>, args: SlotsArgs) -> Result<u8> {
+    let common = args.common;
+    let repo = context::repo_dir(common.repo.as_deref(), ctx.env, &ctx.cwd)?;
+    let id = context::optional_network_id(common.network_id.as_deref(), ctx.env)?;
+    match args.command.unwrap_or(SlotsCommand::List) {
+        SlotsCommand::List => {
+            let map = slotmap::read(&repo)?;
+            let mut rows: Vec<Row> = map
+                .services()
+                .into_iter()
+                .map(|(n, e)| row(&n, e.slot, e.restart_policy, id))
+                .collect();
+            rows.sort_by_key(|r| r.slot);
+            if common.json {
+                output::json(&ListReport { repository: repo, network_id: id.map(NetworkId::get), services: rows });
+            } else if rows.is_empty() {
+                output::note(&format!("no services in {}", slotmap::path_in(&repo).display()));
+            } else {
+                print_table(&rows);
+            }
+        }
+        SlotsCommand::Sync { files } => {
+            let names: BTreeSet<String> = if files.is_empty() {
+                discover::repo_services(&repo)?
+            } else {
+                let files: Vec<PathBuf> = files.iter().map(|f| context::absolute(&ctx.cwd, f)).collect();
+                discover::project_services(&files)?
+            };
+            let new = slotmap::update(&repo, |path, map| -> Result<_, Error> {
+                let new = map.allocate(path, names.iter().map(String::as_str))?;
+                let changed = !new.is_empty();
+                Ok((new, changed))
+            })?;
+            let rows: Vec<Row> = new.iter().map(|(n, s)| row(n, *s, None, id)).collect();
+            report_change(&repo, id, rows, false, common.json, "given a slot");
+        }
+        SlotsCommand::Prune { dry_run } => {
+            let names = discover::repo_services(&repo)?;
+            let freed = if dry_run {
+                let map = slotmap::read(&repo)?;
+                map.services().into_iter().filter(|(n, _)| !names.contains(n)).map(|(n, e)| (n, e.slot)).collect()
+            } else {
+                slotmap::update(&repo, |_, map| -> Result<_, Error> {
+                    let before = map.slots();
+                    let gone = map.prune(&|n| names.contains(n));
+                    let freed: Vec<_> = gone.iter().map(|n| (n.clone(), before[n])).collect();
+                    let changed = !freed.is_empty();
+                    Ok((freed, changed))
+                })?
+            };
+            let rows: Vec<Row> = freed.iter().map(|(n, s)| row(n, *s, None, id)).collect();
+            report_change(&repo, id, rows, dry_run, common.json, if dry_run { "would be freed" } else { "freed" });
+        }
+    }
+    Ok(0)
+}
+
+fn report_change(repo: &std::path::Path, id: Option<NetworkId>, rows: Vec<Row>, dry_run: bool, json: bool, verb: &str) {
+    if json {
+        output::json(&ChangeReport { repository: repo.to_owned(), network_id: id.map(NetworkId::get), changed: rows, dry_run });
+        return;
+    }
+    if rows.is_empty() {
+        output::note("nothing to change");
+        return;
+    }
+    for r in &rows {
+        output::note(&format!(
+            "{} {verb}: slot {}{}",
+            r.name,
+            r.slot,
+            r.address.as_deref().map(|a| format!(" ({a})")).unwrap_or_default()
+        ));
+    }
+}

@@ -1,0 +1,125 @@
+//! The top-level error: one variant per subsystem, each with an exit code and a hint.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::compose::LoadError;
+use crate::daemon::DaemonError;
+use crate::network::{NetworkIdError, SlotError};
+use crate::slotmap::SlotMapError;
+
+/// Exit statuses. Documented in `renet --help` and README.
+pub mod code {
+    /// The operation failed (daemon did not start, I/O error, compose missing).
+    pub const FAILED: u8 = 1;
+    /// Bad command line: flags, network ID, slot.
+    pub const USAGE: u8 = 2;
+    /// Bad input files: compose YAML, `.rediacc.json`, too many services.
+    pub const INVALID_INPUT: u8 = 3;
+    /// Refused: dangerous compose settings without `--unsafe`.
+    pub const REFUSED: u8 = 4;
+    /// The repository's daemon is not running.
+    pub const DAEMON_DOWN: u8 = 5;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    NetworkId(#[from] NetworkIdError),
+    #[error(
+        "no network ID: pass --network-id N, or set REDIACC_NETWORK_ID (or the legacy REPOSITORY_NETWORK_ID)"
+    )]
+    NoNetworkId,
+    #[error("{0}")]
+    Slot(#[from] SlotError),
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    SlotMap(#[from] SlotMapError),
+    #[error(transparent)]
+    Compose(#[from] LoadError),
+    #[error("{0}")]
+    ComposeInput(String),
+    #[error(
+        "refusing to run: dangerous settings found (pass --unsafe to allow them):\n  {}",
+        findings.join("\n  ")
+    )]
+    Dangerous { findings: Vec<String> },
+    #[error(transparent)]
+    Daemon(#[from] DaemonError),
+    #[error(
+        "no Docker Compose found: neither the `docker compose` plugin nor `docker-compose` is on PATH; \
+         install one (Debian: apt-get install docker-compose)"
+    )]
+    ComposeMissing,
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    IoPlain(#[from] std::io::Error),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::NetworkId(_) | Error::NoNetworkId | Error::Slot(_) | Error::Usage(_) => {
+                code::USAGE
+            }
+            Error::SlotMap(SlotMapError::Io(_)) => code::FAILED,
+            Error::SlotMap(_) | Error::Compose(_) | Error::ComposeInput(_) => code::INVALID_INPUT,
+            Error::Dangerous { .. } => code::REFUSED,
+            Error::Daemon(DaemonError::NotRunning { .. }) => code::DAEMON_DOWN,
+            Error::Daemon(_) | Error::ComposeMissing | Error::Io { .. } | Error::IoPlain(_) => {
+                code::FAILED
+            }
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NetworkId(_) | Error::NoNetworkId => "network_id",
+            Error::Slot(_) => "slot",
+            Error::Usage(_) => "usage",
+            Error::SlotMap(_) => "slot_map",
+            Error::Compose(_) | Error::ComposeInput(_) => "compose_file",
+            Error::Dangerous { .. } => "dangerous_settings",
+            Error::Daemon(DaemonError::NotRunning { .. }) => "daemon_not_running",
+            Error::Daemon(_) => "daemon",
+            Error::ComposeMissing => "compose_missing",
+            Error::Io { .. } | Error::IoPlain(_) => "io",
+        }
+    }
+
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ErrorReport<'a> {
+    pub error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+pub struct ErrorBody<'a> {
+    pub kind: &'a str,
+    pub message: String,
+    pub exit_code: u8,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+}
+
+impl<'a> ErrorReport<'a> {
+    pub fn new(e: &'a Error) -> Self {
+        let findings = match e {
+            Error::Dangerous { findings } => findings.clone(),
+            _ => Vec::new(),
+        };
+        Self {
+            error: ErrorBody { kind: e.kind(), message: e.to_string(), exit_code: e.exit_code(), findings },
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,320 @@
+//! `.rediacc.json`: the repository's slot map (SPEC section 2).
+//!
+//! The file is kept as a JSON document so keys renet does not know survive every rewrite; the
+//! typed view (`services`) is validated on every read. Writes go through [`update`], which
+//! holds an exclusive lock on a sibling lock file (never the data file: the data file is
+//! replaced by rename, and a lock on the old inode would protect nothing).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::allocator::{self, CapacityError, VarCollision};
+use crate::network::{SLOT_COUNT, Slot};
+
+pub const FILE_NAME: &str = ".rediacc.json";
+pub const LOCK_NAME: &str = ".rediacc.json.lock";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SlotMapError {
+    #[error("{path}: not valid JSON: {source}; fix or remove the file (renet never overwrites it)")]
+    Json { path: PathBuf, source: serde_json::Error },
+    #[error("{path}: {what}; fix the file by hand (renet never overwrites it)")]
+    Invalid { path: PathBuf, what: String },
+    #[error("{path}: {source}")]
+    Capacity { path: PathBuf, source: CapacityError },
+    #[error("{path}: {source}")]
+    Collision { path: PathBuf, source: VarCollision },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceEntry {
+    pub slot: Slot,
+    pub restart_policy: Option<String>,
+}
+
+/// A parsed, validated `.rediacc.json`.
+#[derive(Debug, Clone, Default)]
+pub struct SlotMap {
+    doc: Map<String, Value>,
+}
+
+impl SlotMap {
+    pub fn parse(path: &Path, text: &str) -> Result<Self, SlotMapError> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|source| SlotMapError::Json { path: path.to_owned(), source })?;
+        let invalid = |what: String| SlotMapError::Invalid { path: path.to_owned(), what };
+        let Value::Object(doc) = value else {
+            return Err(invalid("the top level must be a JSON object".into()));
+        };
+        let map = Self { doc };
+        match map.doc.get("services") {
+            None | Some(Value::Object(_)) => {}
+            Some(_) => return Err(invalid("\"services\" must be an object".into())),
+        }
+        if let Some(name) = map.doc.get("name")
+            && !name.is_string()
+        {
+            return Err(invalid("\"name\" must be a string".into()));
+        }
+        let mut seen: BTreeMap<Slot, &str> = BTreeMap::new();
+        for (name, entry) in map.services_raw() {
+            let Value::Object(entry) = entry else {
+                return Err(invalid(format!("service \"{name}\" must be an object")));
+            };
+            let slot = entry
+                .get("slot")
+                .ok_or_else(|| invalid(format!("service \"{name}\" has no \"slot\"")))?;
+            let slot = slot
+                .as_u64()
+                .and_then(|n| Slot::new(n).ok())
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "service \"{name}\" has slot {slot}, outside 0..={}",
+                        SLOT_COUNT - 1
+                    ))
+                })?;
+            if let Some(other) = seen.insert(slot, name) {
+                return Err(invalid(format!(
+                    "services \"{other}\" and \"{name}\" both have slot {slot}"
+                )));
+            }
+            match entry.get("restart_policy") {
+                None | Some(Value::String(_) | Value::Null) => {}
+                Some(v) => {
+                    return Err(invalid(format!(
+                        "service \"{name}\" has restart_policy {v}, which is not a string"
+                    )));
+                }
+            }
+        }
+        Ok(map)
+    }
+
+    fn services_raw(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.doc.get("services").and_then(Value::as_object).into_iter().flatten()
+    }
+
+    fn services_mut(&mut self) -> &mut Map<String, Value> {
+        let entry = self.doc.entry("services").or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        match entry {
+            Value::Object(m) => m,
+            _ => unreachable!("just made it an object"),
+        }
+    }
+
+    /// Services sorted by name. Parsing validated every entry, so nothing is skipped here.
+    pub fn services(&self) -> BTreeMap<String, ServiceEntry> {
+        self.services_raw()
+            .filter_map(|(name, v)| {
+                let slot = v.get("slot")?.as_u64().and_then(|n| Slot::new(n).ok())?;
+                let restart_policy =
+                    v.get("restart_policy").and_then(Value::as_str).map(str::to_owned);
+                Some((name.clone(), ServiceEntry { slot, restart_policy }))
+            })
+            .collect()
+    }
+
+    pub fn slots(&self) -> BTreeMap<String, Slot> {
+        self.services().into_iter().map(|(n, e)| (n, e.slot)).collect()
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.doc.get("name").and_then(Value::as_str)
+    }
+
+    /// Give new services slots. Returns the new assignments.
+    pub fn allocate<'a>(
+        &mut self,
+        path: &Path,
+        wanted: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Vec<(String, Slot)>, SlotMapError> {
+        let wanted: Vec<&str> = wanted.into_iter().collect();
+        let existing = self.slots();
+        allocator::check_var_names(existing.keys().map(String::as_str).chain(wanted.iter().copied()))
+            .map_err(|source| SlotMapError::Collision { path: path.to_owned(), source })?;
+        let new = allocator::allocate(&existing, wanted)
+            .map_err(|source| SlotMapError::Capacity { path: path.to_owned(), source })?;
+        let services = self.services_mut();
+        for (name, slot) in &new {
+            let mut entry = Map::new();
+            entry.insert("slot".into(), Value::from(slot.get()));
+            services.insert(name.clone(), Value::Object(entry));
+        }
+        Ok(new)
+    }
+
+    /// Record a service's restart policy (`None` or `"no"` removes it).
+    pub fn set_restart_policy(&mut self, service: &str, policy: Option<&str>) {
+        if let Some(Value::Object(entry)) = self.services_mut().get_mut(service) {
+            match policy {
+                Some(p) if p != "no" => {
+                    entry.insert("restart_policy".into(), Value::String(p.to_owned()));
+                }
+                _ => {
+                    entry.remove("restart_policy");
+                }
+            }
+        }
+    }
+
+    /// Free the slots of services not in `keep`. Returns the freed names.
+    pub fn prune(&mut self, keep: &dyn Fn(&str) -> bool) -> Vec<String> {
+        let services = self.services_mut();
+        let gone: Vec<String> = services.keys().filter(|n| !keep(n)).cloned().collect();
+        for name in &gone {
+            services.shift_remove(name);
+        }
+        gone
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(&Value::Object(self.doc.clone()))
+            .expect("a JSON value always serializes");
+        s.push('\n');
+        s
+    }
+}
+
+pub fn path_in(repo: &Path) -> PathBuf {
+    repo.join(FILE_NAME)
+}
+
+/// Read the slot map without locking: writers replace the file by rename, so a reader sees
+/// either the old or the new file, never half of one.
+pub fn read(repo: &Path) -> Result<SlotMap, SlotMapError> {
+    let path = path_in(repo);
+    match fs_err::read_to_string(&path) {
+        Ok(text) => SlotMap::parse(&path, &text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SlotMap::default()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Read-modify-write under the repository's lock. `f` returns whether it changed anything; the
+/// file is written (atomically, fsynced) only then, so a refused or empty change leaves it
+/// byte-identical.
+pub fn update<T, E>(
+    repo: &Path,
+    f: impl FnOnce(&Path, &mut SlotMap) -> Result<(T, bool), E>,
+) -> Result<T, E>
+where
+    E: From<SlotMapError>,
+{
+    let path = path_in(repo);
+    let _lock = RepoLock::acquire(repo).map_err(|e| E::from(SlotMapError::Io(e)))?;
+    let mut map = read(repo).map_err(E::from)?;
+    let (out, changed) = f(&path, &mut map)?;
+    if changed {
+        write_atomic(&path, map.to_json().as_bytes()).map_err(|e| E::from(SlotMapError::Io(e)))?;
+    }
+    Ok(out)
+}
+
+/// Exclusive `flock` on `<repo>/.rediacc.json.lock`, released on drop (and by the kernel if the
+/// process dies).
+pub struct RepoLock {
+    _file: std::fs::File,
+}
+
+impl RepoLock {
+    pub fn acquire(repo: &Path) -> std::io::Result<Self> {
+        let path = repo.join(LOCK_NAME);
+        let file = fs_err::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?
+            .into_parts()
+            .0;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                crate::output::note(&format!(
+                    "waiting for another renet holding {}",
+                    path.display()
+                ));
+                file.lock()?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(std::io::Error::new(e.kind(), format!("{}: {e}", path.display())));
+            }
+        }
+        Ok(Self { _file: file })
+    }
+}
+
+/// Write `bytes` to `path` atomically: temp file in the same folder, fsync, rename, fsync the
+/// folder.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = atomic_write_file::AtomicWriteFile::options()
+        .open(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    file.write_all(bytes)?;
+    file.commit()
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<SlotMap, SlotMapError> {
+        SlotMap::parse(Path::new("/r/.rediacc.json"), text)
+    }
+
+    #[test]
+    fn unknown_keys_survive() {
+        let mut m = parse(
+            r#"{"is_fork": true, "services": {"api": {"slot": 0, "x": 1}}, "grand_guid": "g"}"#,
+        )
+        .unwrap();
+        m.allocate(Path::new("/r"), ["db"]).unwrap();
+        m.set_restart_policy("db", Some("always"));
+        let out: Value = serde_json::from_str(&m.to_json()).unwrap();
+        assert_eq!(out["is_fork"], true);
+        assert_eq!(out["grand_guid"], "g");
+        assert_eq!(out["services"]["api"]["x"], 1);
+        assert_eq!(out["services"]["db"]["slot"], 1);
+        assert_eq!(out["services"]["db"]["restart_policy"], "always");
+    }
+
+    #[test]
+    fn corrupt_files_are_refused_with_the_path() {
+        for (text, needle) in [
+            ("{", "not valid JSON"),
+            ("[]", "top level"),
+            (r#"{"services": []}"#, "must be an object"),
+            (r#"{"services": {"a": {"slot": 61}}}"#, "outside 0..=60"),
+            (r#"{"services": {"a": {"slot": -1}}}"#, "outside 0..=60"),
+            (r#"{"services": {"a": {"slot": 1}, "b": {"slot": 1}}}"#, "both have slot 1"),
+            (r#"{"services": {"a": {}}}"#, "no \"slot\""),
+            (r#"{"services": {"a": {"slot": 1, "restart_policy": 3}}}"#, "not a string"),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains("/r/.rediacc.json"), "{err}");
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn prune_frees_only_missing() {
+        let mut m = parse(r#"{"services": {"a": {"slot": 0}, "b": {"slot": 1}}}"#).unwrap();
+        assert_eq!(m.prune(&|n| n == "b"), vec!["a".to_owned()]);
+        assert_eq!(m.slots().len(), 1);
+        assert_eq!(m.allocate(Path::new("/r"), ["c"]).unwrap()[0].1.get(), 0);
+    }
+
+    #[test]
+    fn serialization_is_stable() {
+        let m = parse(r#"{"services": {"b": {"slot": 1}, "a": {"slot": 0}}, "name": "x"}"#).unwrap();
+        assert_eq!(m.to_json(), parse(&m.to_json()).unwrap().to_json());
+    }
+}
