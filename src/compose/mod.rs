@@ -1,29 +1,50 @@
-//! Interim loader (single-file, no merge); replaced by the full loader.
+//! The compose model loader: reads compose files and builds the one merged model the Compose
+//! Specification describes (anchors and merge keys, `!reset`/`!override`, override files,
+//! `extends`, `include`, relative paths made absolute), as JSON. Interpolation is left to
+//! compose itself: `${VAR}` and `$$` come out exactly as written; profiles are kept.
+//!
+//! Known gaps: multi-document YAML files are rejected (yaml_serde reads one document);
+//! `include` of remote (git/OCI) resources is not supported.
+
+mod discover;
+mod error;
+mod extends;
+mod include;
+mod loader;
+mod merge;
+mod node;
+mod parse;
+mod paths;
+#[cfg(test)]
+mod tests;
+
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("{0}")]
-    Other(String),
-}
+pub use discover::{DEFAULT_FILES, default_files};
+pub use error::{LoadError, Loc};
 
+/// A loaded compose project.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Project {
+    /// The merged model: a JSON object (top-level keys such as services, volumes, networks,
+    /// secrets, configs, name, x-*).
     pub model: serde_json::Map<String, serde_json::Value>,
+    /// Every file read, in reading order (the -f files, then extends/include targets), for
+    /// messages. Paths are absolute.
     pub files: Vec<PathBuf>,
 }
 
-pub fn default_files(dir: &Path) -> Result<Option<Vec<PathBuf>>, LoadError> {
-    for n in ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"] {
-        if dir.join(n).is_file() {
-            return Ok(Some(vec![dir.join(n)]));
-        }
-    }
-    Ok(None)
-}
-
-pub fn load(files: &[PathBuf], _project_dir: &Path) -> Result<Project, LoadError> {
-    let text = std::fs::read_to_string(&files[0]).map_err(|e| LoadError::Other(e.to_string()))?;
-    let v: yaml_serde::Value = yaml_serde::from_str(&text).map_err(|e| LoadError::Other(e.to_string()))?;
-    let j = serde_json::to_value(v).map_err(|e| LoadError::Other(e.to_string()))?;
-    Ok(Project { model: j.as_object().cloned().unwrap_or_default(), files: files.to_vec() })
+/// Load and merge `files` in order (the first is the base; the project directory is
+/// `project_dir`). Relative paths in all of `files` resolve against `project_dir`, as with
+/// compose's `-f`; relative `files` themselves are taken from the current directory.
+/// No files give an empty model.
+pub fn load(files: &[PathBuf], project_dir: &Path) -> Result<Project, LoadError> {
+    let project_dir = paths::absolute_dir(project_dir);
+    let files: Vec<PathBuf> = files.iter().map(|f| paths::absolute_dir(f)).collect();
+    let mut loader = loader::Loader::default();
+    let model = loader.load_project(&files, &project_dir)?;
+    Ok(Project {
+        model: model.into_json(),
+        files: loader.files,
+    })
 }

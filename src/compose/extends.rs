@@ -1,0 +1,180 @@
+//! Service `extends`: the extending service is merged onto the service it names, with the
+//! same rules as override files (so `!reset` and `!override` work here too).
+//!
+//! The current spec copies every attribute of the extended service, `depends_on`, `links` and
+//! `volumes_from` included; what those refer to is not imported, the extending file must
+//! define it. A `file` is relative to the directory of the file holding the `extends` (for the
+//! `-f` files: the project directory), and that file's own relative paths resolve against its
+//! own directory. Only the services actually extended are resolved in a target file, so an
+//! unrelated broken `extends` there does not fail the load.
+
+use std::path::{Path, PathBuf};
+
+use super::error::{LoadError, Loc, find_line};
+use super::loader::Loader;
+use super::merge::merge;
+use super::node::{Map, Node};
+use super::parse::find_key_line;
+use super::paths::{normalize, resolve_service};
+
+/// Where services are looked up, and what relative paths and messages refer to.
+struct Scope<'a> {
+    services: &'a Map,
+    dir: &'a Path,
+    file: &'a Path,
+    source: Option<&'a str>,
+}
+
+impl Scope<'_> {
+    fn loc(&self, service: &str) -> Loc {
+        let line = self.source.and_then(|s| {
+            find_key_line(s, service).and_then(|from| {
+                find_line(s, |l| l.trim_start().starts_with("extends:")).filter(|l| *l > from)
+            })
+        });
+        Loc::line(self.file, line)
+    }
+}
+
+pub(crate) fn apply(
+    loader: &mut Loader,
+    model: &mut Map,
+    dir: &Path,
+    file: &Path,
+) -> Result<(), LoadError> {
+    let Some(Node::Map(services)) = model.get("services") else {
+        return Ok(());
+    };
+    let snapshot = services.clone();
+    let scope = Scope {
+        services: &snapshot,
+        dir,
+        file,
+        source: None,
+    };
+    let mut resolved = Vec::new();
+    for (name, service) in snapshot.iter() {
+        if extends_of(service).is_some() {
+            let mut stack = Vec::new();
+            resolved.push((name.clone(), resolve(loader, &scope, name, &mut stack)?));
+        }
+    }
+    if let Some(Node::Map(services)) = model.get_mut("services") {
+        for (name, service) in resolved {
+            services.insert(name, service);
+        }
+    }
+    Ok(())
+}
+
+fn service_map(node: &Node) -> Option<&Map> {
+    match node {
+        Node::Map(m) => Some(m),
+        Node::Override(inner) => service_map(inner),
+        _ => None,
+    }
+}
+
+fn extends_of(service: &Node) -> Option<&Node> {
+    service_map(service)?
+        .get("extends")
+        .filter(|e| !matches!(e, Node::Reset | Node::Null))
+}
+
+/// `name` with its `extends` chain applied.
+fn resolve(
+    loader: &mut Loader,
+    scope: &Scope,
+    name: &str,
+    stack: &mut Vec<(PathBuf, String)>,
+) -> Result<Node, LoadError> {
+    let Some(service) = scope.services.get(name) else {
+        return Ok(Node::Map(Map::new()));
+    };
+    let Some(ext) = extends_of(service) else {
+        return Ok(service.clone());
+    };
+    let key = (scope.file.to_path_buf(), name.to_string());
+    if let Some(pos) = stack.iter().position(|k| *k == key) {
+        let chain = stack[pos..]
+            .iter()
+            .chain(std::iter::once(&key))
+            .map(|(file, service)| format!("{service} ({})", file.display()))
+            .collect();
+        return Err(LoadError::ExtendsCycle { chain });
+    }
+    let invalid = |reason: &str| LoadError::InvalidExtends {
+        loc: scope.loc(name),
+        service: name.to_string(),
+        reason: reason.to_string(),
+    };
+    let (target, file) = match ext.clone().strip() {
+        Node::String(target) => (target, None),
+        Node::Map(m) => {
+            let target = match m.get("service") {
+                Some(Node::String(s)) => s.clone(),
+                Some(_) => return Err(invalid("`service` must be a string")),
+                None => return Err(invalid("`service` is missing")),
+            };
+            let file = match m.get("file") {
+                Some(Node::String(f)) => Some(f.clone()),
+                None | Some(Node::Null) => None,
+                Some(_) => return Err(invalid("`file` must be a string")),
+            };
+            (target, file)
+        }
+        _ => return Err(invalid("it must be a mapping")),
+    };
+    let missing = |target_file: &Path| LoadError::ExtendsServiceMissing {
+        loc: scope.loc(name),
+        service: name.to_string(),
+        target: target.clone(),
+        target_file: target_file.to_path_buf(),
+    };
+
+    stack.push(key);
+    let base = match file {
+        Some(file) => {
+            let path = normalize(&scope.dir.join(&file));
+            let doc = loader.read_cached(&path)?.clone();
+            let empty = Map::new();
+            let services = match doc.root.get("services") {
+                Some(Node::Map(s)) => s,
+                _ => &empty,
+            };
+            if !is_defined(services, &target) {
+                return Err(missing(&path));
+            }
+            let dir = path
+                .parent()
+                .map_or_else(|| scope.dir.to_path_buf(), Path::to_path_buf);
+            let other = Scope {
+                services,
+                dir: &dir,
+                file: &path,
+                source: Some(&doc.source),
+            };
+            let mut base = resolve(loader, &other, &target, stack)?;
+            resolve_service(&mut base, &dir);
+            base
+        }
+        None => {
+            if !is_defined(scope.services, &target) {
+                return Err(missing(scope.file));
+            }
+            resolve(loader, scope, &target, stack)?
+        }
+    };
+    stack.pop();
+
+    let mut own = service_map(service).cloned().unwrap_or_default();
+    own.remove("extends");
+    let mut path = vec!["services".to_string(), name.to_string()];
+    Ok(merge(base, Node::Map(own), &mut path))
+}
+
+fn is_defined(services: &Map, name: &str) -> bool {
+    services
+        .get(name)
+        .is_some_and(|s| !matches!(s, Node::Reset))
+}

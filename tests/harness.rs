@@ -1,0 +1,771 @@
+//! Test harness in the style of just's `tests/test.rs`: a `Test` owns a private temporary
+//! folder (a repository plus its own `RENET_RUN_DIR` and `RENET_STATE_DIR`) and runs the renet
+//! binary in it; `Daemon` is a per-repository dockerd that is stopped (and, failing that,
+//! killed and unmounted) when it goes out of scope, even on panic.
+//!
+//! Every wait here is bounded: commands are killed after a timeout, polls give up after a
+//! deadline.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long one renet or docker command may run before it is killed and the test fails.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(180);
+/// How long network polls (HTTP GET, "stopped answering") keep trying.
+const NETWORK_DEADLINE: Duration = Duration::from_secs(20);
+/// Name of the busybox image imported into test daemons.
+pub const BUSYBOX_IMAGE: &str = "renet-test/busybox:1";
+
+/// Variables from the developer's shell that would point renet somewhere else.
+const SCRUBBED_ENV: &[&str] = &[
+    "REDIACC_NETWORK_ID",
+    "REPOSITORY_NETWORK_ID",
+    "REDIACC_WORKING_DIR",
+    "REPOSITORY_PATH",
+    "REDIACC_REPOSITORY",
+    "COMPOSE_FILE",
+    "COMPOSE_PATH_SEPARATOR",
+    "COMPOSE_PROJECT_NAME",
+    "DOCKER_HOST",
+    "DOCKER_CONTEXT",
+    "RENET_RUN_DIR",
+    "RENET_STATE_DIR",
+];
+
+pub fn renet_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_renet")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The temporary root folder
+// ---------------------------------------------------------------------------------------------
+
+/// The temporary folder of one test. Dropped last (every `Daemon` holds an `Arc` to it): kills
+/// any process still running from it, lazily unmounts whatever dockerd left mounted in it
+/// (`exec/netns/default`, the data-root bind mount after a failed start), then removes it.
+struct Root {
+    dir: tempfile::TempDir,
+}
+
+impl Root {
+    fn new() -> Self {
+        // Short paths: unix socket paths (containerd's lives under the exec-root) must stay
+        // under 108 bytes.
+        let dir = tempfile::Builder::new().prefix("rn").tempdir_in("/tmp").expect("create a temp folder in /tmp");
+        Self { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        kill_processes_under(self.path());
+        unmount_all_under(self.path());
+    }
+}
+
+/// Mount points inside `dir`, deepest first.
+fn mounts_under(dir: &Path) -> Vec<PathBuf> {
+    let Ok(info) = fs::read_to_string("/proc/self/mountinfo") else { return Vec::new() };
+    let prefix = format!("{}/", dir.display());
+    let mut found: Vec<PathBuf> = info
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(unescape_mountinfo)
+        .filter(|m| m.starts_with(&prefix))
+        .map(PathBuf::from)
+        .collect();
+    found.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
+    found.dedup();
+    found
+}
+
+/// /proc/self/mountinfo escapes space, tab, newline and backslash as `\ooo`.
+fn unescape_mountinfo(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && let Some(oct) = s.get(i + 1..i + 4)
+            && let Ok(v) = u8::from_str_radix(oct, 8)
+        {
+            out.push(v);
+            i += 4;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn unmount_all_under(dir: &Path) {
+    for m in mounts_under(dir) {
+        if let Err(e) = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH) {
+            eprintln!("harness: umount -l {}: {e}", m.display());
+        }
+    }
+}
+
+/// Whether `pid` is a live (not zombie) process.
+fn alive(pid: i32) -> bool {
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
+    state.is_some_and(|s| s != 'Z' && s != 'X')
+}
+
+fn wait_dead(pid: i32, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if !alive(pid) {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    !alive(pid)
+}
+
+fn sigkill(pid: i32) {
+    use nix::sys::signal::{Signal, kill};
+    let _ = kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
+}
+
+/// Safety net: SIGKILL every process whose command line names `dir` (dockerd started through
+/// `renet daemon start`, its containerd and shims). Such a process can only have been started by
+/// this test: `dir` is a fresh random folder. Normally there is none left.
+fn kill_processes_under(dir: &Path) {
+    let needle = dir.as_os_str().as_encoded_bytes();
+    let me = std::process::id();
+    let Ok(entries) = fs::read_dir("/proc") else { return };
+    for entry in entries.filter_map(Result::ok) {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        if pid.unsigned_abs() == me || !alive(pid) {
+            continue;
+        }
+        let Ok(cmdline) = fs::read(format!("/proc/{pid}/cmdline")) else { continue };
+        if cmdline.windows(needle.len()).any(|w| w == needle) {
+            eprintln!("harness: killing leftover process {pid}: {}", String::from_utf8_lossy(&cmdline).replace('\0', " "));
+            sigkill(pid);
+            wait_dead(pid, Duration::from_secs(10));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running commands, bounded
+// ---------------------------------------------------------------------------------------------
+
+/// What a finished command printed and returned.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Exit status; 128 + N when killed by signal N.
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+    /// The command line, for failure messages.
+    pub command: String,
+}
+
+impl fmt::Display for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "command: {}\nstatus: {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n--------------",
+            self.command, self.status, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Output {
+    /// Assert exit status 0.
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert_eq!(self.status, 0, "expected success\n{self}");
+        self
+    }
+
+    /// Assert this exact exit status.
+    #[track_caller]
+    pub fn code(self, code: i32) -> Self {
+        assert_eq!(self.status, code, "expected exit status {code}\n{self}");
+        self
+    }
+
+    /// Assert a non-zero exit status.
+    #[track_caller]
+    pub fn failure(self) -> Self {
+        assert_ne!(self.status, 0, "expected failure\n{self}");
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(self, needle: &str) -> Self {
+        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}\n{self}");
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Self {
+        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}\n{self}");
+        self
+    }
+
+    /// stdout parsed as one JSON document.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{self}"))
+    }
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    if let Some(d) = cmd.get_current_dir() {
+        s.push_str(&format!("  (in {})", d.display()));
+    }
+    s
+}
+
+fn reader(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = pipe.read_to_end(&mut buf);
+        let _ = tx.send(buf);
+    });
+    rx
+}
+
+/// Wait for `child` at most `timeout`; kill it (by its PID, which we own) when it overruns.
+fn wait_bounded(mut child: Child, command: String, timeout: Duration) -> Output {
+    let out = reader(child.stdout.take().expect("stdout piped"));
+    let err = reader(child.stderr.take().expect("stderr piped"));
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    // A grandchild could keep a pipe open; never wait for that for long.
+    let collect = |rx: mpsc::Receiver<Vec<u8>>| {
+        rx.recv_timeout(Duration::from_secs(10))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_else(|_| "(pipe still held open by another process)".to_owned())
+    };
+    let output = Output {
+        status: status.map_or(-1, |s| {
+            use std::os::unix::process::ExitStatusExt;
+            s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))
+        }),
+        stdout: collect(out),
+        stderr: collect(err),
+        command,
+    };
+    assert!(status.is_some(), "command did not finish within {}s and was killed\n{output}", timeout.as_secs());
+    output
+}
+
+/// Run `cmd` (stdin closed, output captured) for at most `timeout`.
+pub fn run_command(mut cmd: Command, timeout: Duration) -> Output {
+    let command = describe(&cmd);
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
+    wait_bounded(child, command, timeout)
+}
+
+/// The renet binary with a clean environment pointing at private run and state folders.
+fn renet_command(run_dir: &Path, state_dir: &Path) -> Command {
+    let mut cmd = Command::new(renet_bin());
+    for k in SCRUBBED_ENV {
+        cmd.env_remove(k);
+    }
+    cmd.env("RENET_RUN_DIR", run_dir).env("RENET_STATE_DIR", state_dir);
+    cmd
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test
+// ---------------------------------------------------------------------------------------------
+
+/// One test's world: `<root>/repo` (the repository), `<root>/run` (`RENET_RUN_DIR`) and
+/// `<root>/state` (`RENET_STATE_DIR`). Arguments, environment and working folder set with
+/// the builder methods apply to the next `run()` (or `command()`) only.
+#[must_use]
+pub struct Test {
+    root: Arc<Root>,
+    repo: PathBuf,
+    args: Vec<OsString>,
+    env: Vec<(OsString, Option<OsString>)>,
+    cwd: Option<PathBuf>,
+    timeout: Duration,
+}
+
+impl Default for Test {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Test {
+    pub fn new() -> Self {
+        let root = Arc::new(Root::new());
+        let repo = root.path().join("repo");
+        fs::create_dir(&repo).expect("create the repository folder");
+        Self { root, repo, args: Vec::new(), env: Vec::new(), cwd: None, timeout: COMMAND_TIMEOUT }
+    }
+
+    /// The temporary folder holding everything of this test.
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// The repository folder (the default working folder of `run`).
+    pub fn repo(&self) -> &Path {
+        &self.repo
+    }
+
+    pub fn run_dir(&self) -> PathBuf {
+        self.root().join("run")
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.root().join("state")
+    }
+
+    /// A further repository folder beside the first one: `<root>/<name>`.
+    pub fn make_repo(&self, name: &str) -> PathBuf {
+        let dir = self.root().join(name);
+        fs::create_dir_all(&dir).expect("create repository folder");
+        dir
+    }
+
+    /// `rel` inside the repository (an absolute path is taken as it is).
+    pub fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.repo.join(rel)
+    }
+
+    /// Write a file (relative to the repository, or absolute), creating its folders.
+    pub fn write(&mut self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> &mut Self {
+        let p = self.path(rel);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).unwrap_or_else(|e| panic!("create {}: {e}", parent.display()));
+        }
+        fs::write(&p, contents).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+        self
+    }
+
+    pub fn read(&self, rel: impl AsRef<Path>) -> String {
+        let p = self.path(rel);
+        fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+    }
+
+    /// Bytes of a file, or None when it does not exist.
+    pub fn bytes(&self, rel: impl AsRef<Path>) -> Option<Vec<u8>> {
+        fs::read(self.path(rel)).ok()
+    }
+
+    /// `.rediacc.json` of the repository, parsed.
+    pub fn slot_map(&self) -> serde_json::Value {
+        serde_json::from_str(&self.read(".rediacc.json")).expect(".rediacc.json is JSON")
+    }
+
+    pub fn args<I, S>(&mut self, args: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    pub fn env(&mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> &mut Self {
+        self.env.push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
+        self
+    }
+
+    pub fn env_remove(&mut self, key: impl AsRef<OsStr>) -> &mut Self {
+        self.env.push((key.as_ref().to_owned(), None));
+        self
+    }
+
+    /// Working folder for the next run (default: the repository).
+    pub fn current_dir(&mut self, dir: impl AsRef<Path>) -> &mut Self {
+        self.cwd = Some(self.path(dir));
+        self
+    }
+
+    pub fn timeout(&mut self, t: Duration) -> &mut Self {
+        self.timeout = t;
+        self
+    }
+
+    /// The configured renet command, for tests that spawn several at once. Resets the
+    /// per-run settings.
+    pub fn command(&mut self) -> Command {
+        let mut cmd = renet_command(&self.run_dir(), &self.state_dir());
+        cmd.args(std::mem::take(&mut self.args));
+        for (k, v) in std::mem::take(&mut self.env) {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd.current_dir(self.cwd.take().unwrap_or_else(|| self.repo.clone()));
+        cmd
+    }
+
+    /// Run renet with the pending arguments; bounded by the timeout.
+    pub fn run(&mut self) -> Output {
+        let cmd = self.command();
+        let timeout = std::mem::replace(&mut self.timeout, COMMAND_TIMEOUT);
+        run_command(cmd, timeout)
+    }
+}
+
+/// Whether `dir` is missing or empty.
+pub fn is_empty_dir(dir: &Path) -> bool {
+    fs::read_dir(dir).map_or(true, |mut d| d.next().is_none())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Docker tier gating
+// ---------------------------------------------------------------------------------------------
+
+static DOCKER_LOCK: Mutex<()> = Mutex::new(());
+
+/// Held for the whole of a docker test: one private dockerd at a time in this process (a
+/// mutex: cargo test runs tests as threads), and one at a time on this machine (a file lock:
+/// the services listen on fixed loopback addresses and ports).
+pub struct DockerGuard {
+    _file: fs::File,
+    _thread: MutexGuard<'static, ()>,
+}
+
+fn is_root() -> bool {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|v| v.split_whitespace().nth(1).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false)
+}
+
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// None (after printing why) when this machine cannot run the docker tier: no `dockerd` on
+/// PATH, or not root. Otherwise the guard serialising docker tests.
+pub fn docker_lock(test: &str) -> Option<DockerGuard> {
+    if which("dockerd").is_none() || !is_root() {
+        eprintln!("SKIPPED {test}: the docker tier needs root and dockerd on PATH");
+        return None;
+    }
+    let thread = DOCKER_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open("/tmp/renet-docker-tests.lock")
+        .expect("open /tmp/renet-docker-tests.lock");
+    let deadline = Instant::now() + Duration::from_secs(900);
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => panic!("another process holds /tmp/renet-docker-tests.lock for 15 minutes: {e}"),
+        }
+    }
+    Some(DockerGuard { _file: file, _thread: thread })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Daemon
+// ---------------------------------------------------------------------------------------------
+
+/// A repository's dockerd, run through `renet daemon start`. On drop: remove its containers,
+/// `renet daemon stop`, then as a safety net kill the pid in `docker.pid` if it still lives and
+/// lazily unmount `exec/netns/default`.
+pub struct Daemon {
+    root: Arc<Root>,
+    network_id: u32,
+    repo: PathBuf,
+    run_dir: PathBuf,
+    state_dir: PathBuf,
+}
+
+impl Daemon {
+    /// A guard for the daemon of `network_id` serving `repo`, without starting it (for tests
+    /// that drive `renet daemon` themselves and still want the cleanup).
+    pub fn guard(t: &Test, network_id: u32, repo: &Path) -> Self {
+        Self {
+            root: Arc::clone(&t.root),
+            network_id,
+            repo: repo.to_owned(),
+            run_dir: t.run_dir(),
+            state_dir: t.state_dir(),
+        }
+    }
+
+    /// Use another `RENET_RUN_DIR` than the test's.
+    pub fn with_run_dir(mut self, run_dir: PathBuf) -> Self {
+        self.run_dir = run_dir;
+        self
+    }
+
+    /// Start the daemon (asserting success) and return its guard.
+    pub fn start(t: &Test, network_id: u32, repo: &Path) -> Self {
+        let d = Self::guard(t, network_id, repo);
+        d.renet(["daemon", "start"]).success();
+        assert!(d.socket().exists(), "no socket at {} after start", d.socket().display());
+        d
+    }
+
+    pub fn network_id(&self) -> u32 {
+        self.network_id
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.run_dir.join(format!("docker-{}.sock", self.network_id))
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.run_dir.join(format!("docker-{}", self.network_id))
+    }
+
+    pub fn docker_host(&self) -> String {
+        format!("unix://{}", self.socket().display())
+    }
+
+    /// `renet <args...> --network-id N --repo DIR` for this daemon, in the repository.
+    pub fn renet<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.renet_cmd();
+        cmd.args(args);
+        cmd.arg("--network-id").arg(self.network_id.to_string()).arg("--repo").arg(&self.repo);
+        run_command(cmd, COMMAND_TIMEOUT)
+    }
+
+    /// `renet compose --network-id N --repo DIR -- <args...>`, in the repository.
+    pub fn compose<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.renet_cmd();
+        cmd.arg("compose").arg("--network-id").arg(self.network_id.to_string()).arg("--repo").arg(&self.repo);
+        cmd.arg("--").args(args);
+        run_command(cmd, COMMAND_TIMEOUT)
+    }
+
+    fn renet_cmd(&self) -> Command {
+        let mut cmd = renet_command(&self.run_dir, &self.state_dir);
+        cmd.current_dir(&self.repo);
+        cmd
+    }
+
+    /// The docker CLI against this daemon.
+    pub fn docker<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = Command::new("docker");
+        cmd.args(args).env("DOCKER_HOST", self.docker_host()).env_remove("DOCKER_CONTEXT");
+        run_command(cmd, COMMAND_TIMEOUT)
+    }
+
+    /// IDs of every container, running or not.
+    pub fn containers(&self) -> Vec<String> {
+        self.docker(["ps", "-aq"]).success().stdout.split_whitespace().map(str::to_owned).collect()
+    }
+
+    /// The ID of the one container of compose service `service`.
+    pub fn container_of(&self, service: &str) -> String {
+        let out = self.docker(["ps", "-q", "--filter", &format!("label=com.docker.compose.service={service}")]).success();
+        let ids: Vec<&str> = out.stdout.split_whitespace().collect();
+        assert_eq!(ids.len(), 1, "expected one container for service {service}\n{out}");
+        ids[0].to_owned()
+    }
+
+    /// `docker inspect` of one container, parsed.
+    pub fn inspect(&self, id: &str) -> serde_json::Value {
+        let v = self.docker(["inspect", id]).success().json();
+        v.get(0).cloned().unwrap_or_else(|| panic!("docker inspect {id} returned {v}"))
+    }
+
+    /// Import a busybox image (`renet-test/busybox:1`): bin/busybox plus applet symlinks,
+    /// `tar -c . | docker import -`.
+    pub fn import_busybox(&self) {
+        let dir = self.root.path().join("busybox-rootfs");
+        let bin = dir.join("bin");
+        if !bin.join("busybox").exists() {
+            fs::create_dir_all(&bin).expect("create busybox rootfs");
+            fs::copy("/usr/bin/busybox", bin.join("busybox")).expect("copy /usr/bin/busybox (busybox-static)");
+            for applet in ["sh", "httpd", "nc", "sleep", "echo", "cat", "wget", "mkdir", "ls"] {
+                std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("symlink busybox applet");
+            }
+            fs::create_dir_all(dir.join("tmp")).expect("create rootfs /tmp");
+        }
+        let mut tar = Command::new("tar")
+            .arg("-C")
+            .arg(&dir)
+            .args(["-c", "."])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start tar");
+        let mut import = Command::new("docker");
+        import
+            .args(["import", "-c", r#"CMD ["/bin/sh"]"#, "-", BUSYBOX_IMAGE])
+            .env("DOCKER_HOST", self.docker_host())
+            .env_remove("DOCKER_CONTEXT");
+        let command = describe(&import);
+        let child = import
+            .stdin(Stdio::from(tar.stdout.take().expect("tar stdout")))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start docker import");
+        let out = wait_bounded(child, command, COMMAND_TIMEOUT);
+        let tar_status = tar.wait().expect("wait for tar");
+        assert!(tar_status.success(), "tar failed: {tar_status}");
+        out.success();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let dir = self.dir();
+        // Containers first, so nothing keeps listening on the shared loopback addresses.
+        if self.socket().exists() {
+            let mut ps = Command::new("docker");
+            ps.args(["ps", "-aq"]).env("DOCKER_HOST", self.docker_host()).env_remove("DOCKER_CONTEXT");
+            if let Some(out) = try_run(ps, Duration::from_secs(30)) {
+                let ids: Vec<&str> = out.stdout.split_whitespace().collect();
+                if !ids.is_empty() {
+                    let mut rm = Command::new("docker");
+                    rm.args(["rm", "-f"]).args(&ids).env("DOCKER_HOST", self.docker_host());
+                    let _ = try_run(rm, Duration::from_secs(60));
+                }
+            }
+        }
+        let mut stop = renet_command(&self.run_dir, &self.state_dir);
+        stop.args(["daemon", "stop", "--timeout", "30", "--network-id", &self.network_id.to_string()]);
+        stop.current_dir(self.root.path());
+        match try_run(stop, Duration::from_secs(90)) {
+            Some(out) if out.status == 0 => {}
+            Some(out) => eprintln!("harness: renet daemon stop failed\n{out}"),
+            None => eprintln!("harness: renet daemon stop did not finish"),
+        }
+        // Safety net: the daemon we started must be gone.
+        let pid = fs::read_to_string(dir.join("docker.pid")).ok().and_then(|s| s.trim().parse::<i32>().ok());
+        if let Some(pid) = pid
+            && alive(pid)
+            && fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "dockerd")
+        {
+            eprintln!("harness: dockerd {pid} still alive after stop; killing it");
+            sigkill(pid);
+            wait_dead(pid, Duration::from_secs(20));
+        }
+        let netns = dir.join("exec/netns/default");
+        if mounts_under(&dir).contains(&netns) {
+            let _ = Command::new("umount").arg("-l").arg(&netns).status();
+        }
+    }
+}
+
+/// Like `run_command`, for Drop: never panics.
+fn try_run(cmd: Command, timeout: Duration) -> Option<Output> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_command(cmd, timeout))).ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP over loopback
+// ---------------------------------------------------------------------------------------------
+
+/// One `GET /` to `addr` (loopback only). Ok(body) on a 200 answer.
+pub fn http_get_once(addr: &str) -> Result<String, String> {
+    let sock: SocketAddr = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
+    assert!(sock.ip().is_loopback(), "tests only talk to loopback addresses, not {addr}");
+    let mut s = TcpStream::connect_timeout(&sock, Duration::from_secs(2)).map_err(|e| format!("connect {addr}: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
+    s.set_write_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
+    write!(s, "GET / HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n").map_err(|e| format!("send to {addr}: {e}"))?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).map_err(|e| format!("read from {addr}: {e}"))?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| format!("{addr}: no HTTP answer: {text:?}"))?;
+    let status = head.lines().next().unwrap_or("");
+    if status.split_whitespace().nth(1) != Some("200") {
+        return Err(format!("{addr}: {status}"));
+    }
+    Ok(body.to_owned())
+}
+
+/// Poll `GET http://addr/` until it answers 200 (at most about 20 s); the body.
+#[track_caller]
+pub fn http_get(addr: &str) -> String {
+    let deadline = Instant::now() + NETWORK_DEADLINE;
+    loop {
+        match http_get_once(addr) {
+            Ok(body) => return body,
+            Err(e) if Instant::now() >= deadline => panic!("no HTTP answer from {addr} within 20s: {e}"),
+            Err(_) => thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+/// Poll until nothing accepts connections on `addr` any more (at most about 20 s).
+#[track_caller]
+pub fn wait_refused(addr: &str) {
+    let sock: SocketAddr = addr.parse().expect("socket address");
+    assert!(sock.ip().is_loopback(), "tests only talk to loopback addresses");
+    let deadline = Instant::now() + NETWORK_DEADLINE;
+    while TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_ok() {
+        assert!(Instant::now() < deadline, "{addr} still accepts connections after 20s");
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Poll `f` until it returns Some (at most `limit`).
+#[track_caller]
+pub fn eventually<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "gave up after {}s waiting for {what}", limit.as_secs());
+        thread::sleep(Duration::from_millis(100));
+    }
+}
