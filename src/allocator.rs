@@ -23,7 +23,10 @@ pub fn allocate<'a>(
     wanted: impl IntoIterator<Item = &'a str>,
 ) -> Result<Vec<(String, Slot)>, CapacityError> {
     // BTreeSet gives byte order of names, which is the order the SPEC asks for.
-    let new: BTreeSet<&str> = wanted.into_iter().filter(|n| !existing.contains_key(*n)).collect();
+    let new: BTreeSet<&str> = wanted
+        .into_iter()
+        .filter(|n| !existing.contains_key(*n))
+        .collect();
     let taken: BTreeSet<Slot> = existing.values().copied().collect();
     let mut free = Slot::all().filter(|s| !taken.contains(s));
     let mut out = Vec::with_capacity(new.len());
@@ -37,7 +40,10 @@ pub fn allocate<'a>(
     if unplaced.is_empty() {
         Ok(out)
     } else {
-        Err(CapacityError { used: existing.len() + out.len(), unplaced })
+        Err(CapacityError {
+            used: existing.len() + out.len(),
+            unplaced,
+        })
     }
 }
 
@@ -47,7 +53,11 @@ pub fn var_name(service: &str) -> String {
         .chars()
         .map(|c| {
             let u = c.to_ascii_uppercase();
-            if u.is_ascii_uppercase() || u.is_ascii_digit() || u == '_' { u } else { '_' }
+            if u.is_ascii_uppercase() || u.is_ascii_digit() || u == '_' {
+                u
+            } else {
+                '_'
+            }
         })
         .collect();
     v.push_str("_IP");
@@ -75,7 +85,11 @@ pub fn check_var_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(
     for name in sorted {
         let var = var_name(name);
         if let Some(first) = seen.get(&var) {
-            return Err(VarCollision { first: (*first).to_owned(), second: name.to_owned(), var });
+            return Err(VarCollision {
+                first: (*first).to_owned(),
+                second: name.to_owned(),
+                var,
+            });
         }
         seen.insert(var, name);
     }
@@ -98,7 +112,11 @@ mod tests {
         let got = allocate(&existing, ["web", "Zed", "api", "db"]).unwrap();
         assert_eq!(
             got,
-            vec![("Zed".to_owned(), slot(0)), ("db".to_owned(), slot(2)), ("web".to_owned(), slot(3))]
+            vec![
+                ("Zed".to_owned(), slot(0)),
+                ("db".to_owned(), slot(2)),
+                ("web".to_owned(), slot(3))
+            ]
         );
     }
 

@@ -53,9 +53,7 @@ pub enum Command {
     /// Manage per-repository Docker daemons (one dockerd per network ID).
     Daemon(DaemonArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Debug, Args)]

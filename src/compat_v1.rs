@@ -5,26 +5,110 @@
 
 use serde_json::{Map, Value};
 
-const TOP: &[&str] = &["configs", "networks", "secrets", "services", "version", "volumes"];
+const TOP: &[&str] = &[
+    "configs", "networks", "secrets", "services", "version", "volumes",
+];
 const SERVICE: &[&str] = &[
-    "blkio_config", "build", "cap_add", "cap_drop", "cgroup_parent", "command", "configs",
-    "container_name", "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period",
-    "cpu_rt_runtime", "cpu_shares", "cpus", "cpuset", "credential_spec", "depends_on", "deploy",
-    "device_cgroup_rules", "devices", "dns", "dns_opt", "dns_search", "domainname", "entrypoint",
-    "env_file", "environment", "expose", "extends", "external_links", "extra_hosts", "group_add",
-    "healthcheck", "hostname", "image", "init", "ipc", "isolation", "labels", "links", "logging",
-    "mac_address", "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit",
-    "network_mode", "networks", "oom_kill_disable", "oom_score_adj", "pid", "pids_limit",
-    "platform", "ports", "privileged", "profiles", "pull_policy", "read_only", "restart", "runtime",
-    "scale", "secrets", "security_opt", "shm_size", "stdin_open", "stop_grace_period",
-    "stop_signal", "storage_opt", "sysctls", "tmpfs", "tty", "ulimits", "user", "userns_mode",
-    "volumes", "volumes_from", "working_dir",
+    "blkio_config",
+    "build",
+    "cap_add",
+    "cap_drop",
+    "cgroup_parent",
+    "command",
+    "configs",
+    "container_name",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpu_shares",
+    "cpus",
+    "cpuset",
+    "credential_spec",
+    "depends_on",
+    "deploy",
+    "device_cgroup_rules",
+    "devices",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "domainname",
+    "entrypoint",
+    "env_file",
+    "environment",
+    "expose",
+    "extends",
+    "external_links",
+    "extra_hosts",
+    "group_add",
+    "healthcheck",
+    "hostname",
+    "image",
+    "init",
+    "ipc",
+    "isolation",
+    "labels",
+    "links",
+    "logging",
+    "mac_address",
+    "mem_limit",
+    "mem_reservation",
+    "mem_swappiness",
+    "memswap_limit",
+    "network_mode",
+    "networks",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "pid",
+    "pids_limit",
+    "platform",
+    "ports",
+    "privileged",
+    "profiles",
+    "pull_policy",
+    "read_only",
+    "restart",
+    "runtime",
+    "scale",
+    "secrets",
+    "security_opt",
+    "shm_size",
+    "stdin_open",
+    "stop_grace_period",
+    "stop_signal",
+    "storage_opt",
+    "sysctls",
+    "tmpfs",
+    "tty",
+    "ulimits",
+    "user",
+    "userns_mode",
+    "volumes",
+    "volumes_from",
+    "working_dir",
 ];
 const BUILD: &[&str] = &[
-    "context", "dockerfile", "args", "labels", "cache_from", "network", "target", "shm_size",
-    "extra_hosts", "isolation",
+    "context",
+    "dockerfile",
+    "args",
+    "labels",
+    "cache_from",
+    "network",
+    "target",
+    "shm_size",
+    "extra_hosts",
+    "isolation",
 ];
-const HEALTHCHECK: &[&str] = &["disable", "interval", "retries", "start_period", "test", "timeout"];
+const HEALTHCHECK: &[&str] = &[
+    "disable",
+    "interval",
+    "retries",
+    "start_period",
+    "test",
+    "timeout",
+];
 
 fn keep_known(map: &mut Map<String, Value>, known: &[&str], what: &str, dropped: &mut Vec<String>) {
     let gone: Vec<String> = map
@@ -42,7 +126,9 @@ fn keep_known(map: &mut Map<String, Value>, known: &[&str], what: &str, dropped:
 pub fn downgrade(model: &mut Map<String, Value>) -> Vec<String> {
     let mut dropped = Vec::new();
     keep_known(model, TOP, "", &mut dropped);
-    let Some(Value::Object(services)) = model.get_mut("services") else { return dropped };
+    let Some(Value::Object(services)) = model.get_mut("services") else {
+        return dropped;
+    };
     for (name, svc) in services.iter_mut() {
         let Value::Object(svc) = svc else { continue };
         let at = format!("services.{name}.");
@@ -56,8 +142,14 @@ pub fn downgrade(model: &mut Map<String, Value>) -> Vec<String> {
         if let Some(Value::Object(deps)) = svc.get_mut("depends_on") {
             for (dep, spec) in deps.iter_mut() {
                 if let Value::Object(spec) = spec {
-                    keep_known(spec, &["condition"], &format!("{at}depends_on.{dep}."), &mut dropped);
-                    spec.entry("condition").or_insert_with(|| Value::String("service_started".into()));
+                    keep_known(
+                        spec,
+                        &["condition"],
+                        &format!("{at}depends_on.{dep}."),
+                        &mut dropped,
+                    );
+                    spec.entry("condition")
+                        .or_insert_with(|| Value::String("service_started".into()));
                 }
             }
         }
@@ -67,7 +159,11 @@ pub fn downgrade(model: &mut Map<String, Value>) -> Vec<String> {
             for f in files.drain(..) {
                 match f {
                     Value::Object(m) => {
-                        let path = m.get("path").and_then(Value::as_str).unwrap_or_default().to_owned();
+                        let path = m
+                            .get("path")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned();
                         let required = m.get("required").and_then(Value::as_bool).unwrap_or(true);
                         if required || std::path::Path::new(&path).exists() {
                             out.push(Value::String(path));
@@ -119,7 +215,13 @@ mod tests {
         );
         assert_eq!(m["x-keep"], 1);
         assert_eq!(m["services"]["web"]["x-ok"], 2);
-        assert_eq!(m["services"]["web"]["depends_on"]["c"], json!({"condition": "service_started"}));
-        assert_eq!(m["services"]["web"]["env_file"], json!(["/a.env", "/c.env"]));
+        assert_eq!(
+            m["services"]["web"]["depends_on"]["c"],
+            json!({"condition": "service_started"})
+        );
+        assert_eq!(
+            m["services"]["web"]["env_file"],
+            json!(["/a.env", "/c.env"])
+        );
     }
 }

@@ -7,8 +7,15 @@ use std::path::PathBuf;
 /// Global compose options that take a value (both flavours). Needed to find where the
 /// subcommand starts.
 const VALUE_OPTIONS: &[&str] = &[
-    "--profile", "--env-file", "--ansi", "--progress", "--parallel", "--log-level", "--tlscacert",
-    "--tlscert", "--tlskey",
+    "--profile",
+    "--env-file",
+    "--ansi",
+    "--progress",
+    "--parallel",
+    "--log-level",
+    "--tlscacert",
+    "--tlscert",
+    "--tlskey",
 ];
 /// Options that would point compose at another daemon than the repository's.
 const REFUSED: &[&str] = &["-H", "--host", "-c", "--context"];
@@ -70,7 +77,11 @@ pub fn parse(args: &[OsString]) -> Result<ComposeArgs, ArgsError> {
         };
         // Short options may glue their value: -fcompose.yml, -pname.
         let (name, inline) = match (name, inline) {
-            (n, None) if n.len() > 2 && !n.starts_with("--") && (n.starts_with("-f") || n.starts_with("-p")) => {
+            (n, None)
+                if n.len() > 2
+                    && !n.starts_with("--")
+                    && (n.starts_with("-f") || n.starts_with("-p")) =>
+            {
                 (&n[..2], Some(OsString::from(&n[2..])))
             }
             other => other,
@@ -80,7 +91,9 @@ pub fn parse(args: &[OsString]) -> Result<ComposeArgs, ArgsError> {
                 return Ok(v);
             }
             *i += 1;
-            args.get(*i).cloned().ok_or_else(|| ArgsError::MissingValue(name.to_owned()))
+            args.get(*i)
+                .cloned()
+                .ok_or_else(|| ArgsError::MissingValue(name.to_owned()))
         };
         match name {
             "-f" | "--file" => {
@@ -93,7 +106,9 @@ pub fn parse(args: &[OsString]) -> Result<ComposeArgs, ArgsError> {
             "-p" | "--project-name" => {
                 out.project_name = Some(take_value(&mut i)?.to_string_lossy().into_owned());
             }
-            "--project-directory" => out.project_directory = Some(PathBuf::from(take_value(&mut i)?)),
+            "--project-directory" => {
+                out.project_directory = Some(PathBuf::from(take_value(&mut i)?))
+            }
             n if REFUSED.contains(&n) || n.starts_with("-H") => {
                 return Err(ArgsError::OtherDaemon(n.to_owned()));
             }
@@ -135,14 +150,31 @@ mod tests {
     #[test]
     fn consumes_file_and_project_options() {
         let a = p(&[
-            "-f", "a.yml", "--file=b.yml", "-fc.yml", "-p", "Shop", "--project-directory", "/x",
-            "--profile", "dev", "--env-file=.env.prod", "--verbose", "up", "-d", "-f", "not-ours",
+            "-f",
+            "a.yml",
+            "--file=b.yml",
+            "-fc.yml",
+            "-p",
+            "Shop",
+            "--project-directory",
+            "/x",
+            "--profile",
+            "dev",
+            "--env-file=.env.prod",
+            "--verbose",
+            "up",
+            "-d",
+            "-f",
+            "not-ours",
         ])
         .unwrap();
         assert_eq!(a.files, ["a.yml", "b.yml", "c.yml"].map(PathBuf::from));
         assert_eq!(a.project_name.as_deref(), Some("Shop"));
         assert_eq!(a.project_directory, Some(PathBuf::from("/x")));
-        assert_eq!(a.globals, ["--profile", "dev", "--env-file=.env.prod", "--verbose"].map(OsString::from));
+        assert_eq!(
+            a.globals,
+            ["--profile", "dev", "--env-file=.env.prod", "--verbose"].map(OsString::from)
+        );
         assert_eq!(a.rest, ["up", "-d", "-f", "not-ours"].map(OsString::from));
         assert_eq!(a.subcommand(), Some("up"));
     }
@@ -150,9 +182,20 @@ mod tests {
     #[test]
     fn refuses_stdin_and_other_daemons() {
         assert_eq!(p(&["-f", "-", "up"]).unwrap_err(), ArgsError::Stdin);
-        assert!(p(&["-H", "tcp://x", "up"]).unwrap_err().to_string().contains("-H is not allowed"));
-        assert!(matches!(p(&["--context=x", "ps"]), Err(ArgsError::OtherDaemon(_))));
-        assert_eq!(p(&["-f"]).unwrap_err(), ArgsError::MissingValue("-f".into()));
+        assert!(
+            p(&["-H", "tcp://x", "up"])
+                .unwrap_err()
+                .to_string()
+                .contains("-H is not allowed")
+        );
+        assert!(matches!(
+            p(&["--context=x", "ps"]),
+            Err(ArgsError::OtherDaemon(_))
+        ));
+        assert_eq!(
+            p(&["-f"]).unwrap_err(),
+            ArgsError::MissingValue("-f".into())
+        );
     }
 
     #[test]

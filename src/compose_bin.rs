@@ -23,7 +23,10 @@ impl Flavour {
             Flavour::Plugin { .. } => false,
             Flavour::Standalone { binary } => {
                 let mut head = [0u8; 2];
-                std::fs::File::open(binary).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == b"#!"
+                std::fs::File::open(binary)
+                    .and_then(|mut f| f.read_exact(&mut head))
+                    .is_ok()
+                    && &head == b"#!"
             }
         }
     }
@@ -38,12 +41,15 @@ impl Flavour {
 
 /// Find an executable on `path` (a PATH value).
 pub fn which(name: &str, path: Option<&str>) -> Option<PathBuf> {
-    std::env::split_paths(path?).map(|d| d.join(name)).find(|p| is_executable(p))
+    std::env::split_paths(path?)
+        .map(|d| d.join(name))
+        .find(|p| is_executable(p))
 }
 
 fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    p.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// The folders the docker CLI searches for plugins, in its order.
@@ -66,9 +72,15 @@ fn plugin_dirs(docker_config: Option<&str>, home: Option<&str>) -> Vec<PathBuf> 
 }
 
 /// `docker compose` when the plugin is installed, else `docker-compose`, else None.
-pub fn detect(path: Option<&str>, docker_config: Option<&str>, home: Option<&str>) -> Option<Flavour> {
+pub fn detect(
+    path: Option<&str>,
+    docker_config: Option<&str>,
+    home: Option<&str>,
+) -> Option<Flavour> {
     if let Some(docker) = which("docker", path)
-        && plugin_dirs(docker_config, home).iter().any(|d| is_executable(&d.join("docker-compose")))
+        && plugin_dirs(docker_config, home)
+            .iter()
+            .any(|d| is_executable(&d.join("docker-compose")))
     {
         return Some(Flavour::Plugin { docker });
     }
@@ -123,11 +135,18 @@ mod tests {
         exe(&bin.join("docker-compose"));
         assert_eq!(
             detect(Some(path), cfg.to_str(), None),
-            Some(Flavour::Standalone { binary: bin.join("docker-compose") })
+            Some(Flavour::Standalone {
+                binary: bin.join("docker-compose")
+            })
         );
         exe(&bin.join("docker"));
         exe(&cfg.join("cli-plugins/docker-compose"));
-        assert_eq!(detect(Some(path), cfg.to_str(), None), Some(Flavour::Plugin { docker: bin.join("docker") }));
+        assert_eq!(
+            detect(Some(path), cfg.to_str(), None),
+            Some(Flavour::Plugin {
+                docker: bin.join("docker")
+            })
+        );
     }
 
     #[test]
@@ -141,16 +160,36 @@ mod tests {
             globals: &globals,
             rest: &rest,
         };
-        let v2 = command_line(&Flavour::Plugin { docker: "/usr/bin/docker".into() }, &inv);
+        let v2 = command_line(
+            &Flavour::Plugin {
+                docker: "/usr/bin/docker".into(),
+            },
+            &inv,
+        );
         assert_eq!(
             v2,
             [
-                "/usr/bin/docker", "compose", "-f", "/run/r/compose-2816/shop.json", "--project-directory",
-                "/srv/shop", "-p", "shop", "--profile", "dev", "up", "-d"
+                "/usr/bin/docker",
+                "compose",
+                "-f",
+                "/run/r/compose-2816/shop.json",
+                "--project-directory",
+                "/srv/shop",
+                "-p",
+                "shop",
+                "--profile",
+                "dev",
+                "up",
+                "-d"
             ]
             .map(OsString::from)
         );
-        let v1 = command_line(&Flavour::Standalone { binary: "/usr/bin/docker-compose".into() }, &inv);
+        let v1 = command_line(
+            &Flavour::Standalone {
+                binary: "/usr/bin/docker-compose".into(),
+            },
+            &inv,
+        );
         assert_eq!(v1[0], "/usr/bin/docker-compose");
         assert_eq!(v1[1..], v2[2..]);
     }

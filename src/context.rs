@@ -58,7 +58,9 @@ pub fn find_repo(flag: Option<&Path>, env: &dyn Env, cwd: &Path) -> Result<Optio
         None => {
             return Ok(cwd
                 .ancestors()
-                .find(|d| d.join(crate::slotmap::FILE_NAME).is_file() || rediaccfile_in(d).is_some())
+                .find(|d| {
+                    d.join(crate::slotmap::FILE_NAME).is_file() || rediaccfile_in(d).is_some()
+                })
                 .map(Path::to_path_buf));
         }
     };
@@ -72,7 +74,11 @@ pub fn find_repo(flag: Option<&Path>, env: &dyn Env, cwd: &Path) -> Result<Optio
 }
 
 pub fn absolute(cwd: &Path, p: &Path) -> PathBuf {
-    if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) }
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    }
 }
 
 /// A file named `Rediaccfile` in any letter case, directly in `dir`.
@@ -80,7 +86,11 @@ pub fn rediaccfile_in(dir: &Path) -> Option<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_str().is_some_and(|n| n.eq_ignore_ascii_case("rediaccfile")))
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case("rediaccfile"))
+        })
         .map(|e| e.path())
         .collect();
     // Several spellings in one folder: take the byte-smallest so the choice is stable.
@@ -115,11 +125,13 @@ pub fn repo_name(flag: Option<&str>, from_file: Option<&str>, repo: &Path) -> St
 }
 
 pub fn run_dir(env: &dyn Env) -> PathBuf {
-    env.var("RENET_RUN_DIR").map_or_else(|| PathBuf::from(DEFAULT_RUN_DIR), PathBuf::from)
+    env.var("RENET_RUN_DIR")
+        .map_or_else(|| PathBuf::from(DEFAULT_RUN_DIR), PathBuf::from)
 }
 
 pub fn state_dir(env: &dyn Env) -> PathBuf {
-    env.var("RENET_STATE_DIR").map_or_else(|| PathBuf::from(DEFAULT_STATE_DIR), PathBuf::from)
+    env.var("RENET_STATE_DIR")
+        .map_or_else(|| PathBuf::from(DEFAULT_STATE_DIR), PathBuf::from)
 }
 
 #[cfg(test)]
@@ -146,7 +158,11 @@ mod tests {
         assert_eq!(network_id(None, &legacy).unwrap().get(), 2944);
         let none = MapEnv(HashMap::new());
         let msg = network_id(None, &none).unwrap_err().to_string();
-        for name in ["--network-id", "REDIACC_NETWORK_ID", "REPOSITORY_NETWORK_ID"] {
+        for name in [
+            "--network-id",
+            "REDIACC_NETWORK_ID",
+            "REPOSITORY_NETWORK_ID",
+        ] {
             assert!(msg.contains(name), "{msg}");
         }
     }
@@ -167,7 +183,10 @@ mod tests {
         let env = MapEnv(HashMap::new());
         assert_eq!(repo_dir(None, &env, &root.join("c")).unwrap(), root);
         let folders = rediaccfile_folders(root).unwrap();
-        assert_eq!(folders, vec![root.to_path_buf(), root.join("A"), root.join("b")]);
+        assert_eq!(
+            folders,
+            vec![root.to_path_buf(), root.join("A"), root.join("b")]
+        );
         let missing = repo_dir(Some(Path::new("/nonexistent/x")), &env, root).unwrap_err();
         assert!(missing.to_string().contains("/nonexistent/x"));
     }

@@ -16,31 +16,62 @@ pub enum DaemonError {
         "docker daemon for network {network} is not running (no socket at {socket}); start it with: \
          renet daemon start --network-id {network}{repo_hint}"
     )]
-    NotRunning { network: NetworkId, socket: PathBuf, repo_hint: String },
-    #[error("dockerd for network {network} exited during start-up ({status}); last lines of {log}:\n{tail}")]
-    Exited { network: NetworkId, status: String, log: PathBuf, tail: String },
+    NotRunning {
+        network: NetworkId,
+        socket: PathBuf,
+        repo_hint: String,
+    },
+    #[error(
+        "dockerd for network {network} exited during start-up ({status}); last lines of {log}:\n{tail}"
+    )]
+    Exited {
+        network: NetworkId,
+        status: String,
+        log: PathBuf,
+        tail: String,
+    },
     #[error(
         "dockerd for network {network} did not answer on {socket} within {secs}s and was stopped; \
          last lines of {log}:\n{tail}"
     )]
-    Timeout { network: NetworkId, socket: PathBuf, secs: u64, log: PathBuf, tail: String },
+    Timeout {
+        network: NetworkId,
+        socket: PathBuf,
+        secs: u64,
+        log: PathBuf,
+        tail: String,
+    },
     #[error(
         "the daemon for network {network} already runs for repository {running}, not {wanted}; \
          stop it first (renet daemon stop --network-id {network}) or use the right network ID"
     )]
-    OtherRepository { network: NetworkId, running: PathBuf, wanted: PathBuf },
+    OtherRepository {
+        network: NetworkId,
+        running: PathBuf,
+        wanted: PathBuf,
+    },
     #[error("dockerd not found on PATH; install Docker Engine (Debian: apt-get install docker.io)")]
     NoDockerd,
     #[error("dockerd for network {network} (pid {pid}) did not exit within {secs}s; it was killed")]
-    Killed { network: NetworkId, pid: i32, secs: u64 },
+    Killed {
+        network: NetworkId,
+        pid: i32,
+        secs: u64,
+    },
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("docker API on {socket}: {message}")]
     Api { socket: PathBuf, message: String },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DaemonError + '_ {
-    move |source| DaemonError::Io { path: path.to_owned(), source }
+    move |source| DaemonError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Where a daemon's files live.
@@ -116,9 +147,12 @@ pub fn probe(socket: &Path) -> Option<Engine> {
         return None;
     }
     runtime().block_on(async {
-        let docker =
-            bollard::Docker::connect_with_unix(&socket.to_string_lossy(), 5, bollard::API_DEFAULT_VERSION)
-                .ok()?;
+        let docker = bollard::Docker::connect_with_unix(
+            &socket.to_string_lossy(),
+            5,
+            bollard::API_DEFAULT_VERSION,
+        )
+        .ok()?;
         // These daemons speak API 1.41: always negotiate down.
         let docker = docker.negotiate_version().await.ok()?;
         let v = docker.version().await.ok()?;
@@ -137,9 +171,11 @@ fn ping(socket: &Path) -> bool {
         return false;
     }
     runtime().block_on(async {
-        let Ok(docker) =
-            bollard::Docker::connect_with_unix(&socket.to_string_lossy(), 2, bollard::API_DEFAULT_VERSION)
-        else {
+        let Ok(docker) = bollard::Docker::connect_with_unix(
+            &socket.to_string_lossy(),
+            2,
+            bollard::API_DEFAULT_VERSION,
+        ) else {
             return false;
         };
         docker.ping().await.is_ok()
@@ -153,22 +189,37 @@ fn live_pid(pidfile: &Path) -> Option<i32> {
 }
 
 fn alive_dockerd(pid: i32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
     // Field 3 (after the parenthesised command name) is the state; Z is a zombie: exited.
-    let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.trim_start().chars().next());
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
     state.is_some_and(|s| s != 'Z' && s != 'X') && comm.trim() == "dockerd"
 }
 
 fn log_tail(log: &Path, lines: usize) -> String {
-    let Ok(f) = std::fs::File::open(log) else { return "(no log)".to_owned() };
-    let all: Vec<String> = std::io::BufReader::new(f).lines().map_while(Result::ok).collect();
+    let Ok(f) = std::fs::File::open(log) else {
+        return "(no log)".to_owned();
+    };
+    let all: Vec<String> = std::io::BufReader::new(f)
+        .lines()
+        .map_while(Result::ok)
+        .collect();
     let start = all.len().saturating_sub(lines);
-    all[start..].iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    all[start..]
+        .iter()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn recorded_repo(paths: &DaemonPaths) -> Option<PathBuf> {
-    std::fs::read_to_string(&paths.repo_marker).ok().map(|s| PathBuf::from(s.trim_end_matches('\n')))
+    std::fs::read_to_string(&paths.repo_marker)
+        .ok()
+        .map(|s| PathBuf::from(s.trim_end_matches('\n')))
 }
 
 #[derive(Debug, Serialize)]
@@ -185,21 +236,34 @@ pub struct StartReport {
 fn prepare(paths: &DaemonPaths, repo: Option<&Path>) -> Result<(), DaemonError> {
     use std::os::unix::fs::DirBuilderExt;
     for d in [&paths.dir, &paths.exec_root, &paths.data_root] {
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(d).map_err(io(d))?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(d)
+            .map_err(io(d))?;
     }
     let text = serde_json::to_string_pretty(&daemon_json(paths)).expect("json");
     crate::slotmap::write_atomic(&paths.config, text.as_bytes()).map_err(io(&paths.config))?;
     let marker = repo.map(|r| r.display().to_string()).unwrap_or_default();
-    crate::slotmap::write_atomic(&paths.repo_marker, marker.as_bytes()).map_err(io(&paths.repo_marker))?;
+    crate::slotmap::write_atomic(&paths.repo_marker, marker.as_bytes())
+        .map_err(io(&paths.repo_marker))?;
     Ok(())
 }
 
-fn check_repo(network: NetworkId, paths: &DaemonPaths, repo: Option<&Path>) -> Result<(), DaemonError> {
+fn check_repo(
+    network: NetworkId,
+    paths: &DaemonPaths,
+    repo: Option<&Path>,
+) -> Result<(), DaemonError> {
     if let (Some(wanted), Some(running)) = (repo, recorded_repo(paths))
         && !running.as_os_str().is_empty()
         && running != wanted
     {
-        return Err(DaemonError::OtherRepository { network, running, wanted: wanted.to_owned() });
+        return Err(DaemonError::OtherRepository {
+            network,
+            running,
+            wanted: wanted.to_owned(),
+        });
     }
     Ok(())
 }
@@ -235,8 +299,14 @@ pub fn start(
     let dockerd = crate::compose_bin::which("dockerd", path_env).ok_or(DaemonError::NoDockerd)?;
     cleanup_stale(paths);
     prepare(paths, repo)?;
-    let mut log = std::fs::OpenOptions::new().create(true).append(true).open(&paths.log).map_err(io(&paths.log))?;
-    let log_start = log.seek(std::io::SeekFrom::End(0)).map_err(io(&paths.log))?;
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&paths.log)
+        .map_err(io(&paths.log))?;
+    let log_start = log
+        .seek(std::io::SeekFrom::End(0))
+        .map_err(io(&paths.log))?;
     let log_err = log.try_clone().map_err(io(&paths.log))?;
     let mut child = {
         use std::os::unix::process::CommandExt;
@@ -300,15 +370,27 @@ fn wait_for_api(
 }
 
 /// Replace this process with dockerd (for systemd units: the unit's main PID is the daemon).
-pub fn exec_foreground(paths: &DaemonPaths, repo: Option<&Path>, path_env: Option<&str>) -> DaemonError {
+pub fn exec_foreground(
+    paths: &DaemonPaths,
+    repo: Option<&Path>,
+    path_env: Option<&str>,
+) -> DaemonError {
     use std::os::unix::process::CommandExt;
-    let Some(dockerd) = crate::compose_bin::which("dockerd", path_env) else { return DaemonError::NoDockerd };
+    let Some(dockerd) = crate::compose_bin::which("dockerd", path_env) else {
+        return DaemonError::NoDockerd;
+    };
     cleanup_stale(paths);
     if let Err(e) = prepare(paths, repo) {
         return e;
     }
-    let err = Command::new(&dockerd).arg("--config-file").arg(&paths.config).exec();
-    DaemonError::Io { path: dockerd, source: err }
+    let err = Command::new(&dockerd)
+        .arg("--config-file")
+        .arg(&paths.config)
+        .exec();
+    DaemonError::Io {
+        path: dockerd,
+        source: err,
+    }
 }
 
 /// SIGTERM, then SIGKILL after `grace`. Returns whether it had to kill.
@@ -347,7 +429,11 @@ pub struct StopReport {
     pub seconds: f64,
 }
 
-pub fn stop(network: NetworkId, paths: &DaemonPaths, timeout: Duration) -> Result<StopReport, DaemonError> {
+pub fn stop(
+    network: NetworkId,
+    paths: &DaemonPaths,
+    timeout: Duration,
+) -> Result<StopReport, DaemonError> {
     let began = Instant::now();
     let pid = live_pid(&paths.pidfile);
     let mut killed = false;
@@ -360,7 +446,11 @@ pub fn stop(network: NetworkId, paths: &DaemonPaths, timeout: Duration) -> Resul
     cleanup_stale(paths);
     let _ = std::fs::remove_file(&paths.repo_marker);
     if killed && let Some(pid) = pid {
-        return Err(DaemonError::Killed { network, pid, secs: timeout.as_secs() });
+        return Err(DaemonError::Killed {
+            network,
+            pid,
+            secs: timeout.as_secs(),
+        });
     }
     Ok(StopReport {
         network_id: network.get(),
@@ -398,7 +488,12 @@ pub fn list(run_dir: &Path, state_dir: &Path) -> Result<Vec<Status>, DaemonError
     let entries = match std::fs::read_dir(run_dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(DaemonError::Io { path: run_dir.to_owned(), source: e }),
+        Err(e) => {
+            return Err(DaemonError::Io {
+                path: run_dir.to_owned(),
+                source: e,
+            });
+        }
     };
     let mut ids: Vec<NetworkId> = entries
         .filter_map(Result::ok)
@@ -409,12 +504,23 @@ pub fn list(run_dir: &Path, state_dir: &Path) -> Result<Vec<Status>, DaemonError
         })
         .collect();
     ids.sort();
-    Ok(ids.into_iter().map(|id| status(id, &DaemonPaths::new(run_dir, state_dir, id, None))).collect())
+    Ok(ids
+        .into_iter()
+        .map(|id| status(id, &DaemonPaths::new(run_dir, state_dir, id, None)))
+        .collect())
 }
 
 /// A systemd unit running the same daemon as `renet daemon start`.
-pub fn unit(network: NetworkId, renet: &Path, repo: Option<&Path>, run_dir: &Path, state_dir: &Path) -> String {
-    let repo_arg = repo.map(|r| format!(" --repo {}", shell_quote(&r.display().to_string()))).unwrap_or_default();
+pub fn unit(
+    network: NetworkId,
+    renet: &Path,
+    repo: Option<&Path>,
+    run_dir: &Path,
+    state_dir: &Path,
+) -> String {
+    let repo_arg = repo
+        .map(|r| format!(" --repo {}", shell_quote(&r.display().to_string())))
+        .unwrap_or_default();
     format!(
         "# renet daemon unit for network {network}: save as /etc/systemd/system/rediacc-docker-{network}.service\n\
          [Unit]\n\
@@ -447,7 +553,9 @@ pub fn unit(network: NetworkId, renet: &Path, repo: Option<&Path>, run_dir: &Pat
 }
 
 fn shell_quote(s: &str) -> String {
-    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b)) {
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
+    {
         s.to_owned()
     } else {
         format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
@@ -461,7 +569,12 @@ mod tests {
     #[test]
     fn paths_and_config() {
         let id = NetworkId::new(2816).unwrap();
-        let p = DaemonPaths::new(Path::new("/run/r"), Path::new("/var/lib/r"), id, Some(Path::new("/srv/shop")));
+        let p = DaemonPaths::new(
+            Path::new("/run/r"),
+            Path::new("/var/lib/r"),
+            id,
+            Some(Path::new("/srv/shop")),
+        );
         assert_eq!(p.socket, Path::new("/run/r/docker-2816.sock"));
         assert_eq!(p.data_root, Path::new("/srv/shop/.rediacc/docker/data"));
         let j = daemon_json(&p);
@@ -470,8 +583,17 @@ mod tests {
         assert_eq!(j["ip-masq"], false);
         assert_eq!(j["hosts"][0], "unix:///run/r/docker-2816.sock");
         let standalone = DaemonPaths::new(Path::new("/run/r"), Path::new("/var/lib/r"), id, None);
-        assert_eq!(standalone.data_root, Path::new("/var/lib/r/docker-2816/data"));
-        let u = unit(id, Path::new("/usr/bin/renet"), Some(Path::new("/srv/my shop")), Path::new("/run/r"), Path::new("/s"));
+        assert_eq!(
+            standalone.data_root,
+            Path::new("/var/lib/r/docker-2816/data")
+        );
+        let u = unit(
+            id,
+            Path::new("/usr/bin/renet"),
+            Some(Path::new("/srv/my shop")),
+            Path::new("/run/r"),
+            Path::new("/s"),
+        );
         assert!(u.contains("ExecStart=/usr/bin/renet daemon start --foreground --network-id 2816 --repo \"/srv/my shop\""));
         assert!(u.contains("Type=notify"));
     }

@@ -10,7 +10,9 @@ use crate::error::Result;
 /// holding a Rediaccfile; each folder is its own compose project.
 pub fn repo_projects(repo: &Path) -> Result<Vec<Vec<PathBuf>>> {
     let mut out = Vec::new();
-    for folder in crate::context::rediaccfile_folders(repo).map_err(crate::error::Error::io(repo))? {
+    for folder in
+        crate::context::rediaccfile_folders(repo).map_err(crate::error::Error::io(repo))?
+    {
         if let Some(files) = compose::default_files(&folder)? {
             out.push(files);
         }
@@ -21,9 +23,14 @@ pub fn repo_projects(repo: &Path) -> Result<Vec<Vec<PathBuf>>> {
 /// Service names of one compose project (profiles ignored: a profile-gated service still
 /// needs its address).
 pub fn project_services(files: &[PathBuf]) -> Result<BTreeSet<String>> {
-    let dir = files.first().and_then(|f| f.parent()).unwrap_or(Path::new("."));
+    let dir = files
+        .first()
+        .and_then(|f| f.parent())
+        .unwrap_or(Path::new("."));
     let project = compose::load(files, dir)?;
-    Ok(crate::rewrite::services(&project.model).map(|(n, _)| n.clone()).collect())
+    Ok(crate::rewrite::services(&project.model)
+        .map(|(n, _)| n.clone())
+        .collect())
 }
 
 pub fn repo_services(repo: &Path) -> Result<BTreeSet<String>> {

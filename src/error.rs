@@ -54,7 +54,10 @@ pub enum Error {
     )]
     ComposeMissing,
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     IoPlain(#[from] std::io::Error),
 }
@@ -117,7 +120,12 @@ impl<'a> ErrorReport<'a> {
             _ => Vec::new(),
         };
         Self {
-            error: ErrorBody { kind: e.kind(), message: e.to_string(), exit_code: e.exit_code(), findings },
+            error: ErrorBody {
+                kind: e.kind(),
+                message: e.to_string(),
+                exit_code: e.exit_code(),
+                findings,
+            },
         }
     }
 }

@@ -29,7 +29,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(e) => {
             // clap prints help/version on stdout and usage errors on stderr itself.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { error::code::USAGE } else { 0 });
+            return ExitCode::from(if e.use_stderr() {
+                error::code::USAGE
+            } else {
+                0
+            });
         }
     };
     let json = commands::wants_json(&cli);
@@ -40,7 +44,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(error::code::FAILED);
         }
     };
-    let ctx = commands::Ctx { env: &context::ProcessEnv, cwd };
+    let ctx = commands::Ctx {
+        env: &context::ProcessEnv,
+        cwd,
+    };
     match commands::run(cli, &ctx) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

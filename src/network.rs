@@ -44,7 +44,7 @@ impl NetworkId {
         if n > u64::from(MAX_NETWORK_ID) {
             return Err(NetworkIdError::TooHigh);
         }
-        if (n - u64::from(MIN_NETWORK_ID)) % u64::from(BLOCK_SIZE) != 0 {
+        if !(n - u64::from(MIN_NETWORK_ID)).is_multiple_of(u64::from(BLOCK_SIZE)) {
             return Err(NetworkIdError::NotAligned);
         }
         // Bounded by MAX_NETWORK_ID above.
@@ -77,7 +77,12 @@ impl NetworkId {
     /// First address of the block (offset 0).
     pub fn base(self) -> Ipv4Addr {
         let n = self.0;
-        Ipv4Addr::new(127, (n >> 16 & 255) as u8, (n >> 8 & 255) as u8, (n & 255) as u8)
+        Ipv4Addr::new(
+            127,
+            (n >> 16 & 255) as u8,
+            (n >> 8 & 255) as u8,
+            (n & 255) as u8,
+        )
     }
 
     pub fn block(self) -> Ipv4Net {
@@ -106,14 +111,18 @@ impl Slot {
         if n < u64::from(SLOT_COUNT) {
             Ok(Self(n as u8))
         } else {
-            Err(SlotError { slot: n.to_string() })
+            Err(SlotError {
+                slot: n.to_string(),
+            })
         }
     }
 
     pub fn parse(text: &str) -> Result<Self, SlotError> {
         text.trim()
             .parse::<u64>()
-            .map_err(|_| SlotError { slot: format!("\"{text}\"") })
+            .map_err(|_| SlotError {
+                slot: format!("\"{text}\""),
+            })
             .and_then(Self::new)
     }
 
@@ -138,7 +147,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn addr(n: u32, s: u8) -> String {
-        NetworkId::new(n.into()).unwrap().slot_addr(Slot::new(s.into()).unwrap()).to_string()
+        NetworkId::new(n.into())
+            .unwrap()
+            .slot_addr(Slot::new(s.into()).unwrap())
+            .to_string()
     }
 
     #[test]
@@ -147,13 +159,22 @@ mod tests {
         assert_eq!(addr(2880, 0), "127.0.11.66");
         assert_eq!(addr(6336, 1), "127.0.24.195");
         assert_eq!(addr(16_711_680, 60), "127.255.0.62");
-        assert_eq!(NetworkId::new(2816).unwrap().block().to_string(), "127.0.11.0/26");
+        assert_eq!(
+            NetworkId::new(2816).unwrap().block().to_string(),
+            "127.0.11.0/26"
+        );
     }
 
     #[test]
     fn spec_messages() {
-        assert_eq!(NetworkId::parse("2815").unwrap_err().to_string(), "invalid network ID: must be >= 2816");
-        assert_eq!(NetworkId::parse("-64").unwrap_err().to_string(), "invalid network ID: must be >= 2816");
+        assert_eq!(
+            NetworkId::parse("2815").unwrap_err().to_string(),
+            "invalid network ID: must be >= 2816"
+        );
+        assert_eq!(
+            NetworkId::parse("-64").unwrap_err().to_string(),
+            "invalid network ID: must be >= 2816"
+        );
         assert_eq!(
             NetworkId::parse("2817").unwrap_err().to_string(),
             "invalid network ID: must be 2816 + (n * 64)"
@@ -163,14 +184,19 @@ mod tests {
             "invalid network ID: must be <= 16711680"
         );
         assert_eq!(
-            NetworkId::parse("99999999999999999999999").unwrap_err().to_string(),
+            NetworkId::parse("99999999999999999999999")
+                .unwrap_err()
+                .to_string(),
             "invalid network ID: must be <= 16711680"
         );
         assert_eq!(
             NetworkId::parse("abc").unwrap_err().to_string(),
             "invalid network ID: not an integer: \"abc\""
         );
-        assert_eq!(NetworkId::parse("").unwrap_err().to_string(), "invalid network ID: not an integer: \"\"");
+        assert_eq!(
+            NetworkId::parse("").unwrap_err().to_string(),
+            "invalid network ID: not an integer: \"\""
+        );
         assert!(Slot::parse("61").is_err());
         assert!(Slot::parse("x").is_err());
     }

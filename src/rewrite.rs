@@ -10,7 +10,15 @@ use crate::network::{NetworkId, Slot};
 /// Host paths whose bind mount hands a container the machine. Exact matches only: mounting
 /// `/etc/localtime` is routine, mounting `/etc` is not.
 const SYSTEM_PATHS: &[&str] = &[
-    "/", "/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/usr", "/var/run/docker.sock",
+    "/",
+    "/etc",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/boot",
+    "/root",
+    "/usr",
+    "/var/run/docker.sock",
     "/run/docker.sock",
 ];
 /// renet's own state: any path inside these is refused (another repository's sockets, leases).
@@ -35,7 +43,11 @@ pub struct Rewritten {
 }
 
 pub fn services(model: &Map<String, Value>) -> impl Iterator<Item = (&String, &Value)> {
-    model.get("services").and_then(Value::as_object).into_iter().flatten()
+    model
+        .get("services")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
 }
 
 fn truthy(v: &Value) -> bool {
@@ -66,14 +78,24 @@ pub fn dangerous_settings(model: &Map<String, Value>, protected: &[String]) -> V
                 findings.push(format!("{name}: {key}: {}", scalar(v)));
             }
         }
-        for cap in svc.get("cap_add").and_then(Value::as_array).into_iter().flatten() {
+        for cap in svc
+            .get("cap_add")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let c = scalar(cap).to_ascii_uppercase();
             let c = c.strip_prefix("CAP_").unwrap_or(&c);
             if c == "ALL" || c == "SYS_ADMIN" {
                 findings.push(format!("{name}: cap_add: {}", scalar(cap)));
             }
         }
-        for vol in svc.get("volumes").and_then(Value::as_array).into_iter().flatten() {
+        for vol in svc
+            .get("volumes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(source) = bind_source(vol)
                 && is_protected(&source, protected)
             {
@@ -96,7 +118,10 @@ fn bind_source(vol: &Value) -> Option<String> {
             source.starts_with('/').then(|| source.to_owned())
         }
         Value::Object(m) => {
-            let is_bind = m.get("type").and_then(Value::as_str).is_none_or(|t| t == "bind");
+            let is_bind = m
+                .get("type")
+                .and_then(Value::as_str)
+                .is_none_or(|t| t == "bind");
             let source = m.get("source").and_then(Value::as_str)?;
             (is_bind && source.starts_with('/')).then(|| source.to_owned())
         }
@@ -152,7 +177,11 @@ fn as_map(v: Option<&Value>, sep: &[char]) -> Map<String, Value> {
 
 /// Compose's `deploy.restart_policy.condition` names differ from `restart:`.
 fn deploy_condition(svc: &Map<String, Value>) -> Option<String> {
-    let cond = svc.get("deploy")?.get("restart_policy")?.get("condition")?.as_str()?;
+    let cond = svc
+        .get("deploy")?
+        .get("restart_policy")?
+        .get("condition")?
+        .as_str()?;
     Some(match cond {
         "any" => "always".to_owned(),
         "none" => "no".to_owned(),
@@ -161,7 +190,10 @@ fn deploy_condition(svc: &Map<String, Value>) -> Option<String> {
 }
 
 pub fn rewrite(model: &Map<String, Value>, ctx: &RewriteContext<'_>) -> Rewritten {
-    let mut out = Rewritten { model: model.clone(), ..Rewritten::default() };
+    let mut out = Rewritten {
+        model: model.clone(),
+        ..Rewritten::default()
+    };
     let hosts: Vec<(String, String)> = ctx
         .slots
         .iter()
@@ -177,7 +209,9 @@ pub fn rewrite(model: &Map<String, Value>, ctx: &RewriteContext<'_>) -> Rewritte
             nets.keys().cloned().collect::<Vec<_>>().join(", ")
         ));
     }
-    let Some(Value::Object(svcs)) = out.model.get_mut("services") else { return out };
+    let Some(Value::Object(svcs)) = out.model.get_mut("services") else {
+        return out;
+    };
     for (name, svc) in svcs.iter_mut() {
         let Value::Object(svc) = svc else { continue };
         let address = ctx
@@ -201,9 +235,10 @@ pub fn rewrite(model: &Map<String, Value>, ctx: &RewriteContext<'_>) -> Rewritte
             let list: Vec<String> = ports
                 .iter()
                 .map(|p| match p {
-                    Value::Object(m) => {
-                        m.get("target").map(scalar).unwrap_or_else(|| Value::Object(m.clone()).to_string())
-                    }
+                    Value::Object(m) => m
+                        .get("target")
+                        .map(scalar)
+                        .unwrap_or_else(|| Value::Object(m.clone()).to_string()),
                     other => scalar(other),
                 })
                 .collect();
@@ -258,7 +293,11 @@ pub fn rewrite(model: &Map<String, Value>, ctx: &RewriteContext<'_>) -> Rewritte
                     let key = s.split_once('=').map_or(s.as_str(), |(k, _)| k);
                     !env_pairs.iter().any(|(k, _)| *k == key)
                 });
-                list.extend(env_pairs.iter().map(|(k, v)| Value::String(format!("{k}={v}"))));
+                list.extend(
+                    env_pairs
+                        .iter()
+                        .map(|(k, v)| Value::String(format!("{k}={v}"))),
+                );
             }
             Some(Value::Object(map)) => {
                 for (k, v) in &env_pairs {
@@ -346,29 +385,47 @@ mod tests {
         let web = &r.model["services"]["web"];
         assert_eq!(web["network_mode"], "host");
         assert_eq!(web["restart"], "no");
-        assert!(web.get("ports").is_none() && web.get("networks").is_none() && web.get("links").is_none());
+        assert!(
+            web.get("ports").is_none()
+                && web.get("networks").is_none()
+                && web.get("links").is_none()
+        );
         assert_eq!(web["labels"]["a"], "1");
         assert_eq!(web["labels"]["rediacc.service_ip"], "127.0.11.2");
         assert_eq!(web["labels"]["rediacc.network_id"], "2816");
         assert_eq!(web["labels"]["rediacc.repo_name"], "shop");
-        assert_eq!(web["environment"], json!(["X=1", "SERVICE_IP=127.0.11.2", "REDIACC_NETWORK_ID=2816"]));
-        assert_eq!(web["extra_hosts"], json!(["db:127.0.11.3", "web:127.0.11.2"]));
+        assert_eq!(
+            web["environment"],
+            json!(["X=1", "SERVICE_IP=127.0.11.2", "REDIACC_NETWORK_ID=2816"])
+        );
+        assert_eq!(
+            web["extra_hosts"],
+            json!(["db:127.0.11.3", "web:127.0.11.2"])
+        );
         let db = &r.model["services"]["db"];
         assert_eq!(db["labels"]["rediacc.service_port"], "5432");
         assert_eq!(db["environment"]["Y"], "${Y:-2}");
         assert_eq!(db["environment"]["SERVICE_IP"], "127.0.11.3");
-        assert_eq!(db["extra_hosts"], json!(["other:5.6.7.8", "db:127.0.11.3", "web:127.0.11.2"]));
+        assert_eq!(
+            db["extra_hosts"],
+            json!(["other:5.6.7.8", "db:127.0.11.3", "web:127.0.11.2"])
+        );
         assert!(r.model.get("networks").is_none());
         assert_eq!(r.restart_policies["web"].as_deref(), Some("always"));
         assert_eq!(r.restart_policies["db"], None);
         let warnings = r.warnings.join("\n");
         assert!(warnings.contains("ports 8080:80 removed"), "{warnings}");
-        assert!(warnings.contains("network_mode service:web replaced"), "{warnings}");
+        assert!(
+            warnings.contains("network_mode service:web replaced"),
+            "{warnings}"
+        );
     }
 
     #[test]
     fn deploy_restart_policy_is_recorded_and_removed() {
-        let r = run(json!({"services": {"web": {"deploy": {"restart_policy": {"condition": "any"}, "replicas": 1}}}}));
+        let r = run(
+            json!({"services": {"web": {"deploy": {"restart_policy": {"condition": "any"}, "replicas": 1}}}}),
+        );
         assert_eq!(r.restart_policies["web"].as_deref(), Some("always"));
         assert_eq!(r.model["services"]["web"]["deploy"], json!({"replicas": 1}));
     }
@@ -400,7 +457,11 @@ mod tests {
                 "b: volumes: /proc/ (bind)",
             ]
         );
-        let protected = model(json!({"services": {"x": {"volumes": ["/tmp/run/docker-2880.sock:/s"]}}}));
-        assert_eq!(dangerous_settings(&protected, &["/tmp/run".to_owned()]).len(), 1);
+        let protected =
+            model(json!({"services": {"x": {"volumes": ["/tmp/run/docker-2880.sock:/s"]}}}));
+        assert_eq!(
+            dangerous_settings(&protected, &["/tmp/run".to_owned()]).len(),
+            1
+        );
     }
 }

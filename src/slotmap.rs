@@ -20,11 +20,17 @@ pub const LOCK_NAME: &str = ".rediacc.json.lock";
 #[derive(Debug, thiserror::Error)]
 pub enum SlotMapError {
     #[error("{path}: not valid JSON: {source}; fix or remove the file (renet never overwrites it)")]
-    Json { path: PathBuf, source: serde_json::Error },
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
     #[error("{path}: {what}; fix the file by hand (renet never overwrites it)")]
     Invalid { path: PathBuf, what: String },
     #[error("{path}: {source}")]
-    Capacity { path: PathBuf, source: CapacityError },
+    Capacity {
+        path: PathBuf,
+        source: CapacityError,
+    },
     #[error("{path}: {source}")]
     Collision { path: PathBuf, source: VarCollision },
     #[error(transparent)]
@@ -45,9 +51,14 @@ pub struct SlotMap {
 
 impl SlotMap {
     pub fn parse(path: &Path, text: &str) -> Result<Self, SlotMapError> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|source| SlotMapError::Json { path: path.to_owned(), source })?;
-        let invalid = |what: String| SlotMapError::Invalid { path: path.to_owned(), what };
+        let value: Value = serde_json::from_str(text).map_err(|source| SlotMapError::Json {
+            path: path.to_owned(),
+            source,
+        })?;
+        let invalid = |what: String| SlotMapError::Invalid {
+            path: path.to_owned(),
+            what,
+        };
         let Value::Object(doc) = value else {
             return Err(invalid("the top level must be a JSON object".into()));
         };
@@ -96,11 +107,18 @@ impl SlotMap {
     }
 
     fn services_raw(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.doc.get("services").and_then(Value::as_object).into_iter().flatten()
+        self.doc
+            .get("services")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
     }
 
     fn services_mut(&mut self) -> &mut Map<String, Value> {
-        let entry = self.doc.entry("services").or_insert_with(|| Value::Object(Map::new()));
+        let entry = self
+            .doc
+            .entry("services")
+            .or_insert_with(|| Value::Object(Map::new()));
         if !entry.is_object() {
             *entry = Value::Object(Map::new());
         }
@@ -115,15 +133,26 @@ impl SlotMap {
         self.services_raw()
             .filter_map(|(name, v)| {
                 let slot = v.get("slot")?.as_u64().and_then(|n| Slot::new(n).ok())?;
-                let restart_policy =
-                    v.get("restart_policy").and_then(Value::as_str).map(str::to_owned);
-                Some((name.clone(), ServiceEntry { slot, restart_policy }))
+                let restart_policy = v
+                    .get("restart_policy")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                Some((
+                    name.clone(),
+                    ServiceEntry {
+                        slot,
+                        restart_policy,
+                    },
+                ))
             })
             .collect()
     }
 
     pub fn slots(&self) -> BTreeMap<String, Slot> {
-        self.services().into_iter().map(|(n, e)| (n, e.slot)).collect()
+        self.services()
+            .into_iter()
+            .map(|(n, e)| (n, e.slot))
+            .collect()
     }
 
     pub fn name(&self) -> Option<&str> {
@@ -138,10 +167,21 @@ impl SlotMap {
     ) -> Result<Vec<(String, Slot)>, SlotMapError> {
         let wanted: Vec<&str> = wanted.into_iter().collect();
         let existing = self.slots();
-        allocator::check_var_names(existing.keys().map(String::as_str).chain(wanted.iter().copied()))
-            .map_err(|source| SlotMapError::Collision { path: path.to_owned(), source })?;
-        let new = allocator::allocate(&existing, wanted)
-            .map_err(|source| SlotMapError::Capacity { path: path.to_owned(), source })?;
+        allocator::check_var_names(
+            existing
+                .keys()
+                .map(String::as_str)
+                .chain(wanted.iter().copied()),
+        )
+        .map_err(|source| SlotMapError::Collision {
+            path: path.to_owned(),
+            source,
+        })?;
+        let new =
+            allocator::allocate(&existing, wanted).map_err(|source| SlotMapError::Capacity {
+                path: path.to_owned(),
+                source,
+            })?;
         let services = self.services_mut();
         for (name, slot) in &new {
             let mut entry = Map::new();
@@ -244,7 +284,10 @@ impl RepoLock {
                 file.lock()?;
             }
             Err(std::fs::TryLockError::Error(e)) => {
-                return Err(std::io::Error::new(e.kind(), format!("{}: {e}", path.display())));
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", path.display()),
+                ));
             }
         }
         Ok(Self { _file: file })
@@ -294,9 +337,15 @@ mod tests {
             (r#"{"services": []}"#, "must be an object"),
             (r#"{"services": {"a": {"slot": 61}}}"#, "outside 0..=60"),
             (r#"{"services": {"a": {"slot": -1}}}"#, "outside 0..=60"),
-            (r#"{"services": {"a": {"slot": 1}, "b": {"slot": 1}}}"#, "both have slot 1"),
+            (
+                r#"{"services": {"a": {"slot": 1}, "b": {"slot": 1}}}"#,
+                "both have slot 1",
+            ),
             (r#"{"services": {"a": {}}}"#, "no \"slot\""),
-            (r#"{"services": {"a": {"slot": 1, "restart_policy": 3}}}"#, "not a string"),
+            (
+                r#"{"services": {"a": {"slot": 1, "restart_policy": 3}}}"#,
+                "not a string",
+            ),
         ] {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.contains("/r/.rediacc.json"), "{err}");
@@ -314,7 +363,8 @@ mod tests {
 
     #[test]
     fn serialization_is_stable() {
-        let m = parse(r#"{"services": {"b": {"slot": 1}, "a": {"slot": 0}}, "name": "x"}"#).unwrap();
+        let m =
+            parse(r#"{"services": {"b": {"slot": 1}, "a": {"slot": 0}}, "name": "x"}"#).unwrap();
         assert_eq!(m.to_json(), parse(&m.to_json()).unwrap().to_json());
     }
 }

@@ -11,10 +11,11 @@ use crate::harness::{Output, Test, is_empty_dir, run_command};
 
 /// `renet ip --network-id <id> [--slot <slot>]`.
 fn ip(id: &str, slot: Option<&str>) -> Output {
+    // `--flag=value`, so negative numbers reach renet instead of looking like flags.
     let mut t = Test::new();
-    t.args(["ip", "--network-id", id]);
+    t.args(["ip".to_owned(), format!("--network-id={id}")]);
     if let Some(s) = slot {
-        t.args(["--slot", s]);
+        t.args([format!("--slot={s}")]);
     }
     t.run()
 }
@@ -42,7 +43,12 @@ fn names(rows: &Value) -> Vec<(String, u64)> {
     rows.as_array()
         .expect("array")
         .iter()
-        .map(|r| (r["name"].as_str().expect("name").to_owned(), r["slot"].as_u64().expect("slot")))
+        .map(|r| {
+            (
+                r["name"].as_str().expect("name").to_owned(),
+                r["slot"].as_u64().expect("slot"),
+            )
+        })
         .collect()
 }
 
@@ -80,6 +86,7 @@ fn ip_slot_addresses_of_the_spec_examples() {
 fn ip_errors_are_verbatim_with_a_non_zero_exit() {
     for (id, message) in [
         ("2752", "invalid network ID: must be >= 2816"),
+        ("-64", "invalid network ID: must be >= 2816"),
         ("0", "invalid network ID: must be >= 2816"),
         ("2817", "invalid network ID: must be 2816 + (n * 64)"),
         ("2900", "invalid network ID: must be 2816 + (n * 64)"),
@@ -97,20 +104,34 @@ fn ip_errors_are_verbatim_with_a_non_zero_exit() {
 
 #[test]
 fn ip_json() {
-    let block = Test::new().args(["ip", "--network-id", "2816", "--json"]).run().success().json();
+    let block = Test::new()
+        .args(["ip", "--network-id", "2816", "--json"])
+        .run()
+        .success()
+        .json();
     assert_eq!(block["network_id"], 2816);
     assert_eq!(block["block"], "127.0.11.0/26");
     assert_eq!(block["first_service_address"], "127.0.11.2");
     assert_eq!(block["last_service_address"], "127.0.11.62");
 
-    let slot = Test::new().args(["ip", "--network-id", "6336", "--slot", "1", "--json"]).run().success().json();
+    let slot = Test::new()
+        .args(["ip", "--network-id", "6336", "--slot", "1", "--json"])
+        .run()
+        .success()
+        .json();
     assert_eq!(slot["address"], "127.0.24.195");
     assert_eq!(slot["slot"], 1);
 
     // With --json an error is a JSON document on stdout too.
-    let out = Test::new().args(["ip", "--network-id", "2817", "--json"]).run().failure();
+    let out = Test::new()
+        .args(["ip", "--network-id", "2817", "--json"])
+        .run()
+        .failure();
     let err = out.json();
-    assert_eq!(err["error"]["message"], "invalid network ID: must be 2816 + (n * 64)", "{out}");
+    assert_eq!(
+        err["error"]["message"], "invalid network ID: must be 2816 + (n * 64)",
+        "{out}"
+    );
     assert_eq!(err["error"]["exit_code"], i64::from(out.status), "{out}");
     assert!(err["error"]["kind"].is_string(), "{out}");
 }
@@ -118,23 +139,43 @@ fn ip_json() {
 #[test]
 fn missing_network_id_names_every_source() {
     let out = Test::new().args(["ip"]).run().failure();
-    for name in ["--network-id", "REDIACC_NETWORK_ID", "REPOSITORY_NETWORK_ID"] {
+    for name in [
+        "--network-id",
+        "REDIACC_NETWORK_ID",
+        "REPOSITORY_NETWORK_ID",
+    ] {
         assert!(out.stderr.contains(name), "error should name {name}\n{out}");
     }
     // Also for compose, which needs it before anything else.
-    Test::new().write("compose.yaml", compose_file(&["web"])).args(["compose", "--", "ps"]).run().failure().stderr_has(
-        "REPOSITORY_NETWORK_ID",
-    );
+    Test::new()
+        .write("compose.yaml", compose_file(&["web"]))
+        .args(["compose", "--", "ps"])
+        .run()
+        .failure()
+        .stderr_has("REPOSITORY_NETWORK_ID");
 }
 
 #[test]
 fn network_id_from_the_environment() {
     let mut t = Test::new();
-    t.args(["ip"]).env("REDIACC_NETWORK_ID", "2880").run().success().stdout_has("127.0.11.64/26");
+    t.args(["ip"])
+        .env("REDIACC_NETWORK_ID", "2880")
+        .run()
+        .success()
+        .stdout_has("127.0.11.64/26");
     // The legacy name works on its own.
-    t.args(["ip"]).env("REPOSITORY_NETWORK_ID", "2944").run().success().stdout_has("127.0.11.128/26");
+    t.args(["ip"])
+        .env("REPOSITORY_NETWORK_ID", "2944")
+        .run()
+        .success()
+        .stdout_has("127.0.11.128/26");
     // The new name wins over the legacy one; the flag wins over both.
-    let out = t.args(["ip"]).env("REDIACC_NETWORK_ID", "2880").env("REPOSITORY_NETWORK_ID", "2944").run().success();
+    let out = t
+        .args(["ip"])
+        .env("REDIACC_NETWORK_ID", "2880")
+        .env("REPOSITORY_NETWORK_ID", "2944")
+        .run()
+        .success();
     assert_eq!(out.stdout, "127.0.11.64/26\n");
     let out = t
         .args(["ip", "--network-id", "2816"])
@@ -144,7 +185,11 @@ fn network_id_from_the_environment() {
         .success();
     assert_eq!(out.stdout, "127.0.11.0/26\n");
     // A bad value from the environment gets the same verbatim message.
-    t.args(["ip"]).env("REDIACC_NETWORK_ID", "100").run().failure().stderr_has("invalid network ID: must be >= 2816");
+    t.args(["ip"])
+        .env("REDIACC_NETWORK_ID", "100")
+        .run()
+        .failure()
+        .stderr_has("invalid network ID: must be >= 2816");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,31 +200,51 @@ fn network_id_from_the_environment() {
 /// Rediaccfile and a second-level Rediaccfile folder that must all be ignored.
 fn layout() -> Test {
     let mut t = Test::new();
-    t.write(".rediacc.json", "{\"is_fork\": true, \"grand_guid\": \"g-1\", \"name\": \"shop\"}\n")
-        .write("Rediaccfile", "up() { :; }\n")
-        .write("docker-compose.yml", compose_file(&["web", "api", "Mail"]))
-        .write("a-app/Rediaccfile", "up() { :; }\n")
-        .write("a-app/compose.yaml", compose_file(&["queue", "db"]))
-        .write("b-app/rediaccfile", "")
-        .write("b-app/docker-compose.yaml", compose_file(&["worker", "cache"]))
-        .write(".hidden/Rediaccfile", "")
-        .write(".hidden/compose.yaml", compose_file(&["ghost"]))
-        .write("plain/compose.yaml", compose_file(&["phantom"]))
-        .write("a-app/nested/Rediaccfile", "")
-        .write("a-app/nested/compose.yaml", compose_file(&["deep"]));
+    t.write(
+        ".rediacc.json",
+        "{\"is_fork\": true, \"grand_guid\": \"g-1\", \"name\": \"shop\"}\n",
+    )
+    .write("Rediaccfile", "up() { :; }\n")
+    .write("docker-compose.yml", compose_file(&["web", "api", "Mail"]))
+    .write("a-app/Rediaccfile", "up() { :; }\n")
+    .write("a-app/compose.yaml", compose_file(&["queue", "db"]))
+    .write("b-app/rediaccfile", "")
+    .write(
+        "b-app/docker-compose.yaml",
+        compose_file(&["worker", "cache"]),
+    )
+    .write(".hidden/Rediaccfile", "")
+    .write(".hidden/compose.yaml", compose_file(&["ghost"]))
+    .write("plain/compose.yaml", compose_file(&["phantom"]))
+    .write("a-app/nested/Rediaccfile", "")
+    .write("a-app/nested/compose.yaml", compose_file(&["deep"]));
     t
 }
 
 #[test]
 fn slots_sync_gives_slots_in_byte_order() {
     let mut t = layout();
-    let out = t.args(["slots", "sync", "--json", "--network-id", "2816"]).run().success();
-    let expected = [("Mail", 0), ("api", 1), ("cache", 2), ("db", 3), ("queue", 4), ("web", 5), ("worker", 6)];
+    let out = t
+        .args(["slots", "sync", "--json", "--network-id", "2816"])
+        .run()
+        .success();
+    let expected = [
+        ("Mail", 0),
+        ("api", 1),
+        ("cache", 2),
+        ("db", 3),
+        ("queue", 4),
+        ("web", 5),
+        ("worker", 6),
+    ];
     assert_eq!(names(&out.json()["changed"]), owned(&expected), "{out}");
     let map: Vec<(String, u64)> = slots_of(&t).into_iter().collect();
     let mut sorted = owned(&expected);
     sorted.sort();
-    assert_eq!(map, sorted, "hidden, second-level and Rediaccfile-less folders are ignored");
+    assert_eq!(
+        map, sorted,
+        "hidden, second-level and Rediaccfile-less folders are ignored"
+    );
     // Keys renet does not know are kept.
     let doc = t.slot_map();
     assert_eq!(doc["is_fork"], true);
@@ -187,7 +252,11 @@ fn slots_sync_gives_slots_in_byte_order() {
     assert_eq!(doc["name"], "shop");
 
     // list --json: sorted by slot, with addresses and variables.
-    let list = t.args(["slots", "list", "--json", "--network-id", "2816"]).run().success().json();
+    let list = t
+        .args(["slots", "list", "--json", "--network-id", "2816"])
+        .run()
+        .success()
+        .json();
     let rows = list["services"].as_array().expect("services");
     assert_eq!(rows.len(), 7);
     for (i, row) in rows.iter().enumerate() {
@@ -201,9 +270,15 @@ fn slots_sync_gives_slots_in_byte_order() {
     assert_eq!(list["repository"].as_str(), t.repo().to_str());
 
     // The table names every service and address.
-    let table = t.args(["slots", "list", "--network-id", "2880"]).run().success();
+    let table = t
+        .args(["slots", "list", "--network-id", "2880"])
+        .run()
+        .success();
     for needle in ["worker", "127.0.11.72", "MAIL_IP"] {
-        assert!(table.stdout.contains(needle), "table lacks {needle}\n{table}");
+        assert!(
+            table.stdout.contains(needle),
+            "table lacks {needle}\n{table}"
+        );
     }
 
     // A second sync changes nothing, not even the bytes.
@@ -221,18 +296,32 @@ fn existing_slots_never_move_and_prune_frees_only_missing_ones() {
 
     // db disappears; aaa (sorts first) and zzz appear.
     t.write("a-app/compose.yaml", compose_file(&["queue", "aaa"]))
-        .write("b-app/docker-compose.yaml", compose_file(&["zzz", "worker", "cache"]));
+        .write(
+            "b-app/docker-compose.yaml",
+            compose_file(&["zzz", "worker", "cache"]),
+        );
     let out = t.args(["slots", "sync", "--json"]).run().success();
-    assert_eq!(names(&out.json()["changed"]), owned(&[("aaa", 7), ("zzz", 8)]), "{out}");
+    assert_eq!(
+        names(&out.json()["changed"]),
+        owned(&[("aaa", 7), ("zzz", 8)]),
+        "{out}"
+    );
     let second = slots_of(&t);
     for (name, slot) in &first {
         assert_eq!(second.get(name), Some(slot), "{name} moved");
     }
-    assert_eq!(second["db"], 3, "a vanished service keeps its slot until prune");
+    assert_eq!(
+        second["db"], 3,
+        "a vanished service keeps its slot until prune"
+    );
 
     // prune --dry-run reports db and changes nothing.
     let before = t.bytes(".rediacc.json");
-    let dry = t.args(["slots", "prune", "--dry-run", "--json"]).run().success().json();
+    let dry = t
+        .args(["slots", "prune", "--dry-run", "--json"])
+        .run()
+        .success()
+        .json();
     assert_eq!(names(&dry["changed"]), owned(&[("db", 3)]));
     assert_eq!(dry["dry_run"], true);
     assert_eq!(t.bytes(".rediacc.json"), before);
@@ -246,13 +335,20 @@ fn existing_slots_never_move_and_prune_frees_only_missing_ones() {
             assert_eq!(third.get(name), Some(slot), "prune moved {name}");
         }
     }
-    assert_eq!(t.slot_map()["grand_guid"], "g-1", "unknown keys survive prune");
+    assert_eq!(
+        t.slot_map()["grand_guid"],
+        "g-1",
+        "unknown keys survive prune"
+    );
     // Nothing left to prune.
     let again = t.args(["slots", "prune", "--json"]).run().success().json();
     assert_eq!(again["changed"], serde_json::json!([]));
 
     // The freed slot is the lowest free one: the next new service gets it.
-    t.write("docker-compose.yml", compose_file(&["web", "api", "Mail", "bbb"]));
+    t.write(
+        "docker-compose.yml",
+        compose_file(&["web", "api", "Mail", "bbb"]),
+    );
     let out = t.args(["slots", "sync", "--json"]).run().success();
     assert_eq!(names(&out.json()["changed"]), owned(&[("bbb", 3)]), "{out}");
 }
@@ -264,16 +360,40 @@ fn repository_folder_from_environment_and_upward_search() {
     let outside = t.root().to_owned();
     let repo = t.repo().to_str().expect("utf-8 path").to_owned();
     for var in ["REDIACC_WORKING_DIR", "REPOSITORY_PATH"] {
-        let out = t.args(["slots", "list", "--json"]).current_dir(&outside).env(var, &repo).run().success();
-        assert_eq!(out.json()["repository"].as_str(), Some(repo.as_str()), "{var}\n{out}");
-        assert_eq!(out.json()["services"].as_array().map(Vec::len), Some(7), "{out}");
+        let out = t
+            .args(["slots", "list", "--json"])
+            .current_dir(&outside)
+            .env(var, &repo)
+            .run()
+            .success();
+        assert_eq!(
+            out.json()["repository"].as_str(),
+            Some(repo.as_str()),
+            "{var}\n{out}"
+        );
+        assert_eq!(
+            out.json()["services"].as_array().map(Vec::len),
+            Some(7),
+            "{out}"
+        );
     }
     // From a folder inside the repository (no Rediaccfile there): the nearest ancestor with
     // .rediacc.json.
-    let out = t.args(["slots", "list", "--json"]).current_dir("plain").run().success();
-    assert_eq!(out.json()["repository"].as_str(), Some(repo.as_str()), "{out}");
+    let out = t
+        .args(["slots", "list", "--json"])
+        .current_dir("plain")
+        .run()
+        .success();
+    assert_eq!(
+        out.json()["repository"].as_str(),
+        Some(repo.as_str()),
+        "{out}"
+    );
     // A --repo that does not exist is refused with its name.
-    t.args(["slots", "list", "--repo", "/nonexistent/renet-repo"]).run().failure().stderr_has("/nonexistent/renet-repo");
+    t.args(["slots", "list", "--repo", "/nonexistent/renet-repo"])
+        .run()
+        .failure()
+        .stderr_has("/nonexistent/renet-repo");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -283,11 +403,30 @@ fn repository_folder_from_environment_and_upward_search() {
 #[test]
 fn malformed_yaml_names_the_file_and_the_line() {
     let mut t = Test::new();
-    t.write("docker-compose.yml", "services:\n  web:\n    image: busybox\n   bad: [\n");
-    for args in [&["slots", "sync"][..], &["compose", "--network-id", "2816", "--dry-run", "--", "config"][..]] {
+    t.write(
+        "docker-compose.yml",
+        "services:\n  web:\n    image: busybox\n   bad: [\n",
+    );
+    for args in [
+        &["slots", "sync"][..],
+        &[
+            "compose",
+            "--network-id",
+            "2816",
+            "--dry-run",
+            "--",
+            "config",
+        ][..],
+    ] {
         let out = t.args(args).run().code(3);
-        assert!(out.stderr.contains("docker-compose.yml"), "error should name the file\n{out}");
-        assert!(out.stderr.contains("line"), "error should name the line\n{out}");
+        assert!(
+            out.stderr.contains("docker-compose.yml"),
+            "error should name the file\n{out}"
+        );
+        assert!(
+            out.stderr.contains("line"),
+            "error should name the line\n{out}"
+        );
         assert!(!t.path(".rediacc.json").exists(), "nothing written\n{out}");
     }
 }
@@ -297,9 +436,27 @@ fn unknown_compose_file_is_named() {
     let mut t = Test::new();
     t.write("docker-compose.yml", compose_file(&["web"]));
     let out = t.args(["slots", "sync", "-f", "nope.yml"]).run().failure();
-    assert!(out.stderr.contains("nope.yml"), "error should name the missing file\n{out}");
-    let out = t.args(["compose", "--network-id", "2816", "--dry-run", "--", "-f", "nope.yml", "up"]).run().failure();
-    assert!(out.stderr.contains("nope.yml"), "error should name the missing file\n{out}");
+    assert!(
+        out.stderr.contains("nope.yml"),
+        "error should name the missing file\n{out}"
+    );
+    let out = t
+        .args([
+            "compose",
+            "--network-id",
+            "2816",
+            "--dry-run",
+            "--",
+            "-f",
+            "nope.yml",
+            "up",
+        ])
+        .run()
+        .failure();
+    assert!(
+        out.stderr.contains("nope.yml"),
+        "error should name the missing file\n{out}"
+    );
     assert!(!t.path(".rediacc.json").exists());
 }
 
@@ -308,12 +465,30 @@ fn compose_file_on_stdin_is_refused_with_a_reason() {
     let mut t = Test::new();
     t.write("docker-compose.yml", compose_file(&["web"]));
     for args in [&["-f", "-", "up", "-d"][..], &["--file=-", "config"][..]] {
-        let out = t.args(["compose", "--network-id", "2816", "--dry-run", "--"]).args(args).run().code(2);
+        let out = t
+            .args(["compose", "--network-id", "2816", "--dry-run", "--"])
+            .args(args)
+            .run()
+            .code(2);
         assert!(out.stderr.contains("-f -"), "{out}");
-        assert!(out.stderr.contains("standard input"), "the error should say why\n{out}");
+        assert!(
+            out.stderr.contains("standard input"),
+            "the error should say why\n{out}"
+        );
     }
-    let out = t.args(["compose", "--network-id", "2816", "--dry-run", "--", "up"]).env("COMPOSE_FILE", "-").run().failure();
-    assert!(out.stderr.contains("-f -"), "{out}");
+}
+
+/// `COMPOSE_FILE=-` asks compose to read standard input too; renet must refuse it the same way.
+#[test]
+fn compose_file_env_naming_stdin_is_refused() {
+    let mut t = Test::new();
+    t.write("docker-compose.yml", compose_file(&["web"]));
+    let out = t
+        .args(["compose", "--network-id", "2816", "--dry-run", "--", "up"])
+        .env("COMPOSE_FILE", "-")
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("standard input"), "{out}");
 }
 
 #[test]
@@ -325,10 +500,19 @@ fn more_than_61_services_is_refused_and_changes_nothing() {
     let mut t = Test::new();
     t.write("docker-compose.yml", compose_file(&refs));
     let out = t.args(["slots", "sync"]).run().code(3);
-    assert!(out.stderr.contains("s61"), "error should name the service that did not fit\n{out}");
-    assert!(out.stderr.replace("s61", "").contains("61"), "error should name the limit\n{out}");
+    assert!(
+        out.stderr.contains("s61"),
+        "error should name the service that did not fit\n{out}"
+    );
+    assert!(
+        out.stderr.replace("s61", "").contains("61"),
+        "error should name the limit\n{out}"
+    );
     assert!(!t.path(".rediacc.json").exists(), "{out}");
-    t.args(["compose", "--network-id", "2816", "--dry-run", "--", "up"]).run().code(3).stderr_has("s61");
+    t.args(["compose", "--network-id", "2816", "--dry-run", "--", "up"])
+        .run()
+        .code(3)
+        .stderr_has("s61");
 
     // With one: left byte-identical, even though two services would have fitted.
     let existing = "{ \"services\": {\"zz-old\": {\"slot\": 0}}, \"name\": \"shop\" }\n";
@@ -344,19 +528,37 @@ fn more_than_61_services_is_refused_and_changes_nothing() {
 #[test]
 fn two_services_with_the_same_variable_are_refused() {
     let mut t = Test::new();
-    t.write("docker-compose.yml", compose_file(&["my-app", "my_app", "db"]));
-    for args in [&["slots", "sync"][..], &["compose", "--network-id", "2816", "--dry-run", "--", "up"][..]] {
+    t.write(
+        "docker-compose.yml",
+        compose_file(&["my-app", "my_app", "db"]),
+    );
+    for args in [
+        &["slots", "sync"][..],
+        &["compose", "--network-id", "2816", "--dry-run", "--", "up"][..],
+    ] {
         let out = t.args(args).run().code(3);
         for needle in ["my-app", "my_app", "MY_APP_IP"] {
-            assert!(out.stderr.contains(needle), "error should name {needle}\n{out}");
+            assert!(
+                out.stderr.contains(needle),
+                "error should name {needle}\n{out}"
+            );
         }
         assert!(!t.path(".rediacc.json").exists());
     }
     // Also against a service already in the map.
-    t.write(".rediacc.json", "{\"services\": {\"my_app\": {\"slot\": 4}}}")
-        .write("docker-compose.yml", compose_file(&["my-app"]));
-    t.args(["slots", "sync"]).run().code(3).stderr_has("MY_APP_IP");
-    assert_eq!(t.read(".rediacc.json"), "{\"services\": {\"my_app\": {\"slot\": 4}}}");
+    t.write(
+        ".rediacc.json",
+        "{\"services\": {\"my_app\": {\"slot\": 4}}}",
+    )
+    .write("docker-compose.yml", compose_file(&["my-app"]));
+    t.args(["slots", "sync"])
+        .run()
+        .code(3)
+        .stderr_has("MY_APP_IP");
+    assert_eq!(
+        t.read(".rediacc.json"),
+        "{\"services\": {\"my_app\": {\"slot\": 4}}}"
+    );
 }
 
 #[test]
@@ -365,10 +567,14 @@ fn corrupt_slot_map_is_refused_and_never_overwritten() {
         ("{\"services\": {\"web\": {\"slot\": 0}", "not JSON"),
         ("this is not json\n", "not JSON"),
         ("{\"services\": {\"web\": {\"slot\": 61}}}\n", "slot 61"),
-        ("{\"services\": {\"web\": {\"slot\": 2}, \"api\": {\"slot\": 2}}}\n", "one slot twice"),
+        (
+            "{\"services\": {\"web\": {\"slot\": 2}, \"api\": {\"slot\": 2}}}\n",
+            "one slot twice",
+        ),
     ] {
         let mut t = Test::new();
-        t.write("docker-compose.yml", compose_file(&["web", "api", "db"])).write(".rediacc.json", text);
+        t.write("docker-compose.yml", compose_file(&["web", "api", "db"]))
+            .write(".rediacc.json", text);
         let map_path = t.path(".rediacc.json").display().to_string();
         for args in [
             &["slots", "sync"][..],
@@ -377,8 +583,15 @@ fn corrupt_slot_map_is_refused_and_never_overwritten() {
             &["compose", "--network-id", "2816", "--dry-run", "--", "up"][..],
         ] {
             let out = t.args(args).run().code(3);
-            assert!(out.stderr.contains(&map_path), "{what}: error should name {map_path}\n{out}");
-            assert_eq!(t.read(".rediacc.json"), text, "{what}: file changed by {args:?}");
+            assert!(
+                out.stderr.contains(&map_path),
+                "{what}: error should name {map_path}\n{out}"
+            );
+            assert_eq!(
+                t.read(".rediacc.json"),
+                text,
+                "{what}: file changed by {args:?}"
+            );
         }
     }
 }
@@ -415,26 +628,63 @@ fn dangerous_settings_are_all_listed_and_nothing_is_written() {
             "app: cap_add: SYS_ADMIN",
             "agent: volumes: /var/run/docker.sock:/var/run/docker.sock",
         ] {
-            assert!(out.stderr.contains(finding), "finding {finding:?} missing\n{out}");
+            assert!(
+                out.stderr.contains(finding),
+                "finding {finding:?} missing\n{out}"
+            );
         }
-        assert!(!out.stderr.contains("NET_ADMIN"), "NET_ADMIN is not dangerous\n{out}");
-        assert!(!out.stderr.contains("./data"), "a relative bind is not dangerous\n{out}");
-        assert!(out.stderr.contains("--unsafe"), "the error should say how to allow them\n{out}");
+        assert!(
+            !out.stderr.contains("NET_ADMIN"),
+            "NET_ADMIN is not dangerous\n{out}"
+        );
+        assert!(
+            !out.stderr.contains("./data"),
+            "a relative bind is not dangerous\n{out}"
+        );
+        assert!(
+            out.stderr.contains("--unsafe"),
+            "the error should say how to allow them\n{out}"
+        );
         assert!(!t.path(".rediacc.json").exists(), "nothing written\n{out}");
-        assert!(is_empty_dir(&t.run_dir()), "nothing written to the run dir\n{out}");
+        assert!(
+            is_empty_dir(&t.run_dir()),
+            "nothing written to the run dir\n{out}"
+        );
     }
     // --unsafe lets them through (dry run: nothing started).
-    t.args(["compose", "--network-id", "2816", "--unsafe", "--dry-run", "--", "up", "-d"]).run().success();
+    t.args([
+        "compose",
+        "--network-id",
+        "2816",
+        "--unsafe",
+        "--dry-run",
+        "--",
+        "up",
+        "-d",
+    ])
+    .run()
+    .success();
 }
 
 #[test]
 fn compose_without_a_running_daemon_says_how_to_start_it() {
     let mut t = Test::new();
     t.write("docker-compose.yml", compose_file(&["web"]));
-    let out = t.args(["compose", "--network-id", "2880", "--", "up", "-d"]).run().code(5);
+    let out = t
+        .args(["compose", "--network-id", "2880", "--", "up", "-d"])
+        .run()
+        .code(5);
     let socket = t.run_dir().join("docker-2880.sock");
-    for needle in ["renet daemon start", "--network-id 2880", "not running", &socket.display().to_string()] {
-        assert!(out.stderr.contains(needle), "error should contain {needle:?}\n{out}");
+    for needle in [
+        "renet daemon start",
+        "--network-id 2880",
+        "not running",
+        &socket.display().to_string(),
+    ] {
+        assert!(
+            out.stderr.contains(needle),
+            "error should contain {needle:?}\n{out}"
+        );
     }
 }
 
@@ -444,15 +694,25 @@ fn compose_binary_missing_is_a_clear_error() {
     t.write("docker-compose.yml", compose_file(&["web"]));
     let empty_bin = t.root().join("empty-bin");
     std::fs::create_dir(&empty_bin).expect("create empty bin folder");
+    let home = t.root().to_owned();
     for dry_run in [false, true] {
         let mut args = vec!["compose", "--network-id", "2816"];
         if dry_run {
             args.push("--dry-run");
         }
         args.extend(["--", "up", "-d"]);
-        let out = t.args(&args).env("PATH", &empty_bin).env("HOME", t.root()).env_remove("DOCKER_CONFIG").run().code(1);
+        let out = t
+            .args(&args)
+            .env("PATH", &empty_bin)
+            .env("HOME", &home)
+            .env_remove("DOCKER_CONFIG")
+            .run()
+            .code(1);
         assert!(out.stderr.contains("docker-compose"), "{out}");
-        assert!(out.stderr.contains("PATH"), "the error should say where it looked\n{out}");
+        assert!(
+            out.stderr.contains("PATH"),
+            "the error should say where it looked\n{out}"
+        );
     }
 }
 
@@ -483,11 +743,28 @@ const DRY_RUN_COMPOSE: &str = r#"services:
 fn dry_run_prints_the_rewritten_model_and_writes_nothing() {
     let mut t = Test::new();
     t.write("docker-compose.yml", DRY_RUN_COMPOSE);
-    let out = t.args(["compose", "--network-id", "2816", "--dry-run", "--", "up", "-d"]).run().success();
+    let out = t
+        .args([
+            "compose",
+            "--network-id",
+            "2816",
+            "--dry-run",
+            "--",
+            "up",
+            "-d",
+        ])
+        .run()
+        .success();
     let model = out.json();
     let services = model["services"].as_object().expect("services");
     // db sorts first: slot 0 -> .2; web slot 1 -> .3.
-    let addr = |name: &str| if name == "db" { "127.0.11.2" } else { "127.0.11.3" };
+    let addr = |name: &str| {
+        if name == "db" {
+            "127.0.11.2"
+        } else {
+            "127.0.11.3"
+        }
+    };
     for (name, svc) in services {
         assert_eq!(svc["network_mode"], "host", "{name}");
         assert_eq!(svc["restart"], "no", "{name}");
@@ -498,28 +775,63 @@ fn dry_run_prints_the_rewritten_model_and_writes_nothing() {
         assert_eq!(labels["rediacc.network_id"], "2816");
         assert_eq!(labels["rediacc.repo_name"], "repo", "the folder's name");
         let env = env_map(&svc["environment"]);
-        assert_eq!(env.get("SERVICE_IP").map(String::as_str), Some(addr(name)), "{name}: {env:?}");
-        assert_eq!(env.get("REDIACC_NETWORK_ID").map(String::as_str), Some("2816"));
-        let hosts: BTreeSet<String> =
-            svc["extra_hosts"].as_array().expect("extra_hosts list").iter().map(|h| h.as_str().expect("str").replace('=', ":")).collect();
-        assert!(hosts.contains("web:127.0.11.3") && hosts.contains("db:127.0.11.2"), "{name}: {hosts:?}");
+        assert_eq!(
+            env.get("SERVICE_IP").map(String::as_str),
+            Some(addr(name)),
+            "{name}: {env:?}"
+        );
+        assert_eq!(
+            env.get("REDIACC_NETWORK_ID").map(String::as_str),
+            Some("2816")
+        );
+        let hosts: BTreeSet<String> = svc["extra_hosts"]
+            .as_array()
+            .expect("extra_hosts list")
+            .iter()
+            .map(|h| h.as_str().expect("str").replace('=', ":"))
+            .collect();
+        assert!(
+            hosts.contains("web:127.0.11.3") && hosts.contains("db:127.0.11.2"),
+            "{name}: {hosts:?}"
+        );
     }
-    assert_eq!(services["web"]["labels"]["rediacc.service_port"], "8080", "user labels kept");
+    assert_eq!(
+        services["web"]["labels"]["rediacc.service_port"], "8080",
+        "user labels kept"
+    );
 
     // Interpolation is left to compose.
     let web = &services["web"];
     assert_eq!(web["image"], "${IMAGE:-busybox}");
     let command = web["command"].as_array().expect("command list");
-    assert_eq!(command[2], "echo $$HOME ${GREETING:-hi} && exec httpd -f -p $${SERVICE_IP}:8080");
+    assert_eq!(
+        command[2],
+        "echo $$HOME ${GREETING:-hi} && exec httpd -f -p $${SERVICE_IP}:8080"
+    );
     let env = env_map(&web["environment"]);
     assert_eq!(env["DEFAULTED"], "${DEFAULTED:-x}");
     assert_eq!(env["LITERAL"], "$$NOT_INTERPOLATED");
 
     // stderr: the variables and the compose command line.
-    for needle in ["WEB_IP=127.0.11.3", "DB_IP=127.0.11.2", "REDIACC_NETWORK_ID=2816", "docker-compose", "up -d"] {
-        assert!(out.stderr.contains(needle), "stderr lacks {needle:?}\n{out}");
+    for needle in [
+        "WEB_IP=127.0.11.3",
+        "DB_IP=127.0.11.2",
+        "REDIACC_NETWORK_ID=2816",
+        "docker-compose",
+        "up -d",
+    ] {
+        assert!(
+            out.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{out}"
+        );
     }
-    assert!(out.stderr.contains(&format!("DOCKER_HOST=unix://{}/docker-2816.sock", t.run_dir().display())), "{out}");
+    assert!(
+        out.stderr.contains(&format!(
+            "DOCKER_HOST=unix://{}/docker-2816.sock",
+            t.run_dir().display()
+        )),
+        "{out}"
+    );
 
     // Nothing written: no slot map, nothing in RENET_RUN_DIR or RENET_STATE_DIR.
     assert!(!t.path(".rediacc.json").exists());
@@ -529,22 +841,51 @@ fn dry_run_prints_the_rewritten_model_and_writes_nothing() {
     // With an existing slot map, its slots are used and the file is untouched.
     let existing = "{\"services\": {\"web\": {\"slot\": 7}}}";
     t.write(".rediacc.json", existing);
-    let out = t.args(["compose", "--network-id", "2880", "--dry-run", "--name", "blog", "--", "config"]).run().success();
+    let out = t
+        .args([
+            "compose",
+            "--network-id",
+            "2880",
+            "--dry-run",
+            "--name",
+            "blog",
+            "--",
+            "config",
+        ])
+        .run()
+        .success();
     let model = out.json();
-    assert_eq!(model["services"]["web"]["labels"]["rediacc.service_ip"], "127.0.11.73");
-    assert_eq!(model["services"]["db"]["labels"]["rediacc.service_ip"], "127.0.11.66");
-    assert_eq!(model["services"]["web"]["labels"]["rediacc.repo_name"], "blog");
+    assert_eq!(
+        model["services"]["web"]["labels"]["rediacc.service_ip"],
+        "127.0.11.73"
+    );
+    assert_eq!(
+        model["services"]["db"]["labels"]["rediacc.service_ip"],
+        "127.0.11.66"
+    );
+    assert_eq!(
+        model["services"]["web"]["labels"]["rediacc.repo_name"],
+        "blog"
+    );
     assert_eq!(t.read(".rediacc.json"), existing);
 }
 
 /// `environment` as a map, whether compose gave a list or a map.
 fn env_map(v: &Value) -> BTreeMap<String, String> {
     match v {
-        Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect(),
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect(),
         Value::Array(a) => a
             .iter()
             .filter_map(Value::as_str)
-            .map(|s| s.split_once('=').map_or((s.to_owned(), String::new()), |(k, v)| (k.to_owned(), v.to_owned())))
+            .map(|s| {
+                s.split_once('=')
+                    .map_or((s.to_owned(), String::new()), |(k, v)| {
+                        (k.to_owned(), v.to_owned())
+                    })
+            })
             .collect(),
         other => panic!("environment is {other}"),
     }
@@ -557,15 +898,26 @@ fn env_map(v: &Value) -> BTreeMap<String, String> {
 #[test]
 fn version_help_and_completions() {
     let out = Test::new().args(["--version"]).run().success();
-    assert!(out.stdout.contains(&format!("renet {}", env!("CARGO_PKG_VERSION"))), "{out}");
+    assert!(
+        out.stdout
+            .contains(&format!("renet {}", env!("CARGO_PKG_VERSION"))),
+        "{out}"
+    );
     let help = Test::new().args(["--help"]).run().success();
     for cmd in ["ip", "slots", "compose", "daemon", "completions"] {
         assert!(help.stdout.contains(cmd), "help lacks {cmd}\n{help}");
     }
-    Test::new().args(["compose", "--help"]).run().success().stdout_has("--dry-run");
+    Test::new()
+        .args(["compose", "--help"])
+        .run()
+        .success()
+        .stdout_has("--dry-run");
     for shell in ["bash", "zsh", "fish"] {
         let out = Test::new().args(["completions", shell]).run().success();
-        assert!(out.stdout.len() > 100 && out.stdout.contains("renet"), "{out}");
+        assert!(
+            out.stdout.len() > 100 && out.stdout.contains("renet"),
+            "{out}"
+        );
     }
     // A bad command line is a usage error (2).
     Test::new().args(["no-such-command"]).run().code(2);
@@ -582,12 +934,20 @@ fn concurrent_syncs_never_lose_or_share_a_slot() {
         let mut t = Test::new();
         let mut all = BTreeSet::new();
         for k in 0..WRITERS {
-            let svcs: Vec<String> = ["a", "b", "c"].iter().map(|x| format!("w{k:02}-{x}")).collect();
+            let svcs: Vec<String> = ["a", "b", "c"]
+                .iter()
+                .map(|x| format!("w{k:02}-{x}"))
+                .collect();
             all.extend(svcs.iter().cloned());
             let refs: Vec<&str> = svcs.iter().map(String::as_str).collect();
             t.write(format!("f{k}.yml"), compose_file(&refs));
         }
-        let commands: Vec<_> = (0..WRITERS).map(|k| t.args(["slots", "sync", "-f", &format!("f{k}.yml")]).command()).collect();
+        let commands: Vec<_> = (0..WRITERS)
+            .map(|k| {
+                t.args(["slots", "sync", "-f", &format!("f{k}.yml")])
+                    .command()
+            })
+            .collect();
         let barrier = Arc::new(Barrier::new(WRITERS));
         let handles: Vec<_> = commands
             .into_iter()
@@ -606,7 +966,15 @@ fn concurrent_syncs_never_lose_or_share_a_slot() {
         let names: BTreeSet<String> = slots.keys().cloned().collect();
         assert_eq!(names, all, "round {round}: a service was lost");
         let distinct: BTreeSet<u64> = slots.values().copied().collect();
-        assert_eq!(distinct.len(), 48, "round {round}: a slot was handed out twice: {slots:?}");
-        assert_eq!(distinct, (0..48).collect(), "round {round}: first-fit leaves no gaps");
+        assert_eq!(
+            distinct.len(),
+            48,
+            "round {round}: a slot was handed out twice: {slots:?}"
+        );
+        assert_eq!(
+            distinct,
+            (0..48).collect(),
+            "round {round}: first-fit leaves no gaps"
+        );
     }
 }

@@ -13,7 +13,10 @@ fn shared() -> PathBuf {
 }
 
 fn compose_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -34,16 +37,31 @@ fn corpus_dry_runs_validate_against_the_compose_schema() {
     let schema = shared().join("schema/compose-spec.json");
     let mut files = Vec::new();
     compose_files(&corpus, &mut files);
-    assert!(files.len() >= 158, "expected the 158 corpus files under {}, found {}", corpus.display(), files.len());
+    assert!(
+        files.len() >= 158,
+        "expected the 158 corpus files under {}, found {}",
+        corpus.display(),
+        files.len()
+    );
 
-    let work = tempfile::Builder::new().prefix("rn-corpus").tempdir().unwrap();
+    let work = tempfile::Builder::new()
+        .prefix("rn-corpus")
+        .tempdir()
+        .unwrap();
     let repo = work.path().join("repo");
     std::fs::create_dir(&repo).unwrap();
     let mut outputs = Vec::new();
     let mut failures = Vec::new();
     for (i, file) in files.iter().enumerate() {
         let out = Command::new(env!("CARGO_BIN_EXE_renet"))
-            .args(["compose", "--network-id", "2816", "--unsafe", "--dry-run", "--repo"])
+            .args([
+                "compose",
+                "--network-id",
+                "2816",
+                "--unsafe",
+                "--dry-run",
+                "--repo",
+            ])
             .arg(&repo)
             .arg("--")
             .arg("-f")
@@ -56,7 +74,12 @@ fn corpus_dry_runs_validate_against_the_compose_schema() {
             .output()
             .unwrap();
         if !out.status.success() {
-            failures.push(format!("{}: exit {:?}: {}", file.display(), out.status.code(), String::from_utf8_lossy(&out.stderr)));
+            failures.push(format!(
+                "{}: exit {:?}: {}",
+                file.display(),
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
             continue;
         }
         let model: serde_json::Value = match serde_json::from_slice(&out.stdout) {
@@ -80,15 +103,30 @@ fn corpus_dry_runs_validate_against_the_compose_schema() {
     // Dry runs write nothing.
     assert!(!repo.join(".rediacc.json").exists());
     assert!(!work.path().join("run").exists());
-    assert!(failures.is_empty(), "{} of {} files failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} files failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 
     let v = Command::new(python())
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate-compose-schema.py"))
         .arg(&schema)
         .args(&outputs)
         .output()
-        .expect("python3 with jsonschema (run .ci/run, or pip install jsonschema, or set RENET_PYTHON)");
+        .expect(
+            "python3 with jsonschema (run .ci/run, or pip install jsonschema, or set RENET_PYTHON)",
+        );
     let report = String::from_utf8_lossy(&v.stdout);
-    assert!(v.status.success(), "schema validation failed:\n{report}{}", String::from_utf8_lossy(&v.stderr));
-    assert!(report.contains(&format!("{} valid, 0 invalid", outputs.len())), "{report}");
+    assert!(
+        v.status.success(),
+        "schema validation failed:\n{report}{}",
+        String::from_utf8_lossy(&v.stderr)
+    );
+    assert!(
+        report.contains(&format!("{} valid, 0 invalid", outputs.len())),
+        "{report}"
+    );
 }

@@ -59,7 +59,10 @@ impl Root {
     fn new() -> Self {
         // Short paths: unix socket paths (containerd's lives under the exec-root) must stay
         // under 108 bytes.
-        let dir = tempfile::Builder::new().prefix("rn").tempdir_in("/tmp").expect("create a temp folder in /tmp");
+        let dir = tempfile::Builder::new()
+            .prefix("rn")
+            .tempdir_in("/tmp")
+            .expect("create a temp folder in /tmp");
         Self { dir }
     }
 
@@ -76,8 +79,10 @@ impl Drop for Root {
 }
 
 /// Mount points inside `dir`, deepest first.
-fn mounts_under(dir: &Path) -> Vec<PathBuf> {
-    let Ok(info) = fs::read_to_string("/proc/self/mountinfo") else { return Vec::new() };
+pub fn mounts_under(dir: &Path) -> Vec<PathBuf> {
+    let Ok(info) = fs::read_to_string("/proc/self/mountinfo") else {
+        return Vec::new();
+    };
     let prefix = format!("{}/", dir.display());
     let mut found: Vec<PathBuf> = info
         .lines()
@@ -121,8 +126,12 @@ fn unmount_all_under(dir: &Path) {
 
 /// Whether `pid` is a live (not zombie) process.
 fn alive(pid: i32) -> bool {
-    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
-    let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.trim_start().chars().next());
     state.is_some_and(|s| s != 'Z' && s != 'X')
 }
 
@@ -148,15 +157,28 @@ fn sigkill(pid: i32) {
 fn kill_processes_under(dir: &Path) {
     let needle = dir.as_os_str().as_encoded_bytes();
     let me = std::process::id();
-    let Ok(entries) = fs::read_dir("/proc") else { return };
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return;
+    };
     for entry in entries.filter_map(Result::ok) {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
         if pid.unsigned_abs() == me || !alive(pid) {
             continue;
         }
-        let Ok(cmdline) = fs::read(format!("/proc/{pid}/cmdline")) else { continue };
+        let Ok(cmdline) = fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
         if cmdline.windows(needle.len()).any(|w| w == needle) {
-            eprintln!("harness: killing leftover process {pid}: {}", String::from_utf8_lossy(&cmdline).replace('\0', " "));
+            eprintln!(
+                "harness: killing leftover process {pid}: {}",
+                String::from_utf8_lossy(&cmdline).replace('\0', " ")
+            );
             sigkill(pid);
             wait_dead(pid, Duration::from_secs(10));
         }
@@ -212,20 +234,27 @@ impl Output {
 
     #[track_caller]
     pub fn stdout_has(self, needle: &str) -> Self {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}\n{self}");
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n{self}"
+        );
         self
     }
 
     #[track_caller]
     pub fn stderr_has(self, needle: &str) -> Self {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}\n{self}");
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{self}"
+        );
         self
     }
 
     /// stdout parsed as one JSON document.
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{self}"))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{self}"))
     }
 }
 
@@ -282,15 +311,23 @@ fn wait_bounded(mut child: Child, command: String, timeout: Duration) -> Output 
         stderr: collect(err),
         command,
     };
-    assert!(status.is_some(), "command did not finish within {}s and was killed\n{output}", timeout.as_secs());
+    assert!(
+        status.is_some(),
+        "command did not finish within {}s and was killed\n{output}",
+        timeout.as_secs()
+    );
     output
 }
 
 /// Run `cmd` (stdin closed, output captured) for at most `timeout`.
 pub fn run_command(mut cmd: Command, timeout: Duration) -> Output {
     let command = describe(&cmd);
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
     wait_bounded(child, command, timeout)
 }
 
@@ -300,7 +337,8 @@ fn renet_command(run_dir: &Path, state_dir: &Path) -> Command {
     for k in SCRUBBED_ENV {
         cmd.env_remove(k);
     }
-    cmd.env("RENET_RUN_DIR", run_dir).env("RENET_STATE_DIR", state_dir);
+    cmd.env("RENET_RUN_DIR", run_dir)
+        .env("RENET_STATE_DIR", state_dir);
     cmd
 }
 
@@ -332,7 +370,14 @@ impl Test {
         let root = Arc::new(Root::new());
         let repo = root.path().join("repo");
         fs::create_dir(&repo).expect("create the repository folder");
-        Self { root, repo, args: Vec::new(), env: Vec::new(), cwd: None, timeout: COMMAND_TIMEOUT }
+        Self {
+            root,
+            repo,
+            args: Vec::new(),
+            env: Vec::new(),
+            cwd: None,
+            timeout: COMMAND_TIMEOUT,
+        }
     }
 
     /// The temporary folder holding everything of this test.
@@ -369,7 +414,8 @@ impl Test {
     pub fn write(&mut self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> &mut Self {
         let p = self.path(rel);
         if let Some(parent) = p.parent() {
-            fs::create_dir_all(parent).unwrap_or_else(|e| panic!("create {}: {e}", parent.display()));
+            fs::create_dir_all(parent)
+                .unwrap_or_else(|e| panic!("create {}: {e}", parent.display()));
         }
         fs::write(&p, contents).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
         self
@@ -395,12 +441,14 @@ impl Test {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
         self
     }
 
     pub fn env(&mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> &mut Self {
-        self.env.push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
+        self.env
+            .push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
         self
     }
 
@@ -475,7 +523,9 @@ fn is_root() -> bool {
 
 pub fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 /// None (after printing why) when this machine cannot run the docker tier: no `dockerd` on
@@ -485,7 +535,9 @@ pub fn docker_lock(test: &str) -> Option<DockerGuard> {
         eprintln!("SKIPPED {test}: the docker tier needs root and dockerd on PATH");
         return None;
     }
-    let thread = DOCKER_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let thread = DOCKER_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let file = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -499,10 +551,15 @@ pub fn docker_lock(test: &str) -> Option<DockerGuard> {
             Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
                 thread::sleep(Duration::from_millis(200));
             }
-            Err(e) => panic!("another process holds /tmp/renet-docker-tests.lock for 15 minutes: {e}"),
+            Err(e) => {
+                panic!("another process holds /tmp/renet-docker-tests.lock for 15 minutes: {e}")
+            }
         }
     }
-    Some(DockerGuard { _file: file, _thread: thread })
+    Some(DockerGuard {
+        _file: file,
+        _thread: thread,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -543,7 +600,11 @@ impl Daemon {
     pub fn start(t: &Test, network_id: u32, repo: &Path) -> Self {
         let d = Self::guard(t, network_id, repo);
         d.renet(["daemon", "start"]).success();
-        assert!(d.socket().exists(), "no socket at {} after start", d.socket().display());
+        assert!(
+            d.socket().exists(),
+            "no socket at {} after start",
+            d.socket().display()
+        );
         d
     }
 
@@ -552,7 +613,8 @@ impl Daemon {
     }
 
     pub fn socket(&self) -> PathBuf {
-        self.run_dir.join(format!("docker-{}.sock", self.network_id))
+        self.run_dir
+            .join(format!("docker-{}.sock", self.network_id))
     }
 
     pub fn dir(&self) -> PathBuf {
@@ -571,7 +633,10 @@ impl Daemon {
     {
         let mut cmd = self.renet_cmd();
         cmd.args(args);
-        cmd.arg("--network-id").arg(self.network_id.to_string()).arg("--repo").arg(&self.repo);
+        cmd.arg("--network-id")
+            .arg(self.network_id.to_string())
+            .arg("--repo")
+            .arg(&self.repo);
         run_command(cmd, COMMAND_TIMEOUT)
     }
 
@@ -582,7 +647,11 @@ impl Daemon {
         S: AsRef<OsStr>,
     {
         let mut cmd = self.renet_cmd();
-        cmd.arg("compose").arg("--network-id").arg(self.network_id.to_string()).arg("--repo").arg(&self.repo);
+        cmd.arg("compose")
+            .arg("--network-id")
+            .arg(self.network_id.to_string())
+            .arg("--repo")
+            .arg(&self.repo);
         cmd.arg("--").args(args);
         run_command(cmd, COMMAND_TIMEOUT)
     }
@@ -600,27 +669,47 @@ impl Daemon {
         S: AsRef<OsStr>,
     {
         let mut cmd = Command::new("docker");
-        cmd.args(args).env("DOCKER_HOST", self.docker_host()).env_remove("DOCKER_CONTEXT");
+        cmd.args(args)
+            .env("DOCKER_HOST", self.docker_host())
+            .env_remove("DOCKER_CONTEXT");
         run_command(cmd, COMMAND_TIMEOUT)
     }
 
     /// IDs of every container, running or not.
     pub fn containers(&self) -> Vec<String> {
-        self.docker(["ps", "-aq"]).success().stdout.split_whitespace().map(str::to_owned).collect()
+        self.docker(["ps", "-aq"])
+            .success()
+            .stdout
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The ID of the one container of compose service `service`.
     pub fn container_of(&self, service: &str) -> String {
-        let out = self.docker(["ps", "-q", "--filter", &format!("label=com.docker.compose.service={service}")]).success();
+        let out = self
+            .docker([
+                "ps",
+                "-q",
+                "--filter",
+                &format!("label=com.docker.compose.service={service}"),
+            ])
+            .success();
         let ids: Vec<&str> = out.stdout.split_whitespace().collect();
-        assert_eq!(ids.len(), 1, "expected one container for service {service}\n{out}");
+        assert_eq!(
+            ids.len(),
+            1,
+            "expected one container for service {service}\n{out}"
+        );
         ids[0].to_owned()
     }
 
     /// `docker inspect` of one container, parsed.
     pub fn inspect(&self, id: &str) -> serde_json::Value {
         let v = self.docker(["inspect", id]).success().json();
-        v.get(0).cloned().unwrap_or_else(|| panic!("docker inspect {id} returned {v}"))
+        v.get(0)
+            .cloned()
+            .unwrap_or_else(|| panic!("docker inspect {id} returned {v}"))
     }
 
     /// Import a busybox image (`renet-test/busybox:1`): bin/busybox plus applet symlinks,
@@ -630,9 +719,13 @@ impl Daemon {
         let bin = dir.join("bin");
         if !bin.join("busybox").exists() {
             fs::create_dir_all(&bin).expect("create busybox rootfs");
-            fs::copy("/usr/bin/busybox", bin.join("busybox")).expect("copy /usr/bin/busybox (busybox-static)");
-            for applet in ["sh", "httpd", "nc", "sleep", "echo", "cat", "wget", "mkdir", "ls"] {
-                std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("symlink busybox applet");
+            fs::copy("/usr/bin/busybox", bin.join("busybox"))
+                .expect("copy /usr/bin/busybox (busybox-static)");
+            for applet in [
+                "sh", "httpd", "nc", "sleep", "echo", "cat", "wget", "mkdir", "ls",
+            ] {
+                std::os::unix::fs::symlink("busybox", bin.join(applet))
+                    .expect("symlink busybox applet");
             }
             fs::create_dir_all(dir.join("tmp")).expect("create rootfs /tmp");
         }
@@ -669,18 +762,29 @@ impl Drop for Daemon {
         // Containers first, so nothing keeps listening on the shared loopback addresses.
         if self.socket().exists() {
             let mut ps = Command::new("docker");
-            ps.args(["ps", "-aq"]).env("DOCKER_HOST", self.docker_host()).env_remove("DOCKER_CONTEXT");
+            ps.args(["ps", "-aq"])
+                .env("DOCKER_HOST", self.docker_host())
+                .env_remove("DOCKER_CONTEXT");
             if let Some(out) = try_run(ps, Duration::from_secs(30)) {
                 let ids: Vec<&str> = out.stdout.split_whitespace().collect();
                 if !ids.is_empty() {
                     let mut rm = Command::new("docker");
-                    rm.args(["rm", "-f"]).args(&ids).env("DOCKER_HOST", self.docker_host());
+                    rm.args(["rm", "-f"])
+                        .args(&ids)
+                        .env("DOCKER_HOST", self.docker_host());
                     let _ = try_run(rm, Duration::from_secs(60));
                 }
             }
         }
         let mut stop = renet_command(&self.run_dir, &self.state_dir);
-        stop.args(["daemon", "stop", "--timeout", "30", "--network-id", &self.network_id.to_string()]);
+        stop.args([
+            "daemon",
+            "stop",
+            "--timeout",
+            "30",
+            "--network-id",
+            &self.network_id.to_string(),
+        ]);
         stop.current_dir(self.root.path());
         match try_run(stop, Duration::from_secs(90)) {
             Some(out) if out.status == 0 => {}
@@ -688,7 +792,9 @@ impl Drop for Daemon {
             None => eprintln!("harness: renet daemon stop did not finish"),
         }
         // Safety net: the daemon we started must be gone.
-        let pid = fs::read_to_string(dir.join("docker.pid")).ok().and_then(|s| s.trim().parse::<i32>().ok());
+        let pid = fs::read_to_string(dir.join("docker.pid"))
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok());
         if let Some(pid) = pid
             && alive(pid)
             && fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "dockerd")
@@ -716,15 +822,28 @@ fn try_run(cmd: Command, timeout: Duration) -> Option<Output> {
 /// One `GET /` to `addr` (loopback only). Ok(body) on a 200 answer.
 pub fn http_get_once(addr: &str) -> Result<String, String> {
     let sock: SocketAddr = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
-    assert!(sock.ip().is_loopback(), "tests only talk to loopback addresses, not {addr}");
-    let mut s = TcpStream::connect_timeout(&sock, Duration::from_secs(2)).map_err(|e| format!("connect {addr}: {e}"))?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
-    s.set_write_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
-    write!(s, "GET / HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n").map_err(|e| format!("send to {addr}: {e}"))?;
+    assert!(
+        sock.ip().is_loopback(),
+        "tests only talk to loopback addresses, not {addr}"
+    );
+    let mut s = TcpStream::connect_timeout(&sock, Duration::from_secs(2))
+        .map_err(|e| format!("connect {addr}: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| e.to_string())?;
+    s.set_write_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        s,
+        "GET / HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| format!("send to {addr}: {e}"))?;
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).map_err(|e| format!("read from {addr}: {e}"))?;
+    s.read_to_end(&mut raw)
+        .map_err(|e| format!("read from {addr}: {e}"))?;
     let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| format!("{addr}: no HTTP answer: {text:?}"))?;
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("{addr}: no HTTP answer: {text:?}"))?;
     let status = head.lines().next().unwrap_or("");
     if status.split_whitespace().nth(1) != Some("200") {
         return Err(format!("{addr}: {status}"));
@@ -739,7 +858,9 @@ pub fn http_get(addr: &str) -> String {
     loop {
         match http_get_once(addr) {
             Ok(body) => return body,
-            Err(e) if Instant::now() >= deadline => panic!("no HTTP answer from {addr} within 20s: {e}"),
+            Err(e) if Instant::now() >= deadline => {
+                panic!("no HTTP answer from {addr} within 20s: {e}")
+            }
             Err(_) => thread::sleep(Duration::from_millis(100)),
         }
     }
@@ -748,11 +869,34 @@ pub fn http_get(addr: &str) -> String {
 /// Poll until nothing accepts connections on `addr` any more (at most about 20 s).
 #[track_caller]
 pub fn wait_refused(addr: &str) {
+    refused_within(addr, NETWORK_DEADLINE, "still accepts connections");
+}
+
+/// Before a test binds `addr`: wait (at most 60 s) until no process outside this test listens
+/// there, e.g. another engineer's stack on the same machine.
+#[track_caller]
+pub fn wait_address_free(addr: &str) {
+    refused_within(
+        addr,
+        Duration::from_secs(60),
+        "is in use by a process outside this test; stop it and rerun",
+    );
+}
+
+#[track_caller]
+fn refused_within(addr: &str, limit: Duration, complaint: &str) {
     let sock: SocketAddr = addr.parse().expect("socket address");
-    assert!(sock.ip().is_loopback(), "tests only talk to loopback addresses");
-    let deadline = Instant::now() + NETWORK_DEADLINE;
+    assert!(
+        sock.ip().is_loopback(),
+        "tests only talk to loopback addresses"
+    );
+    let deadline = Instant::now() + limit;
     while TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_ok() {
-        assert!(Instant::now() < deadline, "{addr} still accepts connections after 20s");
+        assert!(
+            Instant::now() < deadline,
+            "{addr} {complaint} (waited {}s)",
+            limit.as_secs()
+        );
         thread::sleep(Duration::from_millis(100));
     }
 }
@@ -765,7 +909,11 @@ pub fn eventually<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<
         if let Some(v) = f() {
             return v;
         }
-        assert!(Instant::now() < deadline, "gave up after {}s waiting for {what}", limit.as_secs());
+        assert!(
+            Instant::now() < deadline,
+            "gave up after {}s waiting for {what}",
+            limit.as_secs()
+        );
         thread::sleep(Duration::from_millis(100));
     }
 }

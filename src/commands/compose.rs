@@ -21,12 +21,21 @@ use crate::{compat_v1, compose, compose_args, context, output, slotmap};
 /// folder or the nearest ancestor that has them (compose's own search).
 fn select_files(ctx: &Ctx<'_>, from_args: &[PathBuf]) -> Result<Vec<PathBuf>> {
     if !from_args.is_empty() {
-        return Ok(from_args.iter().map(|f| context::absolute(&ctx.cwd, f)).collect());
+        return Ok(from_args
+            .iter()
+            .map(|f| context::absolute(&ctx.cwd, f))
+            .collect());
     }
     if let Some(list) = ctx.env.var("COMPOSE_FILE") {
-        let sep = ctx.env.var("COMPOSE_PATH_SEPARATOR").unwrap_or_else(|| ":".to_owned());
-        let files: Vec<PathBuf> =
-            list.split(sep.as_str()).filter(|s| !s.is_empty()).map(|f| context::absolute(&ctx.cwd, Path::new(f))).collect();
+        let sep = ctx
+            .env
+            .var("COMPOSE_PATH_SEPARATOR")
+            .unwrap_or_else(|| ":".to_owned());
+        let files: Vec<PathBuf> = list
+            .split(sep.as_str())
+            .filter(|s| !s.is_empty())
+            .map(|f| context::absolute(&ctx.cwd, Path::new(f)))
+            .collect();
         if files.iter().any(|f| f.as_os_str() == "-") {
             return Err(compose_args::ArgsError::Stdin.into());
         }
@@ -50,22 +59,39 @@ impl From<compose_args::ArgsError> for Error {
     }
 }
 
-fn project_name(args: &compose_args::ComposeArgs, ctx: &Ctx<'_>, model: &Map<String, Value>, dir: &Path) -> String {
+fn project_name(
+    args: &compose_args::ComposeArgs,
+    ctx: &Ctx<'_>,
+    model: &Map<String, Value>,
+    dir: &Path,
+) -> String {
     let raw = args
         .project_name
         .clone()
         .or_else(|| ctx.env.var("COMPOSE_PROJECT_NAME"))
-        .or_else(|| model.get("name").and_then(Value::as_str).filter(|n| !n.contains('$')).map(str::to_owned))
+        .or_else(|| {
+            model
+                .get("name")
+                .and_then(Value::as_str)
+                .filter(|n| !n.contains('$'))
+                .map(str::to_owned)
+        })
         .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_default();
     let name = compose_args::normalize_project_name(&raw);
-    if name.is_empty() { "default".to_owned() } else { name }
+    if name.is_empty() {
+        "default".to_owned()
+    } else {
+        name
+    }
 }
 
 /// `NAME=value` for every service of the repository, plus the network ID, sorted.
 fn exported(id: NetworkId, slots: &Slots) -> Vec<(String, String)> {
-    let mut vars: Vec<(String, String)> =
-        slots.iter().map(|(n, s)| (var_name(n), id.slot_addr(*s).to_string())).collect();
+    let mut vars: Vec<(String, String)> = slots
+        .iter()
+        .map(|(n, s)| (var_name(n), id.slot_addr(*s).to_string()))
+        .collect();
     vars.push(("REDIACC_NETWORK_ID".to_owned(), id.to_string()));
     vars.sort();
     vars
@@ -75,7 +101,10 @@ fn shell_words(argv: &[OsString]) -> String {
     argv.iter()
         .map(|a| {
             let s = a.to_string_lossy();
-            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-=:,@+".contains(&b)) {
+            if !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/._-=:,@+".contains(&b))
+            {
                 s.into_owned()
             } else {
                 format!("'{}'", s.replace('\'', "'\\''"))
@@ -89,8 +118,16 @@ fn shell_words(argv: &[OsString]) -> String {
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     let dir = path.parent().expect("model file has a folder");
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(Error::io(dir))?;
-    let tmp = dir.join(format!(".{}.{}.tmp", path.file_name().expect("name").to_string_lossy(), std::process::id()));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(Error::io(dir))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().expect("name").to_string_lossy(),
+        std::process::id()
+    ));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -98,7 +135,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         .mode(0o600)
         .open(&tmp)
         .map_err(Error::io(&tmp))?;
-    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(Error::io(&tmp))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(Error::io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(Error::io(path))
 }
 
@@ -109,12 +148,17 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     let files = select_files(ctx, &user.files)?;
     let project_dir = match &user.project_directory {
         Some(d) => context::absolute(&ctx.cwd, d),
-        None => files[0].parent().map_or_else(|| ctx.cwd.clone(), Path::to_path_buf),
+        None => files[0]
+            .parent()
+            .map_or_else(|| ctx.cwd.clone(), Path::to_path_buf),
     };
     let project = compose::load(&files, &project_dir)?;
     let run_dir = context::run_dir(ctx.env);
     let state_dir = context::state_dir(ctx.env);
-    let protected = [run_dir.display().to_string(), state_dir.display().to_string()];
+    let protected = [
+        run_dir.display().to_string(),
+        state_dir.display().to_string(),
+    ];
     if !args.allow_unsafe {
         let findings = rewrite::dangerous_settings(&project.model, &protected);
         if !findings.is_empty() {
@@ -122,14 +166,25 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         }
     }
     let path_env = ctx.env.var("PATH");
-    let flavour = compose_bin::detect(path_env.as_deref(), ctx.env.var("DOCKER_CONFIG").as_deref(), ctx.env.var("HOME").as_deref())
-        .ok_or(Error::ComposeMissing)?;
+    let flavour = compose_bin::detect(
+        path_env.as_deref(),
+        ctx.env.var("DOCKER_CONFIG").as_deref(),
+        ctx.env.var("HOME").as_deref(),
+    )
+    .ok_or(Error::ComposeMissing)?;
     let socket = socket_path(&run_dir, id);
     if !args.dry_run && !socket.exists() {
         let repo_hint = format!(" --repo {}", repo.display());
-        return Err(DaemonError::NotRunning { network: id, socket, repo_hint }.into());
+        return Err(DaemonError::NotRunning {
+            network: id,
+            socket,
+            repo_hint,
+        }
+        .into());
     }
-    let names: Vec<String> = rewrite::services(&project.model).map(|(n, _)| n.clone()).collect();
+    let names: Vec<String> = rewrite::services(&project.model)
+        .map(|(n, _)| n.clone())
+        .collect();
 
     // Slots and restart policies are settled under the repository lock; a dry run works on a
     // copy and writes nothing.
@@ -137,7 +192,12 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         map.allocate(path, names.iter().map(String::as_str))?;
         let slots = map.slots();
         let repo_name = context::repo_name(args.name.as_deref(), map.name(), &repo);
-        let rctx = RewriteContext { network: id, repo_name: &repo_name, slots: &slots, protected: &protected };
+        let rctx = RewriteContext {
+            network: id,
+            repo_name: &repo_name,
+            slots: &slots,
+            protected: &protected,
+        };
         let out = rewrite::rewrite(&project.model, &rctx);
         for (svc, policy) in &out.restart_policies {
             map.set_restart_policy(svc, policy.as_deref());
@@ -161,15 +221,25 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     }
     if flavour.is_v1() {
         for key in compat_v1::downgrade(&mut model) {
-            output::warn(&format!("{key} dropped: docker-compose 1.x does not support it"));
+            output::warn(&format!(
+                "{key} dropped: docker-compose 1.x does not support it"
+            ));
         }
     }
 
     let name = project_name(&user, ctx, &project.model, &project_dir);
-    let model_file = run_dir.join(format!("compose-{id}")).join(format!("{name}.json"));
+    let model_file = run_dir
+        .join(format!("compose-{id}"))
+        .join(format!("{name}.json"));
     let argv = compose_bin::command_line(
         &flavour,
-        &Invocation { model_file: &model_file, project_directory: &project_dir, project_name: &name, globals: &user.globals, rest: &user.rest },
+        &Invocation {
+            model_file: &model_file,
+            project_directory: &project_dir,
+            project_name: &name,
+            globals: &user.globals,
+            rest: &user.rest,
+        },
     );
     let vars = exported(id, &slots);
     let docker_host = format!("unix://{}", socket_path(&run_dir, id).display());
@@ -188,7 +258,10 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
 
     write_private(&model_file, text.as_bytes())?;
     let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..]).env("DOCKER_HOST", &docker_host).env_remove("DOCKER_CONTEXT").current_dir(&ctx.cwd);
+    cmd.args(&argv[1..])
+        .env("DOCKER_HOST", &docker_host)
+        .env_remove("DOCKER_CONTEXT")
+        .current_dir(&ctx.cwd);
     for (k, v) in &vars {
         cmd.env(k, v);
     }
@@ -200,4 +273,3 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     });
     Ok(u8::try_from(code).unwrap_or(1))
 }
-

@@ -11,26 +11,49 @@ use crate::{context, output};
 fn resolve(ctx: &Ctx<'_>, t: &DaemonTarget) -> Result<(NetworkId, Option<PathBuf>, DaemonPaths)> {
     let id = context::network_id(t.network.network_id.as_deref(), ctx.env)?;
     let repo = context::find_repo(t.repo.as_deref(), ctx.env, &ctx.cwd)?;
-    let paths = DaemonPaths::new(&context::run_dir(ctx.env), &context::state_dir(ctx.env), id, repo.as_deref());
+    let paths = DaemonPaths::new(
+        &context::run_dir(ctx.env),
+        &context::state_dir(ctx.env),
+        id,
+        repo.as_deref(),
+    );
     Ok((id, repo, paths))
 }
 
 pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
     let path_env = ctx.env.var("PATH");
     match args.command {
-        DaemonCommand::Start { target, timeout, foreground } => {
+        DaemonCommand::Start {
+            target,
+            timeout,
+            foreground,
+        } => {
             let (id, repo, paths) = resolve(ctx, &target)?;
             if foreground {
-                return Err(daemon::exec_foreground(&paths, repo.as_deref(), path_env.as_deref()).into());
+                return Err(
+                    daemon::exec_foreground(&paths, repo.as_deref(), path_env.as_deref()).into(),
+                );
             }
             if !target.json {
-                output::note(&format!("starting dockerd for network {id} on {} ...", paths.socket.display()));
+                output::note(&format!(
+                    "starting dockerd for network {id} on {} ...",
+                    paths.socket.display()
+                ));
             }
-            let r = daemon::start(id, &paths, repo.as_deref(), Duration::from_secs(timeout), path_env.as_deref())?;
+            let r = daemon::start(
+                id,
+                &paths,
+                repo.as_deref(),
+                Duration::from_secs(timeout),
+                path_env.as_deref(),
+            )?;
             if target.json {
                 output::json(&r);
             } else if r.already_running {
-                output::note(&format!("daemon for network {id} already running on {}", r.socket.display()));
+                output::note(&format!(
+                    "daemon for network {id} already running on {}",
+                    r.socket.display()
+                ));
             } else {
                 output::note(&format!(
                     "daemon for network {id} running (pid {}) on {} after {:.1}s; data in {}",
@@ -39,7 +62,10 @@ pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
                     r.seconds,
                     r.data_root.display()
                 ));
-                output::note(&format!("use it: DOCKER_HOST=unix://{} docker ps", r.socket.display()));
+                output::note(&format!(
+                    "use it: DOCKER_HOST=unix://{} docker ps",
+                    r.socket.display()
+                ));
             }
             Ok(0)
         }
@@ -49,7 +75,10 @@ pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
             if target.json {
                 output::json(&r);
             } else if r.was_running {
-                output::note(&format!("daemon for network {id} stopped after {:.1}s", r.seconds));
+                output::note(&format!(
+                    "daemon for network {id} stopped after {:.1}s",
+                    r.seconds
+                ));
             } else {
                 output::note(&format!("daemon for network {id} was not running"));
             }
@@ -71,7 +100,10 @@ pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
             if json {
                 output::json(&all);
             } else if all.is_empty() {
-                output::note(&format!("no daemon sockets in {}", context::run_dir(ctx.env).display()));
+                output::note(&format!(
+                    "no daemon sockets in {}",
+                    context::run_dir(ctx.env).display()
+                ));
             } else {
                 for s in &all {
                     output::data(&status_line(s));
@@ -82,9 +114,17 @@ pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
         DaemonCommand::Unit { target } => {
             let (id, repo, _) = resolve(ctx, &target)?;
             let me = std::env::current_exe().map_err(crate::error::Error::IoPlain)?;
-            let text = daemon::unit(id, &me, repo.as_deref(), &context::run_dir(ctx.env), &context::state_dir(ctx.env));
+            let text = daemon::unit(
+                id,
+                &me,
+                repo.as_deref(),
+                &context::run_dir(ctx.env),
+                &context::state_dir(ctx.env),
+            );
             if target.json {
-                output::json(&serde_json::json!({ "network_id": id.get(), "name": format!("rediacc-docker-{id}.service"), "unit": text }));
+                output::json(
+                    &serde_json::json!({ "network_id": id.get(), "name": format!("rediacc-docker-{id}.service"), "unit": text }),
+                );
             } else {
                 output::data(text.trim_end());
             }

@@ -29,7 +29,11 @@ pub fn run(ctx: &Ctx<'_>, args: &IpArgs) -> Result<u8> {
             let slot = Slot::parse(text)?;
             let address = id.slot_addr(slot).to_string();
             if args.json {
-                output::json(&Address { network_id: id.get(), slot: slot.get(), address });
+                output::json(&Address {
+                    network_id: id.get(),
+                    slot: slot.get(),
+                    address,
+                });
             } else {
                 output::data(&address);
             }

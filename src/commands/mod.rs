@@ -37,9 +37,10 @@ pub fn wants_json(cli: &Cli) -> bool {
         Command::Ip(a) => a.json,
         Command::Slots(a) => a.common.json,
         Command::Daemon(a) => match &a.command {
-            D::Start { target, .. } | D::Stop { target, .. } | D::Status { target } | D::Unit { target } => {
-                target.json
-            }
+            D::Start { target, .. }
+            | D::Stop { target, .. }
+            | D::Status { target }
+            | D::Unit { target } => target.json,
             D::List { json } => *json,
         },
         Command::Compose(_) | Command::Completions { .. } => false,

@@ -35,7 +35,12 @@ struct ChangeReport {
     dry_run: bool,
 }
 
-fn row(name: &str, slot: crate::network::Slot, policy: Option<String>, id: Option<NetworkId>) -> Row {
+fn row(
+    name: &str,
+    slot: crate::network::Slot,
+    policy: Option<String>,
+    id: Option<NetworkId>,
+) -> Row {
     Row {
         name: name.to_owned(),
         slot: slot.get(),
@@ -47,7 +52,13 @@ fn row(name: &str, slot: crate::network::Slot, policy: Option<String>, id: Optio
 
 fn print_table(rows: &[Row]) {
     let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(7).max(7);
-    output::data(&format!("{:<w$}  SLOT  {:<15}  {:<w2$}  RESTART", "SERVICE", "ADDRESS", "VARIABLE", w2 = w + 3));
+    output::data(&format!(
+        "{:<w$}  SLOT  {:<15}  {:<w2$}  RESTART",
+        "SERVICE",
+        "ADDRESS",
+        "VARIABLE",
+        w2 = w + 3
+    ));
     for r in rows {
         output::data(&format!(
             "{:<w$}  {:>4}  {:<15}  {:<w2$}  {}",
@@ -75,9 +86,16 @@ pub fn run(ctx: &Ctx<'_>, args: SlotsArgs) -> Result<u8> {
                 .collect();
             rows.sort_by_key(|r| r.slot);
             if common.json {
-                output::json(&ListReport { repository: repo, network_id: id.map(NetworkId::get), services: rows });
+                output::json(&ListReport {
+                    repository: repo,
+                    network_id: id.map(NetworkId::get),
+                    services: rows,
+                });
             } else if rows.is_empty() {
-                output::note(&format!("no services in {}", slotmap::path_in(&repo).display()));
+                output::note(&format!(
+                    "no services in {}",
+                    slotmap::path_in(&repo).display()
+                ));
             } else {
                 print_table(&rows);
             }
@@ -86,7 +104,10 @@ pub fn run(ctx: &Ctx<'_>, args: SlotsArgs) -> Result<u8> {
             let names: BTreeSet<String> = if files.is_empty() {
                 discover::repo_services(&repo)?
             } else {
-                let files: Vec<PathBuf> = files.iter().map(|f| context::absolute(&ctx.cwd, f)).collect();
+                let files: Vec<PathBuf> = files
+                    .iter()
+                    .map(|f| context::absolute(&ctx.cwd, f))
+                    .collect();
                 discover::project_services(&files)?
             };
             let new = slotmap::update(&repo, |path, map| -> Result<_, Error> {
@@ -101,7 +122,11 @@ pub fn run(ctx: &Ctx<'_>, args: SlotsArgs) -> Result<u8> {
             let names = discover::repo_services(&repo)?;
             let freed = if dry_run {
                 let map = slotmap::read(&repo)?;
-                map.services().into_iter().filter(|(n, _)| !names.contains(n)).map(|(n, e)| (n, e.slot)).collect()
+                map.services()
+                    .into_iter()
+                    .filter(|(n, _)| !names.contains(n))
+                    .map(|(n, e)| (n, e.slot))
+                    .collect()
             } else {
                 slotmap::update(&repo, |_, map| -> Result<_, Error> {
                     let before = map.slots();
@@ -112,15 +137,34 @@ pub fn run(ctx: &Ctx<'_>, args: SlotsArgs) -> Result<u8> {
                 })?
             };
             let rows: Vec<Row> = freed.iter().map(|(n, s)| row(n, *s, None, id)).collect();
-            report_change(&repo, id, rows, dry_run, common.json, if dry_run { "would be freed" } else { "freed" });
+            report_change(
+                &repo,
+                id,
+                rows,
+                dry_run,
+                common.json,
+                if dry_run { "would be freed" } else { "freed" },
+            );
         }
     }
     Ok(0)
 }
 
-fn report_change(repo: &std::path::Path, id: Option<NetworkId>, rows: Vec<Row>, dry_run: bool, json: bool, verb: &str) {
+fn report_change(
+    repo: &std::path::Path,
+    id: Option<NetworkId>,
+    rows: Vec<Row>,
+    dry_run: bool,
+    json: bool,
+    verb: &str,
+) {
     if json {
-        output::json(&ChangeReport { repository: repo.to_owned(), network_id: id.map(NetworkId::get), changed: rows, dry_run });
+        output::json(&ChangeReport {
+            repository: repo.to_owned(),
+            network_id: id.map(NetworkId::get),
+            changed: rows,
+            dry_run,
+        });
         return;
     }
     if rows.is_empty() {
@@ -132,7 +176,10 @@ fn report_change(repo: &std::path::Path, id: Option<NetworkId>, rows: Vec<Row>, 
             "{} {verb}: slot {}{}",
             r.name,
             r.slot,
-            r.address.as_deref().map(|a| format!(" ({a})")).unwrap_or_default()
+            r.address
+                .as_deref()
+                .map(|a| format!(" ({a})"))
+                .unwrap_or_default()
         ));
     }
 }
