@@ -52,6 +52,15 @@ pub enum Command {
     Compose(ComposeArgs),
     /// Manage per-repository Docker daemons (one dockerd per network ID).
     Daemon(DaemonArgs),
+    /// Bring a whole repository up or down: its daemon, its slots and its Rediaccfile hooks.
+    ///
+    /// This is what the workstation tool runs over SSH. `up` starts the daemon if needed, syncs
+    /// slots, then runs every Rediaccfile's `prep` (root, then subfolders A to Z; any failure
+    /// stops), `up` in the root (a failure stops everything) and `up` in each subfolder A to Z (a
+    /// failure is reported and the rest go on). `down` runs `down` in subfolders Z to A, then the
+    /// root, attempting every file. See rediaccfile/README.md.
+    #[command(alias = "repo")]
+    Repository(RepositoryArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
 }
@@ -147,6 +156,58 @@ pub struct ComposeArgs {
     /// Arguments for docker compose, after `--`
     #[arg(last = true, value_name = "COMPOSE ARGS")]
     pub args: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct RepositoryArgs {
+    #[command(subcommand)]
+    pub command: RepositoryCommand,
+}
+
+#[derive(Debug, Args)]
+pub struct RepositoryTarget {
+    /// Repository folder (holds compose files, Rediaccfiles, .rediacc.json)
+    #[arg(long, value_name = "DIR")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub network: NetworkArg,
+    /// Repository name [default: "name" in .rediacc.json, else the folder's name]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Print one JSON result document on stdout (all progress goes to stderr)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RepositoryCommand {
+    /// Start the daemon if needed, sync slots, run prep and up in every Rediaccfile.
+    Up {
+        #[command(flatten)]
+        target: RepositoryTarget,
+        /// Kill a Rediaccfile function (and everything it started) after this many seconds
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
+    },
+    /// Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted.
+    Down {
+        #[command(flatten)]
+        target: RepositoryTarget,
+        /// Stop the repository's daemon afterwards
+        #[arg(long)]
+        stop_daemon: bool,
+        /// Kill a Rediaccfile function (and everything it started) after this many seconds
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
+    },
+    /// Daemon state, services with addresses and container states, each Rediaccfile's info.
+    Status {
+        #[command(flatten)]
+        target: RepositoryTarget,
+        /// Kill an info function after this many seconds
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        timeout: u64,
+    },
 }
 
 #[derive(Debug, Args)]

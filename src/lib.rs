@@ -12,8 +12,10 @@ pub mod context;
 pub mod daemon;
 pub mod discover;
 pub mod error;
+pub mod leases;
 pub mod network;
 pub mod output;
+pub mod rediaccfile;
 pub mod rewrite;
 pub mod slotmap;
 

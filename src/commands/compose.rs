@@ -182,6 +182,8 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         }
         .into());
     }
+    // Inside a Rediaccfile, `renet repository up --name X` reaches compose through the environment.
+    let name_flag = args.name.clone().or_else(|| ctx.env.var("REDIACC_REPOSITORY"));
     let names: Vec<String> = rewrite::services(&project.model)
         .map(|(n, _)| n.clone())
         .collect();
@@ -191,7 +193,7 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     let settle = |path: &Path, map: &mut slotmap::SlotMap| -> Result<(rewrite::Rewritten, Slots)> {
         map.allocate(path, names.iter().map(String::as_str))?;
         let slots = map.slots();
-        let repo_name = context::repo_name(args.name.as_deref(), map.name(), &repo);
+        let repo_name = context::repo_name(name_flag.as_deref(), map.name(), &repo);
         let rctx = RewriteContext {
             network: id,
             repo_name: &repo_name,

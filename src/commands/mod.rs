@@ -4,6 +4,7 @@
 mod compose;
 mod daemon;
 mod ip;
+mod repository;
 mod slots;
 
 use crate::cli::{Cli, Command};
@@ -22,6 +23,7 @@ pub fn run(cli: Cli, ctx: &Ctx<'_>) -> Result<u8> {
         Command::Slots(args) => slots::run(ctx, args),
         Command::Compose(args) => compose::run(ctx, args),
         Command::Daemon(args) => daemon::run(ctx, args),
+        Command::Repository(args) => repository::run(ctx, args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "renet", &mut std::io::stdout());
@@ -43,6 +45,12 @@ pub fn wants_json(cli: &Cli) -> bool {
             | D::Unit { target } => target.json,
             D::List { json } => *json,
         },
+        Command::Repository(a) => {
+            use crate::cli::RepositoryCommand as R;
+            match &a.command {
+                R::Up { target, .. } | R::Down { target, .. } | R::Status { target, .. } => target.json,
+            }
+        }
         Command::Compose(_) | Command::Completions { .. } => false,
     }
 }
