@@ -1,7 +1,7 @@
 //! Per-repository Docker daemons (SPEC section 5): one dockerd per network ID, with its socket,
 //! exec-root and pidfile under `$RENET_RUN_DIR/docker-<N>` and its data in the repository.
 
-use std::io::{BufRead, Seek};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -344,13 +344,10 @@ pub fn start(
     let dockerd = crate::compose_bin::which("dockerd", path_env).ok_or(DaemonError::NoDockerd)?;
     cleanup_stale(paths);
     prepare(paths, repo)?;
-    let mut log = std::fs::OpenOptions::new()
+    let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&paths.log)
-        .map_err(io(&paths.log))?;
-    let log_start = log
-        .seek(std::io::SeekFrom::End(0))
         .map_err(io(&paths.log))?;
     let log_err = log.try_clone().map_err(io(&paths.log))?;
     let mut child = {
@@ -366,7 +363,6 @@ pub fn start(
             .spawn()
             .map_err(io(&dockerd))?
     };
-    let _ = log_start;
     match wait_for_api(network, paths, timeout, Some(&mut child)) {
         Ok(()) => Ok(report(false, Some(child.id() as i32))),
         Err(e) => {

@@ -189,7 +189,13 @@ pub fn run(rf: &Rediaccfile, function: &str, opts: &RunOptions<'_>) -> (Run, Str
     let deadline = opts.timeout.map(|t| began + t);
     let mut captured = String::new();
     let mut timed_out = false;
+    // Ctrl-C or SIGTERM aimed at renet reaches the function's process group too: it runs in a
+    // group of its own, so the terminal's signal would not.
+    let watch = crate::signals::Watch::global();
     loop {
+        if let Some(sig) = watch.take() {
+            let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(child.id() as i32), sig);
+        }
         let wait = deadline.map_or(Duration::from_millis(200), |d| d.saturating_duration_since(Instant::now()).min(Duration::from_millis(200)));
         match rx.recv_timeout(wait) {
             Ok((is_err, line)) => {
