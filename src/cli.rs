@@ -11,14 +11,16 @@ Environment:
   REDIACC_WORKING_DIR    repository folder when --repo is not given (legacy: REPOSITORY_PATH)
   RENET_RUN_DIR          daemon sockets and runtime files [default: /var/run/rediacc]
   RENET_STATE_DIR        machine state [default: /var/lib/rediacc]
+  RENET_PORT_RANGE       lease range for rediacc.tcp_ports/udp_ports [default: 10000-10010]
 
 Exit status:
   0  success
   1  the operation failed (daemon did not start, I/O error, no compose binary)
-  2  bad command line (flags, network ID, slot)
+  2  bad command line (flags, network ID, slot, RENET_PORT_RANGE)
   3  bad input file (compose YAML, .rediacc.json, too many services, clashing names)
   4  refused: dangerous compose settings without --unsafe
   5  the repository's Docker daemon is not running
+  6  no free port in the lease range (RENET_PORT_RANGE); the error lists who holds every port
   `renet compose` exits with compose's own status once compose has run.
   With --json, an error is also printed on stdout as {\"error\": {\"kind\", \"message\", \"exit_code\"}}.";
 
@@ -52,6 +54,24 @@ pub enum Command {
     Compose(ComposeArgs),
     /// Manage per-repository Docker daemons (one dockerd per network ID).
     Daemon(DaemonArgs),
+    /// Lease, list and free the machine-wide external ports of rediacc.tcp_ports/udp_ports.
+    ///
+    /// A service labelled `rediacc.tcp_ports=5432,6379` (or `rediacc.udp_ports=53`) gets one
+    /// external port per entry from the lease range (RENET_PORT_RANGE, default 10000-10010),
+    /// which the proxy forwards to the service. A lease is keyed by (network ID, service,
+    /// protocol, container port): the same key always gets the same port back while it is
+    /// leased, even after the range is narrowed. TCP and UDP are separate pools. New keys get
+    /// the lowest free port. `renet compose -- up` (and `start`) leases, `down` releases; these
+    /// commands inspect and clean up by hand. Leases live in $RENET_STATE_DIR/router/ports.db
+    /// (SQLite); concurrent renet processes never get the same port.
+    ///
+    /// Examples:
+    ///   renet ports lease --network-id 2816 --service db --port 5432     # prints e.g. 10000
+    ///   renet ports list
+    ///   renet ports release --network-id 2816 --service db
+    ///   renet ports gc --dry-run
+    #[command(verbatim_doc_comment)]
+    Ports(PortsArgs),
     /// Bring a whole repository up or down: its daemon, its slots and its Rediaccfile hooks.
     ///
     /// This is what the workstation tool runs over SSH. `up` starts the daemon if needed, syncs
@@ -265,5 +285,87 @@ pub enum DaemonCommand {
     Unit {
         #[command(flatten)]
         target: DaemonTarget,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PortsArgs {
+    #[command(subcommand)]
+    pub command: PortsCommand,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProtoArg {
+    Tcp,
+    Udp,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PortsCommand {
+    /// Lease an external port for one service port and print it (stdout).
+    ///
+    /// Idempotent: a key that already holds a lease gets the same port back. With the range
+    /// exhausted, exits 6 and lists every holder.
+    Lease {
+        #[command(flatten)]
+        network: NetworkArg,
+        /// Service name, as in the compose file
+        #[arg(long, value_name = "NAME")]
+        service: String,
+        /// The port the service listens on (1-65535)
+        #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+        /// Protocol: tcp and udp are separate pools
+        #[arg(long, value_enum, default_value_t = ProtoArg::Tcp)]
+        proto: ProtoArg,
+        /// Skip free ports that another program already listens on (0.0.0.0), and report them.
+        /// Off by default: the proxy itself listens on the whole lease range
+        #[arg(long)]
+        probe: bool,
+        /// Print the lease as a JSON document
+        #[arg(long)]
+        json: bool,
+    },
+    /// Free leases of a network: all of them, or those of one service, protocol or port.
+    ///
+    /// The released leases are printed on stdout. A freed port goes to the next new key.
+    Release {
+        #[command(flatten)]
+        network: NetworkArg,
+        /// Only this service's leases
+        #[arg(long, value_name = "NAME")]
+        service: Option<String>,
+        /// Only leases for this container port
+        #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+        port: Option<u16>,
+        /// Only this protocol's leases
+        #[arg(long, value_enum)]
+        proto: Option<ProtoArg>,
+        /// Print a JSON document
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every lease on this machine (or one network's), sorted by protocol and port.
+    List {
+        /// Only this network's leases (the environment is not consulted: the list is
+        /// machine-wide by default)
+        #[arg(long, value_name = "N")]
+        network_id: Option<String>,
+        /// Print a JSON document
+        #[arg(long)]
+        json: bool,
+    },
+    /// Free leases whose daemon or service is gone.
+    ///
+    /// A lease is freed when $RENET_RUN_DIR/docker-<N>.sock is missing or does not answer, or
+    /// when that daemon has no container (running or stopped) labelled
+    /// rediacc.service_name=<service> among those labelled rediacc.network_id=<N>.
+    Gc {
+        /// Show what would be freed, change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Print a JSON document
+        #[arg(long)]
+        json: bool,
     },
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::compose::LoadError;
 use crate::daemon::DaemonError;
+use crate::leases::LeaseError;
 use crate::network::{NetworkIdError, SlotError};
 use crate::slotmap::SlotMapError;
 
@@ -21,6 +22,8 @@ pub mod code {
     pub const REFUSED: u8 = 4;
     /// The repository's daemon is not running.
     pub const DAEMON_DOWN: u8 = 5;
+    /// No free port in the lease range (`RENET_PORT_RANGE`).
+    pub const NO_FREE_PORT: u8 = 6;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +51,8 @@ pub enum Error {
     Dangerous { findings: Vec<String> },
     #[error(transparent)]
     Daemon(#[from] DaemonError),
+    #[error(transparent)]
+    Lease(#[from] LeaseError),
     #[error(
         "no Docker Compose found: neither the `docker compose` plugin nor `docker-compose` is on PATH; \
          install one (Debian: apt-get install docker-compose)"
@@ -71,6 +76,16 @@ impl Error {
             Error::SlotMap(SlotMapError::Io(_)) => code::FAILED,
             Error::SlotMap(_) | Error::Compose(_) | Error::ComposeInput(_) => code::INVALID_INPUT,
             Error::Dangerous { .. } => code::REFUSED,
+            Error::Lease(e) => match e {
+                LeaseError::Exhausted { .. } => code::NO_FREE_PORT,
+                LeaseError::BadRange { .. } => code::USAGE,
+                LeaseError::BadLabel { .. } | LeaseError::Corrupt { .. } => code::INVALID_INPUT,
+                LeaseError::TooNew { .. }
+                | LeaseError::Locked { .. }
+                | LeaseError::Open { .. }
+                | LeaseError::Io { .. }
+                | LeaseError::Sql { .. } => code::FAILED,
+            },
             Error::Daemon(DaemonError::NotRunning { .. }) => code::DAEMON_DOWN,
             Error::Daemon(_) | Error::ComposeMissing | Error::Io { .. } | Error::IoPlain(_) => {
                 code::FAILED
@@ -88,6 +103,10 @@ impl Error {
             Error::Dangerous { .. } => "dangerous_settings",
             Error::Daemon(DaemonError::NotRunning { .. }) => "daemon_not_running",
             Error::Daemon(_) => "daemon",
+            Error::Lease(LeaseError::Exhausted { .. }) => "no_free_port",
+            Error::Lease(LeaseError::BadRange { .. }) => "port_range",
+            Error::Lease(LeaseError::BadLabel { .. }) => "port_label",
+            Error::Lease(_) => "port_leases",
             Error::ComposeMissing => "compose_missing",
             Error::Io { .. } | Error::IoPlain(_) => "io",
         }
@@ -117,6 +136,9 @@ impl<'a> ErrorReport<'a> {
     pub fn new(e: &'a Error) -> Self {
         let findings = match e {
             Error::Dangerous { findings } => findings.clone(),
+            Error::Lease(LeaseError::Exhausted { holders, .. }) => {
+                holders.iter().map(ToString::to_string).collect()
+            }
             _ => Vec::new(),
         };
         Self {

@@ -396,6 +396,47 @@ fn repository_folder_from_environment_and_upward_search() {
         .stderr_has("/nonexistent/renet-repo");
 }
 
+/// Rediaccfiles live in first-level folders too (SPEC 4), so from inside one of them the
+/// repository is still the root that holds `.rediacc.json`, not the subfolder.
+#[test]
+fn repository_is_the_root_when_run_from_a_rediaccfile_subfolder() {
+    let mut t = layout();
+    t.args(["slots", "sync"]).run().success();
+    let repo = t.repo().to_str().expect("utf-8 path").to_owned();
+    let out = t
+        .args(["slots", "list", "--json"])
+        .current_dir("a-app")
+        .run()
+        .success();
+    assert_eq!(
+        out.json()["repository"].as_str(),
+        Some(repo.as_str()),
+        "{out}"
+    );
+    // db has slot 3 (127.0.11.5) in the repository's map; web (slot 5) is reachable by name.
+    let out = t
+        .args([
+            "compose",
+            "--network-id",
+            "2816",
+            "--dry-run",
+            "--",
+            "config",
+        ])
+        .current_dir("a-app")
+        .run()
+        .success();
+    let db = &out.json()["services"]["db"];
+    assert_eq!(db["labels"]["rediacc.service_ip"], "127.0.11.5", "{out}");
+    assert!(
+        db["extra_hosts"]
+            .as_array()
+            .is_some_and(|h| h.iter().any(|e| e == "web:127.0.11.7")),
+        "{out}"
+    );
+    assert!(!t.path("a-app/.rediacc.json").exists());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bad input
 // ---------------------------------------------------------------------------------------------
@@ -645,7 +686,11 @@ fn dangerous_settings_are_all_listed_and_nothing_is_written() {
             out.stderr.contains("--unsafe"),
             "the error should say how to allow them\n{out}"
         );
-        assert!(!t.path(".rediacc.json").exists(), "nothing written\n{out}");
+        assert_eq!(
+            repo_entries(&t),
+            ["docker-compose.yml"],
+            "nothing written\n{out}"
+        );
         assert!(
             is_empty_dir(&t.run_dir()),
             "nothing written to the run dir\n{out}"
@@ -664,6 +709,53 @@ fn dangerous_settings_are_all_listed_and_nothing_is_written() {
     ])
     .run()
     .success();
+}
+
+/// Bind mounts are judged by where they land on the host, however they are written.
+#[test]
+fn dangerous_bind_mounts_are_found_however_written() {
+    let mut t = Test::new();
+    let other_socket = t.run_dir().join("docker-2880.sock");
+    t.write(
+        "docker-compose.yml",
+        format!(
+            "services:\n\
+             \x20 sneaky:\n\
+             \x20   image: busybox\n\
+             \x20   volumes:\n\
+             \x20     - ../../../../../../../../etc:/host-etc\n\
+             \x20     - {other}:/var/run/docker.sock\n\
+             \x20     - type: bind\n\
+             \x20       source: /\n\
+             \x20       target: /host\n\
+             \x20     - /var/run/../run/docker.sock:/d.sock\n\
+             \x20     - /etc/localtime:/etc/localtime:ro\n\
+             \x20 quiet:\n\
+             \x20   image: busybox\n\
+             \x20   volumes: [\"./data:/data\", \"named:/x\"]\n",
+            other = other_socket.display()
+        ),
+    );
+    let out = t
+        .args(["compose", "--network-id", "2816", "--dry-run", "--", "up"])
+        .run()
+        .code(4);
+    let findings: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.trim_start().starts_with("sneaky: volumes:"))
+        .collect();
+    assert_eq!(findings.len(), 4, "{out}");
+    assert!(
+        out.stderr.contains("/etc:/host-etc"),
+        "a relative path escaping to /etc\n{out}"
+    );
+    assert!(
+        out.stderr.contains(&other_socket.display().to_string()),
+        "another repository's daemon socket\n{out}"
+    );
+    assert!(!out.stderr.contains("localtime"), "{out}");
+    assert!(!out.stderr.contains("quiet"), "{out}");
 }
 
 #[test]
@@ -833,14 +925,35 @@ fn dry_run_prints_the_rewritten_model_and_writes_nothing() {
         "{out}"
     );
 
-    // Nothing written: no slot map, nothing in RENET_RUN_DIR or RENET_STATE_DIR.
-    assert!(!t.path(".rediacc.json").exists());
+    // Nothing written: no slot map (nor its lock), nothing in RENET_RUN_DIR or RENET_STATE_DIR.
+    assert_eq!(repo_entries(&t), ["docker-compose.yml"]);
     assert!(is_empty_dir(&t.run_dir()), "run dir not empty");
     assert!(is_empty_dir(&t.state_dir()), "state dir not empty");
 
-    // With an existing slot map, its slots are used and the file is untouched.
-    let existing = "{\"services\": {\"web\": {\"slot\": 7}}}";
+    // With an existing slot map, its slots and its name are used, and the file is untouched.
+    let existing = "{\"services\": {\"web\": {\"slot\": 7}}, \"name\": \"shop\"}";
     t.write(".rediacc.json", existing);
+    let out = t
+        .args([
+            "compose",
+            "--network-id",
+            "2880",
+            "--dry-run",
+            "--",
+            "config",
+        ])
+        .run()
+        .success();
+    let model = out.json();
+    let labels = |svc: &str| model["services"][svc]["labels"].clone();
+    assert_eq!(labels("web")["rediacc.service_ip"], "127.0.11.73");
+    assert_eq!(labels("db")["rediacc.service_ip"], "127.0.11.66");
+    assert_eq!(
+        labels("web")["rediacc.repo_name"],
+        "shop",
+        "name from .rediacc.json"
+    );
+    // --name wins.
     let out = t
         .args([
             "compose",
@@ -854,20 +967,21 @@ fn dry_run_prints_the_rewritten_model_and_writes_nothing() {
         ])
         .run()
         .success();
-    let model = out.json();
     assert_eq!(
-        model["services"]["web"]["labels"]["rediacc.service_ip"],
-        "127.0.11.73"
-    );
-    assert_eq!(
-        model["services"]["db"]["labels"]["rediacc.service_ip"],
-        "127.0.11.66"
-    );
-    assert_eq!(
-        model["services"]["web"]["labels"]["rediacc.repo_name"],
+        out.json()["services"]["web"]["labels"]["rediacc.repo_name"],
         "blog"
     );
     assert_eq!(t.read(".rediacc.json"), existing);
+}
+
+/// Names in the repository folder, sorted.
+fn repo_entries(t: &Test) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(t.repo())
+        .expect("read repository folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 /// `environment` as a map, whether compose gave a list or a map.

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::harness::{Daemon, Test, docker_lock, eventually, http_get, wait_refused};
+use crate::harness::{
+    Daemon, Test, docker_lock, eventually, http_get, mounts_under, wait_address_free, wait_refused,
+};
 
 #[test]
 fn daemon_lifecycle() {
@@ -201,6 +203,22 @@ fn two_repositories_run_the_same_compose_file_side_by_side() {
     a.import_busybox();
     b.import_busybox();
 
+    for addr in [
+        "127.0.11.2:8080",
+        "127.0.11.3:8080",
+        "127.0.11.66:8080",
+        "127.0.11.67:8080",
+    ] {
+        wait_address_free(addr);
+    }
+    let list = t.args(["daemon", "list", "--json"]).run().success().json();
+    let ids: Vec<u64> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|d| d["network_id"].as_u64())
+        .collect();
+    assert_eq!(ids, [2816, 2880], "{list}");
     let up_a = a.compose(["up", "-d"]).success();
     let up_b = b.compose(["up", "-d"]).success();
     // The dropped ports are reported.
@@ -287,24 +305,94 @@ fn two_repositories_run_the_same_compose_file_side_by_side() {
     assert_eq!(http_get("127.0.11.66:8080").trim(), "api-127.0.11.66-2880");
     assert_eq!(b.containers().len(), 2);
 
+    // Stopping a daemon stops its services; restarted, docker does not bring them back (the
+    // policy lives in .rediacc.json, docker was told "no").
+    b.renet(["daemon", "stop"]).success();
+    wait_refused("127.0.11.66:8080");
+    wait_refused("127.0.11.67:8080");
+    b.renet(["daemon", "start"]).success();
+    let ps = b.docker(["ps", "-q"]).success();
+    assert!(
+        ps.stdout.trim().is_empty(),
+        "nothing restarted by docker\n{ps}"
+    );
+    assert_eq!(b.containers().len(), 2, "stopped, not removed");
+
     b.compose(["down"]).success();
     assert_eq!(b.containers(), Vec::<String>::new());
     wait_refused("127.0.11.66:8080");
     wait_refused("127.0.11.67:8080");
 }
 
+/// The rewritten model compose runs is private to root, and compose's exit status is renet's.
 #[test]
-fn daemon_start_failure_shows_the_log_tail() {
-    let Some(_lock) = docker_lock("daemon_start_failure_shows_the_log_tail") else {
+fn compose_model_file_is_private_and_the_exit_status_passes_through() {
+    let Some(_lock) =
+        docker_lock("compose_model_file_is_private_and_the_exit_status_passes_through")
+    else {
         return;
     };
     let mut t = Test::new();
+    // Interpolation is compose's job, from the project folder's .env; relative binds resolve
+    // against the project folder.
+    let compose = TWO_HTTPD.replace(
+        "    restart: always\n",
+        "    restart: always\n    environment:\n      GREETING: ${GREETING:-unset}\n    volumes:\n      - ./data:/data\n",
+    );
+    t.write("docker-compose.yml", compose)
+        .write(".env", "GREETING=hello-from-dotenv\n");
     let repo = t.repo().to_owned();
+    let d = Daemon::start(&t, 2816, &repo);
+    let out = d.compose(["config", "--services"]).success();
+    let mut services: Vec<&str> = out.stdout.lines().collect();
+    services.sort_unstable();
+    assert_eq!(services, ["api", "web"], "{out}");
+    let model = t.run_dir().join("compose-2816/repo.json");
+    let meta = std::fs::metadata(&model).unwrap_or_else(|e| panic!("{}: {e}", model.display()));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o600,
+        "{}",
+        model.display()
+    );
+    // What compose itself reads back: host networking, restart "no".
+    let config = d.compose(["config"]).success();
+    assert!(config.stdout.contains("network_mode: host"), "{config}");
+    assert!(!config.stdout.contains("restart: always"), "{config}");
+    assert!(config.stdout.contains("hello-from-dotenv"), "{config}");
+    assert!(
+        config
+            .stdout
+            .contains(&format!("{}:/data", repo.join("data").display())),
+        "{config}"
+    );
 
-    // A RENET_RUN_DIR so deep that the socket path exceeds the 108-byte limit of unix socket
-    // addresses: dockerd starts, cannot listen, and exits.
+    // The caller's DOCKER_HOST / DOCKER_CONTEXT never redirect compose: it talks to the
+    // repository's daemon.
+    let ps = t
+        .args(["compose", "--network-id", "2816", "--", "ps", "-q"])
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env("DOCKER_CONTEXT", "nonexistent")
+        .run()
+        .success();
+    assert!(ps.stdout.trim().is_empty(), "{ps}");
+
+    // An unknown compose subcommand: compose's own exit status (1), its own message.
+    let bad = d.compose(["no-such-subcommand"]);
+    assert_eq!(bad.status, 1, "{bad}");
+    assert!(bad.stderr.contains("No such command"), "{bad}");
+    // Options that would point compose at another daemon are refused before it runs.
+    d.compose(["-H", "unix:///var/run/docker.sock", "ps"])
+        .code(2)
+        .stderr_has("-H");
+}
+
+/// `renet daemon start` for network 2816 with a `RENET_RUN_DIR` so deep that the socket path
+/// exceeds the 108-byte limit of unix socket addresses: dockerd starts, cannot listen, and exits.
+fn start_with_a_socket_path_too_long(t: &mut Test) -> (crate::harness::Output, std::path::PathBuf) {
+    let repo = t.repo().to_owned();
     let deep = t.root().join("x".repeat(100));
-    let _guard = Daemon::guard(&t, 2816, &repo).with_run_dir(deep.clone());
     let out = t
         .args([
             "daemon",
@@ -318,30 +406,52 @@ fn daemon_start_failure_shows_the_log_tail() {
         .args([&repo])
         .env("RENET_RUN_DIR", &deep)
         .timeout(Duration::from_secs(120))
-        .run()
-        .code(1);
+        .run();
+    (out, deep)
+}
+
+#[test]
+fn daemon_start_failure_shows_the_log_tail() {
+    let Some(_lock) = docker_lock("daemon_start_failure_shows_the_log_tail") else {
+        return;
+    };
+    let mut t = Test::new();
+    let repo = t.repo().to_owned();
+    let _guard = Daemon::guard(&t, 2816, &repo).with_run_dir(t.root().join("x".repeat(100)));
+    let (out, deep) = start_with_a_socket_path_too_long(&mut t);
+    let out = out.code(1);
     let log = deep.join("docker-2816/dockerd.log");
     assert!(
         out.stderr.contains(&log.display().to_string()),
         "the error should name the log\n{out}"
     );
-    // The tail itself: dockerd's own words about the socket.
-    assert!(out.stderr.contains("docker-2816.sock"), "{out}");
+    // The tail itself: dockerd's own words about the socket it could not create.
     assert!(
-        out.stderr.contains("Starting up") || out.stderr.contains("level="),
+        out.stderr.contains("Starting up"),
         "log lines expected\n{out}"
+    );
+    assert!(
+        out.stderr.contains("unix socket"),
+        "dockerd's reason expected\n{out}"
     );
     assert!(!deep.join("docker-2816.sock").exists());
     t.args(["daemon", "status", "--network-id", "2816"])
         .env("RENET_RUN_DIR", &deep)
         .run()
         .code(5);
+}
 
-    // A data-root that cannot be created (a file where the folder should be): a clear error
-    // naming the path, and no daemon.
+#[test]
+fn daemon_start_with_an_uncreatable_data_root_names_the_path() {
+    let Some(_lock) = docker_lock("daemon_start_with_an_uncreatable_data_root_names_the_path")
+    else {
+        return;
+    };
+    let mut t = Test::new();
+    // A file where the data folder should be: a clear error naming the path, and no daemon.
     let blocked = t.make_repo("blocked");
     std::fs::write(blocked.join(".rediacc"), "not a folder").expect("write blocker");
-    let _guard2 = Daemon::guard(&t, 2880, &blocked);
+    let _guard = Daemon::guard(&t, 2880, &blocked);
     let out = t
         .args(["daemon", "start", "--network-id", "2880", "--repo"])
         .args([&blocked])
@@ -353,4 +463,142 @@ fn daemon_start_failure_shows_the_log_tail() {
         "{out}"
     );
     assert!(!t.run_dir().join("docker-2880.sock").exists());
+    t.args(["daemon", "status", "--network-id", "2880"])
+        .run()
+        .code(5);
+}
+
+/// dockerd bind-mounts its data-root onto itself at start-up and undoes that on a clean
+/// shutdown only; when it dies during start-up, renet has to clean up, or the repository
+/// cannot even be deleted (EBUSY).
+#[test]
+fn failed_daemon_start_leaves_nothing_mounted() {
+    let Some(_lock) = docker_lock("failed_daemon_start_leaves_nothing_mounted") else {
+        return;
+    };
+    let mut t = Test::new();
+    let repo = t.repo().to_owned();
+    let _guard = Daemon::guard(&t, 2816, &repo).with_run_dir(t.root().join("x".repeat(100)));
+    let (out, _) = start_with_a_socket_path_too_long(&mut t);
+    let out = out.code(1);
+    let left = mounts_under(t.root());
+    assert!(
+        left.is_empty(),
+        "still mounted after the failed start: {left:?}\n{out}"
+    );
+}
+
+/// After dockerd dies without a clean shutdown (OOM kill, kill -9), `status` says so and
+/// `start` brings it back; afterwards a clean stop leaves nothing mounted in the repository
+/// (dockerd's data-root self-bind-mount from the dead daemon included).
+#[test]
+fn daemon_restarts_after_a_crash_and_leaves_nothing_mounted() {
+    let Some(_lock) = docker_lock("daemon_restarts_after_a_crash_and_leaves_nothing_mounted")
+    else {
+        return;
+    };
+    let mut t = Test::new();
+    let repo = t.repo().to_owned();
+    let d = Daemon::start(&t, 2816, &repo);
+    let pid_of = |file: &str| -> i32 {
+        std::fs::read_to_string(d.dir().join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}"))
+            .trim()
+            .parse()
+            .expect("a pid")
+    };
+    let dockerd = pid_of("docker.pid");
+    let containerd = pid_of("exec/containerd/containerd.pid");
+    // The crash: SIGKILL to the dockerd this test started.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(dockerd),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill dockerd");
+    // Wait until both are gone for good (reaped, not even zombies).
+    for pid in [dockerd, containerd] {
+        eventually(
+            &format!("process {pid} to be reaped"),
+            Duration::from_secs(30),
+            || (!std::path::Path::new(&format!("/proc/{pid}")).exists()).then_some(()),
+        );
+    }
+    d.renet(["daemon", "status"]).code(5);
+    let started = d.renet(["daemon", "start", "--json"]).success().json();
+    assert_eq!(started["already_running"], false);
+    d.renet(["daemon", "status"]).success();
+    d.renet(["daemon", "stop"]).success();
+    let left = mounts_under(t.root());
+    assert!(
+        left.is_empty(),
+        "still mounted after a clean stop: {left:?}"
+    );
+    drop(d);
+    let _ = t.args(["daemon", "list"]).run();
+}
+
+/// Two `renet daemon start` at the same moment (two deploys, or systemd and an operator): one
+/// dockerd, both commands succeed and name that one daemon, and a stop cleans up completely.
+#[test]
+fn concurrent_daemon_starts_share_one_dockerd() {
+    let Some(_lock) = docker_lock("concurrent_daemon_starts_share_one_dockerd") else {
+        return;
+    };
+    for round in 0..3 {
+        let mut t = Test::new();
+        let repo = t.repo().to_owned();
+        let d = Daemon::guard(&t, 2816, &repo);
+        let commands: Vec<_> = (0..2)
+            .map(|_| {
+                t.args([
+                    "daemon",
+                    "start",
+                    "--json",
+                    "--network-id",
+                    "2816",
+                    "--repo",
+                ])
+                .args([&repo])
+                .command()
+            })
+            .collect();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let handles: Vec<_> = commands
+            .into_iter()
+            .map(|cmd| {
+                let barrier = std::sync::Arc::clone(&barrier);
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    crate::harness::run_command(cmd, Duration::from_secs(120))
+                })
+            })
+            .collect();
+        let reports: Vec<Value> = handles
+            .into_iter()
+            .map(|h| h.join().expect("start thread").success().json())
+            .collect();
+        let status = d.renet(["daemon", "status", "--json"]).success().json();
+        let live = status["pid"].as_i64().expect("a live pid");
+        for r in &reports {
+            assert_eq!(
+                r["pid"].as_i64(),
+                Some(live),
+                "round {round}: start reported a pid that is not the running dockerd: {reports:?}"
+            );
+        }
+        let fresh = reports
+            .iter()
+            .filter(|r| r["already_running"] == false)
+            .count();
+        assert_eq!(
+            fresh, 1,
+            "round {round}: exactly one start starts it: {reports:?}"
+        );
+        d.renet(["daemon", "stop"]).success();
+        let left = mounts_under(t.root());
+        assert!(
+            left.is_empty(),
+            "round {round}: still mounted after stop: {left:?}"
+        );
+    }
 }

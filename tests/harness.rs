@@ -281,9 +281,10 @@ fn reader(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
 }
 
 /// Wait for `child` at most `timeout`; kill it (by its PID, which we own) when it overruns.
-fn wait_bounded(mut child: Child, command: String, timeout: Duration) -> Output {
-    let out = reader(child.stdout.take().expect("stdout piped"));
-    let err = reader(child.stderr.take().expect("stderr piped"));
+/// Never panics: None when it had to be killed.
+fn wait_quietly(mut child: Child, command: String, timeout: Duration) -> (Output, bool) {
+    let out = child.stdout.take().map(reader);
+    let err = child.stderr.take().map(reader);
     let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait() {
@@ -297,10 +298,10 @@ fn wait_bounded(mut child: Child, command: String, timeout: Duration) -> Output 
         }
     };
     // A grandchild could keep a pipe open; never wait for that for long.
-    let collect = |rx: mpsc::Receiver<Vec<u8>>| {
-        rx.recv_timeout(Duration::from_secs(10))
+    let collect = |rx: Option<mpsc::Receiver<Vec<u8>>>| {
+        rx.and_then(|rx| rx.recv_timeout(Duration::from_secs(10)).ok())
             .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_else(|_| "(pipe still held open by another process)".to_owned())
+            .unwrap_or_else(|| "(output not captured: pipe still held open)".to_owned())
     };
     let output = Output {
         status: status.map_or(-1, |s| {
@@ -311,23 +312,34 @@ fn wait_bounded(mut child: Child, command: String, timeout: Duration) -> Output 
         stderr: collect(err),
         command,
     };
+    (output, status.is_some())
+}
+
+/// Like `wait_quietly`, failing the test when the command overran.
+fn wait_bounded(child: Child, command: String, timeout: Duration) -> Output {
+    let (output, finished) = wait_quietly(child, command, timeout);
     assert!(
-        status.is_some(),
+        finished,
         "command did not finish within {}s and was killed\n{output}",
         timeout.as_secs()
     );
     output
 }
 
-/// Run `cmd` (stdin closed, output captured) for at most `timeout`.
-pub fn run_command(mut cmd: Command, timeout: Duration) -> Output {
+fn spawn_piped(mut cmd: Command) -> Result<(Child, String), String> {
     let command = describe(&cmd);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
+    match cmd.spawn() {
+        Ok(child) => Ok((child, command)),
+        Err(e) => Err(format!("cannot start {command}: {e}")),
+    }
+}
+
+/// Run `cmd` (stdin closed, output captured) for at most `timeout`.
+pub fn run_command(cmd: Command, timeout: Duration) -> Output {
+    let (child, command) = spawn_piped(cmd).unwrap_or_else(|e| panic!("{e}"));
     wait_bounded(child, command, timeout)
 }
 
@@ -771,7 +783,8 @@ impl Drop for Daemon {
                     let mut rm = Command::new("docker");
                     rm.args(["rm", "-f"])
                         .args(&ids)
-                        .env("DOCKER_HOST", self.docker_host());
+                        .env("DOCKER_HOST", self.docker_host())
+                        .env_remove("DOCKER_CONTEXT");
                     let _ = try_run(rm, Duration::from_secs(60));
                 }
             }
@@ -810,9 +823,22 @@ impl Drop for Daemon {
     }
 }
 
-/// Like `run_command`, for Drop: never panics.
+/// Like `run_command`, for Drop (which may run while a test panics, where a second panic would
+/// abort the whole test binary): never panics; None when it could not start or overran.
 fn try_run(cmd: Command, timeout: Duration) -> Option<Output> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_command(cmd, timeout))).ok()
+    match spawn_piped(cmd) {
+        Ok((child, command)) => match wait_quietly(child, command, timeout) {
+            (out, true) => Some(out),
+            (out, false) => {
+                eprintln!("harness: killed after {}s\n{out}", timeout.as_secs());
+                None
+            }
+        },
+        Err(e) => {
+            eprintln!("harness: {e}");
+            None
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,3 +5,5 @@ mod corpus;
 mod cli;
 mod docker;
 mod harness;
+mod leases;
+mod repository;

@@ -31,14 +31,14 @@ fn select_files(ctx: &Ctx<'_>, from_args: &[PathBuf]) -> Result<Vec<PathBuf>> {
             .env
             .var("COMPOSE_PATH_SEPARATOR")
             .unwrap_or_else(|| ":".to_owned());
-        let files: Vec<PathBuf> = list
-            .split(sep.as_str())
-            .filter(|s| !s.is_empty())
-            .map(|f| context::absolute(&ctx.cwd, Path::new(f)))
-            .collect();
-        if files.iter().any(|f| f.as_os_str() == "-") {
+        let names: Vec<&str> = list.split(sep.as_str()).filter(|s| !s.is_empty()).collect();
+        if names.contains(&"-") {
             return Err(compose_args::ArgsError::Stdin.into());
         }
+        let files: Vec<PathBuf> = names
+            .into_iter()
+            .map(|f| context::absolute(&ctx.cwd, Path::new(f)))
+            .collect();
         return Ok(files);
     }
     for dir in ctx.cwd.ancestors() {
@@ -245,6 +245,16 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     );
     let vars = exported(id, &slots);
     let docker_host = format!("unix://{}", socket_path(&run_dir, id).display());
+    // Port leases (SPEC section 6): taken before `up`/`start` runs (all or nothing: an exhausted
+    // range starts nothing), released after a successful `down`.
+    let release_after = match user.subcommand() {
+        Some("up" | "start") => {
+            super::ports::lease_for_model(ctx, id, &model, args.dry_run)?;
+            None
+        }
+        Some("down") if !args.dry_run => Some(super::ports::down_services(&user.rest, &model)),
+        _ => None,
+    };
     let mut text = serde_json::to_string_pretty(&Value::Object(model)).expect("json");
     text.push('\n');
 
@@ -267,11 +277,18 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     for (k, v) in &vars {
         cmd.env(k, v);
     }
-    let status = cmd.status().map_err(Error::io(&argv[0]))?;
+    let watch = crate::signals::Watch::global();
+    let mut child = cmd.spawn().map_err(Error::io(&argv[0]))?;
+    let status = crate::signals::wait(&mut child, watch, false).map_err(Error::io(&argv[0]))?;
     // A compose killed by a signal reports no code; use the shell's 128+N convention.
     let code = status.code().unwrap_or_else(|| {
         use std::os::unix::process::ExitStatusExt;
         128 + status.signal().unwrap_or(0)
     });
+    if code == 0
+        && let Some(services) = release_after
+    {
+        super::ports::release_services(ctx, id, &services)?;
+    }
     Ok(u8::try_from(code).unwrap_or(1))
 }

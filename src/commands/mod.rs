@@ -4,6 +4,7 @@
 mod compose;
 mod daemon;
 mod ip;
+mod ports;
 mod repository;
 mod slots;
 
@@ -23,6 +24,7 @@ pub fn run(cli: Cli, ctx: &Ctx<'_>) -> Result<u8> {
         Command::Slots(args) => slots::run(ctx, args),
         Command::Compose(args) => compose::run(ctx, args),
         Command::Daemon(args) => daemon::run(ctx, args),
+        Command::Ports(args) => ports::run(ctx, args),
         Command::Repository(args) => repository::run(ctx, args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
@@ -49,6 +51,15 @@ pub fn wants_json(cli: &Cli) -> bool {
             use crate::cli::RepositoryCommand as R;
             match &a.command {
                 R::Up { target, .. } | R::Down { target, .. } | R::Status { target, .. } => target.json,
+            }
+        }
+        Command::Ports(a) => {
+            use crate::cli::PortsCommand as P;
+            match &a.command {
+                P::Lease { json, .. }
+                | P::Release { json, .. }
+                | P::List { json, .. }
+                | P::Gc { json, .. } => *json,
             }
         }
         Command::Compose(_) | Command::Completions { .. } => false,

@@ -1,0 +1,118 @@
+//! `renet proxy config|unit`: Traefik's static configuration and systemd units.
+
+use std::path::PathBuf;
+
+use super::Ctx;
+use crate::cli::{ProxyArgs, ProxyCommand, ProxyConfigArgs, ProxyUnitArgs};
+use crate::error::{Error, Result};
+use crate::routes::proxy::{self, StaticSettings, UnitSettings};
+use crate::{context, output};
+
+fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings> {
+    let usage = |e: String| Error::Usage(e);
+    let out = context::absolute(&ctx.cwd, &a.out);
+    if let Some(e) = &a.cert_email
+        && (e.chars().any(|c| c.is_control() || c.is_whitespace()) || !e.contains('@'))
+    {
+        return Err(Error::Usage(format!("--cert-email {e:?} is not an e-mail address")));
+    }
+    if !crate::routes::validate::is_name(&a.cert_resolver) {
+        return Err(Error::Usage(format!(
+            "--cert-resolver {:?} is not a resolver name",
+            a.cert_resolver
+        )));
+    }
+    if a.route_server.chars().any(char::is_control)
+        || !(a.route_server.starts_with("http://") || a.route_server.starts_with("https://"))
+    {
+        return Err(Error::Usage(format!(
+            "--route-server {:?} is not an http:// URL",
+            a.route_server
+        )));
+    }
+    let lease_range = match &a.lease_range {
+        Some(r) => proxy::parse_range(r).map_err(usage)?,
+        None => crate::leases::DEFAULT_RANGE,
+    };
+    Ok(StaticSettings {
+        bind: a.bind,
+        bind_v6: a.bind_v6,
+        web_port: a.web_port,
+        websecure_port: a.websecure_port,
+        tcp_ports: proxy::parse_ports(&a.tcp_ports).map_err(usage)?,
+        udp_ports: proxy::parse_ports(&a.udp_ports).map_err(usage)?,
+        lease_range,
+        cert_email: a.cert_email.clone(),
+        cert_resolver: a.cert_resolver.clone(),
+        acme_storage: out.join("acme.json"),
+        cf_dns_token_file: a
+            .cf_dns_token_file
+            .as_ref()
+            .map(|f| context::absolute(&ctx.cwd, f)),
+        route_server: a.route_server.clone(),
+        poll_interval: a.poll_interval,
+        log_level: a.log_level.clone(),
+    })
+}
+
+pub fn run(ctx: &Ctx<'_>, args: ProxyArgs) -> Result<u8> {
+    match args.command {
+        ProxyCommand::Config(a) => config(ctx, &a),
+        ProxyCommand::Unit(a) => unit(ctx, &a),
+    }
+}
+
+fn config(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<u8> {
+    let s = static_settings(ctx, a)?;
+    let text = proxy::traefik_yml(&s).map_err(Error::Usage)?;
+    let dir = context::absolute(&ctx.cwd, &a.out);
+    fs_err::create_dir_all(&dir)?;
+    let path = dir.join("traefik.yml");
+    crate::slotmap::write_atomic(&path, text.as_bytes()).map_err(Error::io(&path))?;
+    output::note(&format!(
+        "wrote {} (HTTP routes use entrypoints {}; run the route server with --entrypoints {})",
+        path.display(),
+        proxy::http_entrypoints(&s).join(", "),
+        proxy::http_entrypoints(&s).join(",")
+    ));
+    if s.cert_email.is_some() && s.cf_dns_token_file.is_none() {
+        output::warn(
+            "Let's Encrypt DNS-01 needs the Cloudflare token: give Traefik CF_DNS_API_TOKEN_FILE \
+             (renet proxy unit --cf-dns-token-file FILE)",
+        );
+    }
+    output::data(&path.display().to_string());
+    Ok(0)
+}
+
+fn unit(ctx: &Ctx<'_>, a: &ProxyUnitArgs) -> Result<u8> {
+    let options = super::route_server::route_options(&a.routes)?;
+    let mut rs = vec![
+        "--listen".to_owned(),
+        a.listen.to_string(),
+        "--base-domain".to_owned(),
+        options.base_domain.clone(),
+    ];
+    if let Some(m) = &options.machine_name {
+        rs.extend(["--machine-name".to_owned(), m.clone()]);
+    }
+    if let Some(r) = &options.cert_resolver {
+        rs.extend(["--cert-resolver".to_owned(), r.clone()]);
+    }
+    rs.extend(["--entrypoints".to_owned(), options.entrypoints.join(",")]);
+    let renet = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/usr/local/bin/renet"));
+    let u = UnitSettings {
+        renet,
+        traefik: a.traefik.clone(),
+        config_dir: context::absolute(&ctx.cwd, &a.config_dir),
+        run_dir: context::run_dir(ctx.env),
+        state_dir: context::state_dir(ctx.env),
+        cf_dns_token_file: a
+            .cf_dns_token_file
+            .as_ref()
+            .map(|f| context::absolute(&ctx.cwd, f)),
+        route_server_args: rs,
+    };
+    output::data(proxy::units(&u).trim_end());
+    Ok(0)
+}

@@ -1,0 +1,35 @@
+//! The route server (SPEC section 7): Traefik dynamic configuration built from the labels of
+//! every repository daemon's running containers and from the port leases, served over HTTP
+//! for Traefik's HTTP provider; plus the watchdog that applies saved restart policies, and
+//! Traefik's static configuration (`renet proxy`).
+//!
+//! Pure: `build` (the builder), `validate`, `config` (the schema), `yaml` (the emitter),
+//! `watchdog` (the decision), `proxy` (static configuration and units). Effects: `discover`
+//! (daemons, events, leases, watchdog actions) and `server` (axum).
+
+pub mod build;
+pub mod config;
+pub mod discover;
+pub mod proxy;
+pub mod server;
+pub mod validate;
+pub mod watchdog;
+pub mod yaml;
+
+#[cfg(test)]
+mod tests;
+
+pub use proxy::parse_duration;
+
+/// The dynamic configuration as pretty JSON with a trailing newline (`/routes.json`).
+pub fn config_json(c: &config::DynamicConfig) -> Vec<u8> {
+    let mut v = serde_json::to_vec_pretty(c).expect("the configuration always serializes");
+    v.push(b'\n');
+    v
+}
+
+/// The dynamic configuration as YAML (`/config`).
+pub fn config_yaml(c: &config::DynamicConfig) -> Vec<u8> {
+    let value = serde_json::to_value(c).expect("the configuration always serializes");
+    yaml::to_yaml(&value).into_bytes()
+}

@@ -1,0 +1,472 @@
+//! Traefik's static configuration and the systemd units for Traefik and the route server.
+//! Pure generation: the command writes the result (atomically) or prints it.
+//!
+//! Listening addresses: without `--bind`, entrypoints listen on `:<port>`, which Go opens as
+//! one dual-stack socket (IPv4 and IPv6); a separate `websecure-v6` would collide with it
+//! (`address already in use`) and is not written. With `--bind ADDR` every entrypoint listens
+//! on ADDR only, and `--bind-v6 ADDR6` (a specific IPv6 address; `::` would collide with the
+//! IPv4 listener) adds `websecure-v6` on `[ADDR6]:<websecure port>`.
+
+use std::net::{IpAddr, Ipv6Addr};
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+/// Fixed TCP entrypoints (MySQL, PostgreSQL, Redis, MongoDB, Memcached, RabbitMQ, Kafka).
+pub const DEFAULT_TCP_PORTS: &[u16] = &[3306, 5432, 6379, 27017, 11211, 5672, 9092];
+pub const DEFAULT_UDP_PORTS: &[u16] = &[53];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticSettings {
+    pub bind: Option<IpAddr>,
+    pub bind_v6: Option<Ipv6Addr>,
+    pub web_port: u16,
+    pub websecure_port: u16,
+    pub tcp_ports: Vec<u16>,
+    pub udp_ports: Vec<u16>,
+    pub lease_range: RangeInclusive<u16>,
+    pub cert_email: Option<String>,
+    pub cert_resolver: String,
+    pub acme_storage: PathBuf,
+    pub cf_dns_token_file: Option<PathBuf>,
+    /// The route server's `/config` URL.
+    pub route_server: String,
+    pub poll_interval: Duration,
+    pub log_level: String,
+}
+
+/// `3306,5432` (blanks allowed, empty = none) as sorted, distinct ports.
+pub fn parse_ports(raw: &str) -> Result<Vec<u16>, String> {
+    let mut out = Vec::new();
+    for item in raw.split(',') {
+        let t = item.trim();
+        if t.is_empty() {
+            continue;
+        }
+        out.push(super::validate::port(t)?);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// `10000-10010` (or a single port).
+pub fn parse_range(raw: &str) -> Result<RangeInclusive<u16>, String> {
+    let (a, b) = raw.split_once('-').unwrap_or((raw, raw));
+    let (a, b) = (super::validate::port(a)?, super::validate::port(b)?);
+    if a > b {
+        return Err(format!("port range {raw:?}: the first port is above the last"));
+    }
+    Ok(a..=b)
+}
+
+/// `5s`, `500ms`, `2m`, `1.5s`, or plain seconds.
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let t = raw.trim();
+    let (num, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => (&t[..i], &t[i..]),
+        None => (t, "s"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a duration (5s, 500ms, 2m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{raw:?} is not a duration (5s, 500ms, 2m)")),
+    };
+    if !secs.is_finite() || !(0.0..=86_400.0 * 365.0).contains(&secs) {
+        return Err(format!("{raw:?} is out of range"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// A duration as Traefik reads it: `5s`, or `1500ms`.
+pub fn traefik_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+fn address(bind: Option<IpAddr>, port: u16, udp: bool) -> String {
+    let host = match bind {
+        None => String::new(),
+        Some(IpAddr::V4(a)) => a.to_string(),
+        Some(IpAddr::V6(a)) => format!("[{a}]"),
+    };
+    let suffix = if udp { "/udp" } else { "" };
+    format!("{host}:{port}{suffix}")
+}
+
+/// The entrypoint names HTTP routes should use for these settings.
+pub fn http_entrypoints(s: &StaticSettings) -> Vec<String> {
+    let mut v = vec!["websecure".to_owned()];
+    if s.bind_v6.is_some() {
+        v.push("websecure-v6".to_owned());
+    }
+    v
+}
+
+/// Traefik's static configuration as a JSON value (serialised as YAML by the caller).
+pub fn static_config(s: &StaticSettings) -> Result<Value, String> {
+    if let Some(v6) = s.bind_v6 {
+        if s.bind.is_none() {
+            return Err(
+                "--bind-v6 needs --bind: without --bind every entrypoint already listens on IPv4 and IPv6"
+                    .to_owned(),
+            );
+        }
+        if v6.is_unspecified() {
+            return Err(
+                "--bind-v6 :: would collide with the IPv4 listener (Go opens [::] dual-stack); give a \
+                 specific IPv6 address, or leave out --bind and --bind-v6 to listen on every address"
+                    .to_owned(),
+            );
+        }
+    }
+    if s.web_port == s.websecure_port {
+        return Err("--web-port and --websecure-port must differ".to_owned());
+    }
+    let mut entry = Map::new();
+    let mut tcp_taken = vec![(s.web_port, "--web-port"), (s.websecure_port, "--websecure-port")];
+    let tls = match &s.cert_email {
+        Some(_) => json!({"certResolver": s.cert_resolver}),
+        None => json!({}),
+    };
+    entry.insert(
+        "web".into(),
+        json!({
+            "address": address(s.bind, s.web_port, false),
+            "http": {"redirections": {"entryPoint": {
+                "to": "websecure", "scheme": "https", "permanent": true
+            }}}
+        }),
+    );
+    entry.insert(
+        "websecure".into(),
+        json!({"address": address(s.bind, s.websecure_port, false), "http": {"tls": tls}}),
+    );
+    if let Some(v6) = s.bind_v6 {
+        entry.insert(
+            "websecure-v6".into(),
+            json!({"address": address(Some(IpAddr::V6(v6)), s.websecure_port, false), "http": {"tls": tls}}),
+        );
+    }
+    let mut tcp: Vec<u16> = s.tcp_ports.clone();
+    tcp.extend(s.lease_range.clone());
+    tcp.sort_unstable();
+    tcp.dedup();
+    for p in tcp {
+        if let Some((_, flag)) = tcp_taken.iter().find(|(q, _)| *q == p) {
+            return Err(format!(
+                "TCP port {p} (fixed ports or the lease range) is also {flag}"
+            ));
+        }
+        tcp_taken.push((p, "a TCP port"));
+        entry.insert(
+            format!("tcp-{p}"),
+            json!({"address": address(s.bind, p, false)}),
+        );
+    }
+    let mut udp: Vec<u16> = s.udp_ports.clone();
+    udp.extend(s.lease_range.clone());
+    udp.sort_unstable();
+    udp.dedup();
+    for p in udp {
+        entry.insert(
+            format!("udp-{p}"),
+            json!({"address": address(s.bind, p, true)}),
+        );
+    }
+
+    let mut root = Map::new();
+    root.insert(
+        "global".into(),
+        json!({"checkNewVersion": false, "sendAnonymousUsage": false}),
+    );
+    root.insert("log".into(), json!({"level": s.log_level}));
+    root.insert("entryPoints".into(), Value::Object(entry));
+    root.insert(
+        "providers".into(),
+        json!({"http": {
+            "endpoint": s.route_server,
+            "pollInterval": traefik_duration(s.poll_interval),
+            "pollTimeout": "5s",
+        }}),
+    );
+    if let Some(email) = &s.cert_email {
+        let mut resolvers = Map::new();
+        resolvers.insert(
+            s.cert_resolver.clone(),
+            json!({"acme": {
+                "email": email,
+                "storage": s.acme_storage.display().to_string(),
+                "dnsChallenge": {"provider": "cloudflare"},
+            }}),
+        );
+        root.insert("certificatesResolvers".into(), Value::Object(resolvers));
+    }
+    Ok(Value::Object(root))
+}
+
+/// `traefik.yml`: a header saying where it came from, then the configuration.
+pub fn traefik_yml(s: &StaticSettings) -> Result<String, String> {
+    let value = static_config(s)?;
+    let mut out = String::from(
+        "# Traefik static configuration written by `renet proxy config`; regenerate rather than edit.\n\
+         # Routes come from the renet route server (providers.http). Entrypoints: web redirects to\n\
+         # websecure; tcp-<port>/udp-<port> for the fixed ports and the lease range.\n",
+    );
+    if s.cert_email.is_some() {
+        let token = s.cf_dns_token_file.as_ref().map_or_else(
+            || "<file holding the token>".to_owned(),
+            |f| f.display().to_string(),
+        );
+        out.push_str(&format!(
+            "# ACME DNS-01 with Cloudflare: Traefik needs CF_DNS_API_TOKEN_FILE={token} in its environment\n\
+             # (renet proxy unit --cf-dns-token-file ... sets it).\n"
+        ));
+    }
+    out.push_str(&super::yaml::to_yaml(&value));
+    Ok(out)
+}
+
+/// What `renet proxy unit` needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitSettings {
+    pub renet: PathBuf,
+    pub traefik: PathBuf,
+    pub config_dir: PathBuf,
+    pub run_dir: PathBuf,
+    pub state_dir: PathBuf,
+    pub cf_dns_token_file: Option<PathBuf>,
+    /// Arguments of `renet route-server`, already validated.
+    pub route_server_args: Vec<String>,
+}
+
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-:,=@+".contains(&b))
+    {
+        s.to_owned()
+    } else {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+fn path_word(p: &Path) -> String {
+    shell_word(&p.display().to_string())
+}
+
+/// Two systemd units: `rediacc-router.service` (the route server) and
+/// `rediacc-proxy.service` (Traefik on the generated static configuration).
+pub fn units(u: &UnitSettings) -> String {
+    let args: Vec<String> = u.route_server_args.iter().map(|a| shell_word(a)).collect();
+    let token = u.cf_dns_token_file.as_ref().map_or_else(String::new, |f| {
+        format!("Environment=CF_DNS_API_TOKEN_FILE={}\n", path_word(f))
+    });
+    format!(
+        "# --- /etc/systemd/system/rediacc-router.service ---\n\
+         [Unit]\n\
+         Description=renet route server: Traefik routes from every repository daemon\n\
+         After=network-online.target\n\
+         Wants=network-online.target\n\
+         \n\
+         [Service]\n\
+         Environment=RENET_RUN_DIR={run}\n\
+         Environment=RENET_STATE_DIR={state}\n\
+         ExecStart={renet} route-server {args}\n\
+         Restart=always\n\
+         RestartSec=1\n\
+         LimitNOFILE=65536\n\
+         \n\
+         [Install]\n\
+         WantedBy=multi-user.target\n\
+         \n\
+         # --- /etc/systemd/system/rediacc-proxy.service ---\n\
+         [Unit]\n\
+         Description=Traefik for rediacc repositories\n\
+         After=network-online.target rediacc-router.service\n\
+         Wants=network-online.target rediacc-router.service\n\
+         \n\
+         [Service]\n\
+         {token}\
+         ExecStart={traefik} --configFile={config}\n\
+         Restart=always\n\
+         RestartSec=2\n\
+         AmbientCapabilities=CAP_NET_BIND_SERVICE\n\
+         LimitNOFILE=65536\n\
+         \n\
+         [Install]\n\
+         WantedBy=multi-user.target\n",
+        run = path_word(&u.run_dir),
+        state = path_word(&u.state_dir),
+        renet = path_word(&u.renet),
+        args = args.join(" "),
+        traefik = path_word(&u.traefik),
+        config = path_word(&u.config_dir.join("traefik.yml")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> StaticSettings {
+        StaticSettings {
+            bind: None,
+            bind_v6: None,
+            web_port: 80,
+            websecure_port: 443,
+            tcp_ports: DEFAULT_TCP_PORTS.to_vec(),
+            udp_ports: DEFAULT_UDP_PORTS.to_vec(),
+            lease_range: 10000..=10010,
+            cert_email: None,
+            cert_resolver: "letsencrypt".to_owned(),
+            acme_storage: PathBuf::from("/etc/rediacc/proxy/acme.json"),
+            cf_dns_token_file: None,
+            route_server: "http://127.0.0.1:7111/config".to_owned(),
+            poll_interval: Duration::from_secs(5),
+            log_level: "INFO".to_owned(),
+        }
+    }
+
+    #[test]
+    fn default_static_config() {
+        let v = static_config(&settings()).unwrap();
+        let ep = &v["entryPoints"];
+        assert_eq!(ep["web"]["address"], ":80");
+        assert_eq!(
+            ep["web"]["http"]["redirections"]["entryPoint"]["to"],
+            "websecure"
+        );
+        assert_eq!(ep["websecure"]["address"], ":443");
+        assert_eq!(ep["websecure"]["http"]["tls"], json!({}));
+        assert!(ep.get("websecure-v6").is_none());
+        for p in [3306, 5432, 6379, 27017, 11211, 5672, 9092, 10000, 10005, 10010] {
+            assert_eq!(ep[format!("tcp-{p}")]["address"], format!(":{p}"), "{p}");
+        }
+        assert_eq!(ep["udp-53"]["address"], ":53/udp");
+        assert_eq!(ep["udp-10003"]["address"], ":10003/udp");
+        assert!(ep.get("tcp-10011").is_none());
+        assert_eq!(
+            v["providers"]["http"]["endpoint"],
+            "http://127.0.0.1:7111/config"
+        );
+        assert_eq!(v["providers"]["http"]["pollInterval"], "5s");
+        assert_eq!(v["global"]["checkNewVersion"], false);
+        assert!(v.get("certificatesResolvers").is_none());
+        assert_eq!(http_entrypoints(&settings()), vec!["websecure"]);
+    }
+
+    #[test]
+    fn bind_acme_and_extra_ports() {
+        let mut s = settings();
+        s.bind = Some("127.0.0.1".parse().unwrap());
+        s.bind_v6 = Some("2001:db8::1".parse().unwrap());
+        s.web_port = 18080;
+        s.websecure_port = 18443;
+        s.tcp_ports = parse_ports("25, 143,25").unwrap();
+        s.udp_ports = Vec::new();
+        s.lease_range = 18500..=18501;
+        s.cert_email = Some("ops@example.com".to_owned());
+        s.poll_interval = Duration::from_millis(1500);
+        let v = static_config(&s).unwrap();
+        let ep = &v["entryPoints"];
+        assert_eq!(ep["web"]["address"], "127.0.0.1:18080");
+        assert_eq!(ep["websecure"]["address"], "127.0.0.1:18443");
+        assert_eq!(ep["websecure-v6"]["address"], "[2001:db8::1]:18443");
+        assert_eq!(
+            ep["websecure"]["http"]["tls"]["certResolver"],
+            "letsencrypt"
+        );
+        assert_eq!(ep["tcp-25"]["address"], "127.0.0.1:25");
+        assert_eq!(ep["tcp-143"]["address"], "127.0.0.1:143");
+        assert!(ep.get("tcp-3306").is_none());
+        assert!(ep.get("udp-53").is_none());
+        assert_eq!(ep["udp-18501"]["address"], "127.0.0.1:18501/udp");
+        assert_eq!(v["providers"]["http"]["pollInterval"], "1500ms");
+        let acme = &v["certificatesResolvers"]["letsencrypt"]["acme"];
+        assert_eq!(acme["email"], "ops@example.com");
+        assert_eq!(acme["dnsChallenge"]["provider"], "cloudflare");
+        assert_eq!(
+            http_entrypoints(&s),
+            vec!["websecure", "websecure-v6"]
+        );
+        let y = traefik_yml(&s).unwrap();
+        assert!(y.starts_with("# Traefik static configuration"));
+        assert!(y.contains("CF_DNS_API_TOKEN_FILE"));
+        let back: Value = yaml_serde::from_str(&y).unwrap();
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn refused_combinations() {
+        let mut s = settings();
+        s.bind_v6 = Some("2001:db8::1".parse().unwrap());
+        assert!(static_config(&s).unwrap_err().contains("--bind"));
+        s.bind = Some("127.0.0.1".parse().unwrap());
+        s.bind_v6 = Some(Ipv6Addr::UNSPECIFIED);
+        assert!(static_config(&s).unwrap_err().contains("collide"));
+        let mut s = settings();
+        s.tcp_ports = vec![443];
+        assert!(static_config(&s).unwrap_err().contains("--websecure-port"));
+        let mut s = settings();
+        s.web_port = 443;
+        assert!(static_config(&s).is_err());
+    }
+
+    #[test]
+    fn parsers() {
+        assert_eq!(parse_ports("").unwrap(), Vec::<u16>::new());
+        assert_eq!(parse_ports("5432,3306, 3306").unwrap(), vec![3306, 5432]);
+        assert!(parse_ports("5432,x").is_err());
+        assert_eq!(parse_range("10000-10010").unwrap(), 10000..=10010);
+        assert_eq!(parse_range("10000").unwrap(), 10000..=10000);
+        assert!(parse_range("10010-10000").is_err());
+        assert!(parse_range("a-b").is_err());
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
+        for bad in ["", "s", "5x", "-1s", "1e400s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(traefik_duration(Duration::from_secs(5)), "5s");
+        assert_eq!(traefik_duration(Duration::from_millis(250)), "250ms");
+    }
+
+    #[test]
+    fn unit_text() {
+        let u = UnitSettings {
+            renet: PathBuf::from("/usr/local/bin/renet"),
+            traefik: PathBuf::from("/usr/local/bin/traefik"),
+            config_dir: PathBuf::from("/etc/rediacc/proxy"),
+            run_dir: PathBuf::from("/var/run/rediacc"),
+            state_dir: PathBuf::from("/var/lib/rediacc"),
+            cf_dns_token_file: Some(PathBuf::from("/etc/rediacc/cf token")),
+            route_server_args: vec![
+                "--listen".into(),
+                "127.0.0.1:7111".into(),
+                "--base-domain".into(),
+                "example.com".into(),
+            ],
+        };
+        let t = units(&u);
+        assert!(t.contains(
+            "ExecStart=/usr/local/bin/renet route-server --listen 127.0.0.1:7111 --base-domain example.com\n"
+        ));
+        assert!(t.contains("ExecStart=/usr/local/bin/traefik --configFile=/etc/rediacc/proxy/traefik.yml\n"));
+        assert!(t.contains("Environment=CF_DNS_API_TOKEN_FILE=\"/etc/rediacc/cf token\"\n"));
+        assert!(t.contains("# --- /etc/systemd/system/rediacc-router.service ---"));
+        assert!(t.contains("# --- /etc/systemd/system/rediacc-proxy.service ---"));
+    }
+}
