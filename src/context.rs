@@ -55,14 +55,7 @@ pub fn find_repo(flag: Option<&Path>, env: &dyn Env, cwd: &Path) -> Result<Optio
         .or_else(|| env.var("REPOSITORY_PATH").map(PathBuf::from));
     let dir = match chosen {
         Some(d) => absolute(cwd, &d),
-        None => {
-            return Ok(cwd
-                .ancestors()
-                .find(|d| {
-                    d.join(crate::slotmap::FILE_NAME).is_file() || rediaccfile_in(d).is_some()
-                })
-                .map(Path::to_path_buf));
-        }
+        None => return Ok(search_upwards(cwd)),
     };
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
@@ -71,6 +64,20 @@ pub fn find_repo(flag: Option<&Path>, env: &dyn Env, cwd: &Path) -> Result<Optio
         )));
     }
     Ok(Some(dir))
+}
+
+/// The repository holding `cwd`: the nearest folder upwards with `.rediacc.json` (the slot map
+/// marks the root); without one, the nearest folder with a Rediaccfile, or its parent when the
+/// parent has one too (a subfolder's Rediaccfile belongs to the repository above it).
+fn search_upwards(cwd: &Path) -> Option<PathBuf> {
+    if let Some(d) = cwd.ancestors().find(|d| d.join(crate::slotmap::FILE_NAME).is_file()) {
+        return Some(d.to_path_buf());
+    }
+    let d = cwd.ancestors().find(|d| rediaccfile_in(d).is_some())?;
+    match d.parent() {
+        Some(p) if rediaccfile_in(p).is_some() => Some(p.to_path_buf()),
+        _ => Some(d.to_path_buf()),
+    }
 }
 
 pub fn absolute(cwd: &Path, p: &Path) -> PathBuf {

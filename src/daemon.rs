@@ -86,6 +86,8 @@ pub struct DaemonPaths {
     pub data_root: PathBuf,
     /// Records which repository the running daemon serves.
     pub repo_marker: PathBuf,
+    /// Serialises start and stop of this daemon between renet processes.
+    pub lock: PathBuf,
 }
 
 impl DaemonPaths {
@@ -102,6 +104,7 @@ impl DaemonPaths {
             log: dir.join("dockerd.log"),
             config: dir.join("daemon.json"),
             repo_marker: dir.join("repository"),
+            lock: run_dir.join(format!("docker-{network}.lock")),
             data_root,
             dir,
         }
@@ -245,10 +248,16 @@ fn alive_dockerd(pid: i32) -> bool {
     state.is_some_and(|s| s != 'Z' && s != 'X') && comm.trim() == "dockerd"
 }
 
-fn log_tail(log: &Path, lines: usize) -> String {
-    let Ok(f) = std::fs::File::open(log) else {
+/// The last `lines` lines of `log` written after byte `from` (this start's own lines, not an
+/// earlier run's).
+fn log_tail(log: &Path, from: u64, lines: usize) -> String {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(log) else {
         return "(no log)".to_owned();
     };
+    if f.seek(SeekFrom::Start(from)).is_err() {
+        return "(log unreadable)".to_owned();
+    }
     let all: Vec<String> = std::io::BufReader::new(f)
         .lines()
         .map_while(Result::ok)
@@ -330,6 +339,8 @@ pub fn start(
         log: paths.log.clone(),
         seconds: began.elapsed().as_secs_f64(),
     };
+    // Two renets starting the same daemon at once: the second waits here, then finds it running.
+    let _lock = lock(paths)?;
     if ping(&paths.socket) {
         check_repo(network, paths, repo)?;
         return Ok(report(true, live_pid(&paths.pidfile)));
@@ -338,7 +349,8 @@ pub fn start(
         // A dockerd is alive but not answering yet (another renet just started it): wait for it
         // rather than start a second one on the same data.
         check_repo(network, paths, repo)?;
-        wait_for_api(network, paths, timeout, None)?;
+        let log_from = std::fs::metadata(&paths.log).map_or(0, |m| m.len());
+        wait_for_api(network, paths, timeout, None, log_from)?;
         return Ok(report(true, Some(pid)));
     }
     let dockerd = crate::compose_bin::which("dockerd", path_env).ok_or(DaemonError::NoDockerd)?;
@@ -349,6 +361,7 @@ pub fn start(
         .append(true)
         .open(&paths.log)
         .map_err(io(&paths.log))?;
+    let log_from = log.metadata().map_or(0, |m| m.len());
     let log_err = log.try_clone().map_err(io(&paths.log))?;
     let mut child = {
         use std::os::unix::process::CommandExt;
@@ -363,14 +376,14 @@ pub fn start(
             .spawn()
             .map_err(io(&dockerd))?
     };
-    match wait_for_api(network, paths, timeout, Some(&mut child)) {
+    match wait_for_api(network, paths, timeout, Some(&mut child), log_from) {
         Ok(()) => Ok(report(false, Some(child.id() as i32))),
         Err(e) => {
             if matches!(e, DaemonError::Timeout { .. }) {
                 let _ = terminate(child.id() as i32, Duration::from_secs(20));
-                let _ = child.wait();
-                cleanup_stale(paths);
             }
+            let _ = child.wait();
+            cleanup_stale(paths);
             Err(e)
         }
     }
@@ -381,6 +394,7 @@ fn wait_for_api(
     paths: &DaemonPaths,
     timeout: Duration,
     mut child: Option<&mut std::process::Child>,
+    log_from: u64,
 ) -> Result<(), DaemonError> {
     let deadline = Instant::now() + timeout;
     loop {
@@ -394,7 +408,7 @@ fn wait_for_api(
                 network,
                 status: status.to_string(),
                 log: paths.log.clone(),
-                tail: log_tail(&paths.log, 20),
+                tail: log_tail(&paths.log, log_from, 20),
             });
         }
         if Instant::now() >= deadline {
@@ -403,7 +417,7 @@ fn wait_for_api(
                 socket: paths.socket.clone(),
                 secs: timeout.as_secs(),
                 log: paths.log.clone(),
-                tail: log_tail(&paths.log, 20),
+                tail: log_tail(&paths.log, log_from, 20),
             });
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -450,14 +464,62 @@ fn terminate(pid: i32, grace: Duration) -> Result<bool, nix::Error> {
     Ok(true)
 }
 
-/// Remove what a dead daemon left: its socket, pidfile and the nsfs mount dockerd keeps at
-/// `<exec-root>/netns/default` (which otherwise makes the folder impossible to delete).
+/// Exclusive `flock` on `$RENET_RUN_DIR/docker-<N>.lock`, released on drop.
+fn lock(paths: &DaemonPaths) -> Result<std::fs::File, DaemonError> {
+    let dir = paths.lock.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&paths.lock)
+        .map_err(io(&paths.lock))?;
+    file.lock().map_err(io(&paths.lock))?;
+    Ok(file)
+}
+
+fn process_alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next())
+            .is_some_and(|s| s != 'Z' && s != 'X')
+    })
+}
+
+/// Remove what a dead daemon left behind, so the next start works and the repository folder
+/// can be deleted:
+/// - its socket and pidfile;
+/// - the nsfs mount dockerd keeps at `<exec-root>/netns/default`;
+/// - the bind mount of the data-root onto itself that dockerd makes at start and undoes only on
+///   a clean shutdown (it leaves `<exec-root>/unmount-on-shutdown` as the sign);
+/// - a managed containerd's pidfile whose process is gone (a new dockerd would refuse to start).
+///
+/// The data-root comes from the daemon's own `daemon.json`: `stop` may not know the repository.
 fn cleanup_stale(paths: &DaemonPaths) {
+    use nix::mount::{MntFlags, umount2};
     let _ = std::fs::remove_file(&paths.socket);
     let _ = std::fs::remove_file(&paths.pidfile);
     let netns = paths.exec_root.join("netns/default");
     if netns.exists() {
-        let _ = nix::mount::umount2(&netns, nix::mount::MntFlags::MNT_DETACH);
+        let _ = umount2(&netns, MntFlags::MNT_DETACH);
+    }
+    let marker = paths.exec_root.join("unmount-on-shutdown");
+    if marker.exists() {
+        let data_root = std::fs::read_to_string(&paths.config)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["data-root"].as_str().map(PathBuf::from))
+            .unwrap_or_else(|| paths.data_root.clone());
+        let _ = umount2(&data_root, MntFlags::MNT_DETACH);
+        let _ = std::fs::remove_file(&marker);
+    }
+    let containerd_pid = paths.exec_root.join("containerd/containerd.pid");
+    if let Some(pid) = std::fs::read_to_string(&containerd_pid)
+        .ok()
+        .and_then(|t| t.trim().parse::<i32>().ok())
+        && !process_alive(pid)
+    {
+        let _ = std::fs::remove_file(&containerd_pid);
     }
 }
 
@@ -476,6 +538,7 @@ pub fn stop(
     timeout: Duration,
 ) -> Result<StopReport, DaemonError> {
     let began = Instant::now();
+    let _lock = lock(paths)?;
     let pid = live_pid(&paths.pidfile);
     let mut killed = false;
     if let Some(pid) = pid {

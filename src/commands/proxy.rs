@@ -14,7 +14,9 @@ fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings>
     if let Some(e) = &a.cert_email
         && (e.chars().any(|c| c.is_control() || c.is_whitespace()) || !e.contains('@'))
     {
-        return Err(Error::Usage(format!("--cert-email {e:?} is not an e-mail address")));
+        return Err(Error::Usage(format!(
+            "--cert-email {e:?} is not an e-mail address"
+        )));
     }
     if !crate::routes::validate::is_name(&a.cert_resolver) {
         return Err(Error::Usage(format!(

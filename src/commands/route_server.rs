@@ -12,7 +12,11 @@ use crate::{context, output};
 
 /// Validated builder options from the command line.
 pub fn route_options(o: &RouteOptions) -> Result<Options> {
-    let base = o.base_domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    let base = o
+        .base_domain
+        .trim()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
     if !validate::is_host_name(&base) {
         return Err(Error::Usage(format!(
             "--base-domain {:?} is not a host name",

@@ -212,7 +212,12 @@ impl Acc {
             match self.hosts.get(&host) {
                 Some(o) if o != owner => {
                     if let Some(r) = part.config.http.routers.remove(&router)
-                        && !part.config.http.routers.values().any(|x| x.service == r.service)
+                        && !part
+                            .config
+                            .http
+                            .routers
+                            .values()
+                            .any(|x| x.service == r.service)
                     {
                         // Its service would only be clutter now.
                         part.config.http.services.remove(&r.service);
@@ -503,7 +508,8 @@ fn tier2_routes(
             continue;
         };
         let mut it = rest.splitn(4, '.');
-        let (Some(proto), Some(kind), Some(name), prop) = (it.next(), it.next(), it.next(), it.next())
+        let (Some(proto), Some(kind), Some(name), prop) =
+            (it.next(), it.next(), it.next(), it.next())
         else {
             if !matches!(rest, "enable") && !rest.starts_with("docker.") {
                 part.notes.push((IGNORED, format!("label {k} is not used")));
@@ -522,7 +528,8 @@ fn tier2_routes(
             return Err(format!("label {k}: {} is not a valid name", quote(name)));
         }
         let Some(prop) = prop else {
-            part.notes.push((IGNORED, format!("label {k} has no property")));
+            part.notes
+                .push((IGNORED, format!("label {k} has no property")));
             continue;
         };
         grouped
@@ -534,7 +541,8 @@ fn tier2_routes(
     }
     let ns = |n: &str| format!("{n}-{net}");
     let empty = BTreeMap::new();
-    let group = |proto: &'static str, kind: &'static str| grouped.get(&(proto, kind)).unwrap_or(&empty);
+    let group =
+        |proto: &'static str, kind: &'static str| grouped.get(&(proto, kind)).unwrap_or(&empty);
 
     // Services first: routers refer to them.
     let mut http_services: Vec<String> = Vec::new();
@@ -551,7 +559,10 @@ fn tier2_routes(
                 "loadbalancer.server.scheme" => {
                     let s = v.trim().to_ascii_lowercase();
                     if !matches!(s.as_str(), "http" | "https" | "h2c") {
-                        return Err(format!("label {key}: scheme {} is not http, https or h2c", quote(v)));
+                        return Err(format!(
+                            "label {key}: scheme {} is not http, https or h2c",
+                            quote(v)
+                        ));
                     }
                     scheme = s;
                 }
@@ -560,13 +571,17 @@ fn tier2_routes(
                     IGNORED,
                     format!("label {key}: the backend is always rediacc.service_ip"),
                 )),
-                _ => part.notes.push((IGNORED, format!("label {key} is not supported"))),
+                _ => part
+                    .notes
+                    .push((IGNORED, format!("label {key} is not supported"))),
             }
         }
         let port = match port {
             Some(p) => p,
             None => match label(c, "rediacc.service_port") {
-                Some(raw) => validate::port(raw).map_err(|e| format!("rediacc.service_port {e}"))?,
+                Some(raw) => {
+                    validate::port(raw).map_err(|e| format!("rediacc.service_port {e}"))?
+                }
                 None => {
                     return Err(format!(
                         "HTTP service {name} has no traefik.http.services.{name}.loadbalancer.server.port \
@@ -591,7 +606,9 @@ fn tier2_routes(
                     "loadbalancer.server.port" => {
                         port = Some(validate::port(v).map_err(|e| format!("label {key}: {e}"))?);
                     }
-                    _ => part.notes.push((IGNORED, format!("label {key} is not supported"))),
+                    _ => part
+                        .notes
+                        .push((IGNORED, format!("label {key} is not supported"))),
                 }
             }
             let port = port.ok_or_else(|| {
@@ -616,9 +633,13 @@ fn tier2_routes(
             if path.iter().any(|s| !validate::is_name(s)) {
                 return Err(format!("label {key}: the property path is not valid"));
             }
-            insert_tree(&mut tree, &path, v).map_err(|()| format!("label {key} clashes with another label"))?;
+            insert_tree(&mut tree, &path, v)
+                .map_err(|()| format!("label {key} clashes with another label"))?;
         }
-        part.config.http.middlewares.insert(ns(name), Tree::Node(tree));
+        part.config
+            .http
+            .middlewares
+            .insert(ns(name), Tree::Node(tree));
     }
     for (proto, kind) in [("tcp", "middlewares"), ("udp", "middlewares")] {
         if let Some(g) = grouped.get(&(proto, kind)) {
@@ -640,21 +661,25 @@ fn tier2_routes(
             ));
         }
         if !validate::is_name(r) {
-            return Err(format!("label {key}: {} is not a valid service name", quote(r)));
+            return Err(format!(
+                "label {key}: {} is not a valid service name",
+                quote(r)
+            ));
         }
         Ok(ns(r))
     };
-    let default_service = |proto: &str, router: &str, defined: &[String]| -> Result<String, String> {
-        match defined {
-            [one] => Ok(one.clone()),
-            [] => Err(format!(
-                "{proto} router {router} names no service and the container defines none"
-            )),
-            _ => Err(format!(
-                "{proto} router {router} names no service and the container defines several"
-            )),
-        }
-    };
+    let default_service =
+        |proto: &str, router: &str, defined: &[String]| -> Result<String, String> {
+            match defined {
+                [one] => Ok(one.clone()),
+                [] => Err(format!(
+                    "{proto} router {router} names no service and the container defines none"
+                )),
+                _ => Err(format!(
+                    "{proto} router {router} names no service and the container defines several"
+                )),
+            }
+        };
 
     // HTTP routers.
     for (name, props) in group("http", "routers") {
@@ -672,7 +697,9 @@ fn tier2_routes(
                     validate::tier2_rule(&key, v, false)?;
                     rule = Some(v.trim().to_owned());
                 }
-                "entrypoints" => entry_points = Some(validate::name_list(&key, v, validate::is_name)?),
+                "entrypoints" => {
+                    entry_points = Some(validate::name_list(&key, v, validate::is_name)?)
+                }
                 "service" => service = Some(service_ref(v, &key)?),
                 "middlewares" => {
                     for m in validate::name_list(&key, v, |m| {
@@ -690,16 +717,21 @@ fn tier2_routes(
                 }
                 "tls.options" => {
                     let o = v.trim();
-                    if !(validate::is_name(o) || o.strip_suffix("@file").is_some_and(validate::is_name)) {
+                    if !(validate::is_name(o)
+                        || o.strip_suffix("@file").is_some_and(validate::is_name))
+                    {
                         return Err(format!("label {key}: {} is not a valid name", quote(o)));
                     }
                     tls.options = Some(o.to_owned());
                     tls_on.get_or_insert(true);
                 }
-                _ => part.notes.push((IGNORED, format!("label {key} is not supported"))),
+                _ => part
+                    .notes
+                    .push((IGNORED, format!("label {key} is not supported"))),
             }
         }
-        let rule = rule.ok_or_else(|| format!("HTTP router {name} has no traefik.http.routers.{name}.rule"))?;
+        let rule = rule
+            .ok_or_else(|| format!("HTTP router {name} has no traefik.http.routers.{name}.rule"))?;
         let entry_points = entry_points.unwrap_or_else(|| opts.entrypoints.clone());
         let service = match service {
             Some(s) => s,
@@ -708,10 +740,10 @@ fn tier2_routes(
                     // No service label: one implicit service on rediacc.service_port.
                     let port = validate::port(label(c, "rediacc.service_port").unwrap_or(""))
                         .map_err(|e| format!("rediacc.service_port {e}"))?;
-                    part.config
-                        .http
-                        .services
-                        .insert(base.to_owned(), HttpService::url(format!("http://{ip}:{port}")));
+                    part.config.http.services.insert(
+                        base.to_owned(),
+                        HttpService::url(format!("http://{ip}:{port}")),
+                    );
                     base.to_owned()
                 } else {
                     default_service("HTTP", name, &http_services)?
@@ -720,7 +752,8 @@ fn tier2_routes(
         };
         // Unset TLS follows the entrypoints: on the HTTPS ones a router gets TLS (and the
         // machine's resolver), as auto-routes do.
-        let tls_on = tls_on.unwrap_or_else(|| entry_points.iter().any(|e| opts.entrypoints.contains(e)));
+        let tls_on =
+            tls_on.unwrap_or_else(|| entry_points.iter().any(|e| opts.entrypoints.contains(e)));
         if tls_on && tls.cert_resolver.is_none() {
             tls.cert_resolver.clone_from(&opts.cert_resolver);
         }
@@ -752,7 +785,9 @@ fn tier2_routes(
                     validate::tier2_rule(&key, v, true)?;
                     rule = Some(v.trim().to_owned());
                 }
-                "entrypoints" => entry_points = Some(validate::name_list(&key, v, validate::is_name)?),
+                "entrypoints" => {
+                    entry_points = Some(validate::name_list(&key, v, validate::is_name)?)
+                }
                 "service" => service = Some(service_ref(v, &key)?),
                 "priority" => priority = Some(priority_value(&key, v)?),
                 "tls" => tls_on = Some(validate::boolean(&key, v)?),
@@ -764,12 +799,16 @@ fn tier2_routes(
                     tls.cert_resolver = Some(checked_name(&key, v)?);
                     tls_on.get_or_insert(true);
                 }
-                _ => part.notes.push((IGNORED, format!("label {key} is not supported"))),
+                _ => part
+                    .notes
+                    .push((IGNORED, format!("label {key} is not supported"))),
             }
         }
-        let rule = rule.ok_or_else(|| format!("TCP router {name} has no traefik.tcp.routers.{name}.rule"))?;
-        let entry_points = entry_points
-            .ok_or_else(|| format!("TCP router {name} has no traefik.tcp.routers.{name}.entrypoints"))?;
+        let rule = rule
+            .ok_or_else(|| format!("TCP router {name} has no traefik.tcp.routers.{name}.rule"))?;
+        let entry_points = entry_points.ok_or_else(|| {
+            format!("TCP router {name} has no traefik.tcp.routers.{name}.entrypoints")
+        })?;
         let service = match service {
             Some(s) => s,
             None => default_service("TCP", name, &tcp_services)?,
@@ -793,21 +832,29 @@ fn tier2_routes(
         for (p, _, v) in props {
             let key = format!("traefik.udp.routers.{name}.{p}");
             match p.as_str() {
-                "entrypoints" => entry_points = Some(validate::name_list(&key, v, validate::is_name)?),
+                "entrypoints" => {
+                    entry_points = Some(validate::name_list(&key, v, validate::is_name)?)
+                }
                 "service" => service = Some(service_ref(v, &key)?),
-                _ => part.notes.push((IGNORED, format!("label {key} is not supported"))),
+                _ => part
+                    .notes
+                    .push((IGNORED, format!("label {key} is not supported"))),
             }
         }
-        let entry_points = entry_points
-            .ok_or_else(|| format!("UDP router {name} has no traefik.udp.routers.{name}.entrypoints"))?;
+        let entry_points = entry_points.ok_or_else(|| {
+            format!("UDP router {name} has no traefik.udp.routers.{name}.entrypoints")
+        })?;
         let service = match service {
             Some(s) => s,
             None => default_service("UDP", name, &udp_services)?,
         };
-        part.config
-            .udp
-            .routers
-            .insert(ns(name), UdpRouter { entry_points, service });
+        part.config.udp.routers.insert(
+            ns(name),
+            UdpRouter {
+                entry_points,
+                service,
+            },
+        );
     }
     Ok(())
 }

@@ -328,23 +328,26 @@ impl Refresher {
         }
 
         // List every daemon, each bounded by its own timeout.
-        let jobs = found.iter().map(|(net, path)| {
-            let cached = self.conns.get(path).and_then(|c| c.docker.clone());
-            let (net, path) = (*net, path.clone());
-            async move {
-                let started = Instant::now();
-                let result = async {
-                    let docker = match cached {
-                        Some(d) => d,
-                        None => connect(&path, timeout).await?,
-                    };
-                    let left = timeout.saturating_sub(started.elapsed());
-                    let containers = list(&docker, false, "running", left).await?;
-                    Ok::<_, String>((docker, containers))
-                }
-                .await;
-                (net, path, result)
+        let targets: Vec<(NetworkId, PathBuf, Option<Docker>)> = found
+            .iter()
+            .map(|(net, path)| {
+                let cached = self.conns.get(path).and_then(|c| c.docker.clone());
+                (*net, path.clone(), cached)
+            })
+            .collect();
+        let jobs = targets.into_iter().map(|(net, path, cached)| async move {
+            let started = Instant::now();
+            let result = async {
+                let docker = match cached {
+                    Some(d) => d,
+                    None => connect(&path, timeout).await?,
+                };
+                let left = timeout.saturating_sub(started.elapsed());
+                let containers = list(&docker, false, "running", left).await?;
+                Ok::<_, String>((docker, containers))
             }
+            .await;
+            (net, path, result)
         });
         let results: Vec<_> = futures_util::stream::iter(jobs)
             .buffer_unordered(CONCURRENCY)
@@ -414,7 +417,9 @@ impl Refresher {
         let (snapshot, built) = match assembled {
             Ok(x) => x,
             Err(e) => {
-                output::error(&format!("route-server: building the configuration failed: {e}"));
+                output::error(&format!(
+                    "route-server: building the configuration failed: {e}"
+                ));
                 return;
             }
         };
@@ -551,9 +556,9 @@ impl Refresher {
                     .and_then(watchdog::parse_utc)
                     .unwrap_or(first);
                 let stopped_for = Duration::from_secs(u64::try_from(now - finished).unwrap_or(0));
-                let on_purpose = self.shared.with_stops(|m| {
-                    m.get(&net.get()).is_some_and(|s| s.contains(&c.id))
-                });
+                let on_purpose = self
+                    .shared
+                    .with_stops(|m| m.get(&net.get()).is_some_and(|s| s.contains(&c.id)));
                 let facts = Stopped {
                     exit_code,
                     stopped_for,
@@ -799,7 +804,8 @@ pub fn assemble(
                 PortEntry {
                     lease: l,
                     active: target.is_some()
-                        && active.contains(&(proto.to_owned(), format!("{proto}-{}", l.external_port))),
+                        && active
+                            .contains(&(proto.to_owned(), format!("{proto}-{}", l.external_port))),
                     target,
                 }
             })

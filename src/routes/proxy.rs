@@ -57,7 +57,9 @@ pub fn parse_range(raw: &str) -> Result<RangeInclusive<u16>, String> {
     let (a, b) = raw.split_once('-').unwrap_or((raw, raw));
     let (a, b) = (super::validate::port(a)?, super::validate::port(b)?);
     if a > b {
-        return Err(format!("port range {raw:?}: the first port is above the last"));
+        return Err(format!(
+            "port range {raw:?}: the first port is above the last"
+        ));
     }
     Ok(a..=b)
 }
@@ -134,7 +136,10 @@ pub fn static_config(s: &StaticSettings) -> Result<Value, String> {
         return Err("--web-port and --websecure-port must differ".to_owned());
     }
     let mut entry = Map::new();
-    let mut tcp_taken = vec![(s.web_port, "--web-port"), (s.websecure_port, "--websecure-port")];
+    let mut tcp_taken = vec![
+        (s.web_port, "--web-port"),
+        (s.websecure_port, "--websecure-port"),
+    ];
     let tls = match &s.cert_email {
         Some(_) => json!({"certResolver": s.cert_resolver}),
         None => json!({}),
@@ -350,7 +355,9 @@ mod tests {
         assert_eq!(ep["websecure"]["address"], ":443");
         assert_eq!(ep["websecure"]["http"]["tls"], json!({}));
         assert!(ep.get("websecure-v6").is_none());
-        for p in [3306, 5432, 6379, 27017, 11211, 5672, 9092, 10000, 10005, 10010] {
+        for p in [
+            3306, 5432, 6379, 27017, 11211, 5672, 9092, 10000, 10005, 10010,
+        ] {
             assert_eq!(ep[format!("tcp-{p}")]["address"], format!(":{p}"), "{p}");
         }
         assert_eq!(ep["udp-53"]["address"], ":53/udp");
@@ -396,10 +403,7 @@ mod tests {
         let acme = &v["certificatesResolvers"]["letsencrypt"]["acme"];
         assert_eq!(acme["email"], "ops@example.com");
         assert_eq!(acme["dnsChallenge"]["provider"], "cloudflare");
-        assert_eq!(
-            http_entrypoints(&s),
-            vec!["websecure", "websecure-v6"]
-        );
+        assert_eq!(http_entrypoints(&s), vec!["websecure", "websecure-v6"]);
         let y = traefik_yml(&s).unwrap();
         assert!(y.starts_with("# Traefik static configuration"));
         assert!(y.contains("CF_DNS_API_TOKEN_FILE"));
@@ -464,7 +468,9 @@ mod tests {
         assert!(t.contains(
             "ExecStart=/usr/local/bin/renet route-server --listen 127.0.0.1:7111 --base-domain example.com\n"
         ));
-        assert!(t.contains("ExecStart=/usr/local/bin/traefik --configFile=/etc/rediacc/proxy/traefik.yml\n"));
+        assert!(t.contains(
+            "ExecStart=/usr/local/bin/traefik --configFile=/etc/rediacc/proxy/traefik.yml\n"
+        ));
         assert!(t.contains("Environment=CF_DNS_API_TOKEN_FILE=\"/etc/rediacc/cf token\"\n"));
         assert!(t.contains("# --- /etc/systemd/system/rediacc-router.service ---"));
         assert!(t.contains("# --- /etc/systemd/system/rediacc-proxy.service ---"));

@@ -28,13 +28,7 @@ fn container(name: &str, labels: &[(&str, &str)]) -> ContainerInput {
 }
 
 /// The labels `renet compose` sets, plus `extra`.
-fn service(
-    n: u32,
-    slot: u8,
-    name: &str,
-    repo: &str,
-    extra: &[(&str, &str)],
-) -> ContainerInput {
+fn service(n: u32, slot: u8, name: &str, repo: &str, extra: &[(&str, &str)]) -> ContainerInput {
     let ip = net(n).slot_addr(crate::network::Slot::new(u64::from(slot)).unwrap());
     let mut labels: Vec<(String, String)> = vec![
         ("rediacc.service_name".into(), name.into()),
@@ -189,7 +183,10 @@ fn auto_routes_without_machine_name_and_cert_resolver() {
             0,
             "My_App",
             "shop",
-            &[("rediacc.service_port", "3000"), ("rediacc.domain", "cloud")],
+            &[
+                ("rediacc.service_port", "3000"),
+                ("rediacc.domain", "cloud"),
+            ],
         )],
     )];
     let mut o = opts(None);
@@ -203,7 +200,10 @@ fn auto_routes_without_machine_name_and_cert_resolver() {
         json!({"certResolver": "letsencrypt", "domains": [{"main": "*.example.com"}]})
     );
     // Without a machine name, a short domain gets only the base domain.
-    assert_eq!(r["my-app-2816-domain1"]["rule"], "Host(`cloud.example.com`)");
+    assert_eq!(
+        r["my-app-2816-domain1"]["rule"],
+        "Host(`cloud.example.com`)"
+    );
     assert!(r.get("my-app-2816-domain2").is_none());
     assert_eq!(
         j["http"]["services"]["my-app-2816"]["loadBalancer"]["servers"][0]["url"],
@@ -270,7 +270,8 @@ fn malicious_domain_drops_only_that_container() {
 
 #[test]
 fn every_bad_label_is_reported() {
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         ("port-text", vec![("rediacc.service_port", "80a")], "port"),
         ("port-zero", vec![("rediacc.service_port", "0")], "port"),
         ("port-big", vec![("rediacc.service_port", "70000")], "port"),
@@ -299,14 +300,13 @@ fn every_bad_label_is_reported() {
         ),
         (
             "ctrl",
-            vec![("rediacc.service_port", "80"), ("rediacc.domain", "a\u{7}b")],
+            vec![
+                ("rediacc.service_port", "80"),
+                ("rediacc.domain", "a\u{7}b"),
+            ],
             "control",
         ),
-        (
-            "newline",
-            vec![("rediacc.service_port", "80\n")],
-            "control",
-        ),
+        ("newline", vec![("rediacc.service_port", "80\n")], "control"),
     ];
     for (name, extra, needle) in cases {
         let b = build::build(
@@ -370,12 +370,24 @@ fn containers_without_routes_are_silent() {
 fn unreachable_daemons_contribute_nothing() {
     let mut d = daemon(
         2816,
-        vec![service(2816, 0, "web", "shop", &[("rediacc.service_port", "80")])],
+        vec![service(
+            2816,
+            0,
+            "web",
+            "shop",
+            &[("rediacc.service_port", "80")],
+        )],
     );
     d.error = Some("timed out".into());
     let ok = daemon(
         2880,
-        vec![service(2880, 0, "web", "blog", &[("rediacc.service_port", "80")])],
+        vec![service(
+            2880,
+            0,
+            "web",
+            "blog",
+            &[("rediacc.service_port", "80")],
+        )],
     );
     let b = build::build(&[d, ok], &[], &opts(None));
     assert_eq!(
@@ -386,7 +398,10 @@ fn unreachable_daemons_contribute_nothing() {
 
 #[test]
 fn host_conflicts_keep_the_first_owner() {
-    let domain = [("rediacc.service_port", "80"), ("rediacc.domain", "shop.org")];
+    let domain = [
+        ("rediacc.service_port", "80"),
+        ("rediacc.domain", "shop.org"),
+    ];
     let b = build::build(
         &[
             daemon(2880, vec![service(2880, 0, "b", "two", &domain)]),
@@ -397,7 +412,10 @@ fn host_conflicts_keep_the_first_owner() {
     );
     let j = json_of(&b);
     // Network 2816 comes first whatever the input order.
-    assert_eq!(j["http"]["routers"]["a-2816-domain1"]["rule"], "Host(`shop.org`)");
+    assert_eq!(
+        j["http"]["routers"]["a-2816-domain1"]["rule"],
+        "Host(`shop.org`)"
+    );
     assert!(j["http"]["routers"].get("b-2880-domain1").is_none());
     assert!(j["http"]["routers"]["b-2880"].is_object());
     assert_eq!(b.problems.len(), 1);
@@ -421,14 +439,23 @@ fn duplicate_containers_of_one_service_merge() {
 fn tier2_labels() {
     let labels = [
         ("traefik.enable", "true"),
-        ("traefik.http.routers.admin.rule", "Host(`admin.example.org`) && PathPrefix(`/x`)"),
+        (
+            "traefik.http.routers.admin.rule",
+            "Host(`admin.example.org`) && PathPrefix(`/x`)",
+        ),
         ("traefik.http.routers.admin.entrypoints", "websecure"),
         ("traefik.http.routers.admin.tls.certresolver", "letsencrypt"),
         ("traefik.http.routers.admin.middlewares", "strip, auth@file"),
         ("traefik.http.routers.admin.priority", "50"),
-        ("traefik.http.services.admin.loadbalancer.server.port", "9000"),
+        (
+            "traefik.http.services.admin.loadbalancer.server.port",
+            "9000",
+        ),
         ("traefik.http.middlewares.strip.stripprefix.prefixes", "/x"),
-        ("traefik.http.services.admin.loadbalancer.server.url", "http://10.0.0.1/"),
+        (
+            "traefik.http.services.admin.loadbalancer.server.url",
+            "http://10.0.0.1/",
+        ),
         ("traefik.tcp.routers.pg.rule", "HostSNI(`pg.example.org`)"),
         ("traefik.tcp.routers.pg.entrypoints", "tcp-5432"),
         ("traefik.tcp.routers.pg.tls.passthrough", "true"),
@@ -439,7 +466,10 @@ fn tier2_labels() {
         ("rediacc.service_port", "8080"),
     ];
     let b = build::build(
-        &[daemon(2816, vec![service(2816, 4, "admin", "shop", &labels)])],
+        &[daemon(
+            2816,
+            vec![service(2816, 4, "admin", "shop", &labels)],
+        )],
         &[],
         &opts(Some("m")),
     );
@@ -507,14 +537,39 @@ fn tier2_defaults_and_refusals() {
     );
 
     let refused: Vec<(&str, &str, &str)> = vec![
-        ("traefik.http.routers.r.rule", "PathPrefix(`/`)", "host matcher"),
-        ("traefik.http.routers.r.rule", "Host(`a.org`", "unterminated"),
-        ("traefik.http.routers.r.service", "api@internal", "other providers"),
-        ("traefik.http.routers.r.entrypoints", "web secure", "not a valid name"),
+        (
+            "traefik.http.routers.r.rule",
+            "PathPrefix(`/`)",
+            "host matcher",
+        ),
+        ("traefik.http.routers.r.rule", "Host(`a.org`", "unbalanced"),
+        (
+            "traefik.http.routers.r.rule",
+            "Host(`a.org)",
+            "unterminated",
+        ),
+        (
+            "traefik.http.routers.r.service",
+            "api@internal",
+            "other providers",
+        ),
+        (
+            "traefik.http.routers.r.entrypoints",
+            "web secure",
+            "not a valid name",
+        ),
         ("traefik.http.routers.r.priority", "high", "priority"),
         ("traefik.http.routers.r.tls", "yes", "true or false"),
-        ("traefik.http.routers.r.middlewares", "x@docker", "not a valid name"),
-        ("traefik.http.routers.bad.name.rule", "Host(`a.org`)", "has no traefik.http.routers.bad.rule"),
+        (
+            "traefik.http.routers.r.middlewares",
+            "x@docker",
+            "not a valid name",
+        ),
+        (
+            "traefik.http.routers.bad.name.rule",
+            "Host(`a.org`)",
+            "has no traefik.http.routers.bad.rule",
+        ),
         ("traefik.enable", "maybe", "true or false"),
     ];
     for (k, v, needle) in refused {
@@ -532,7 +587,9 @@ fn tier2_defaults_and_refusals() {
         );
         assert!(b.config.is_empty(), "{k}={v}: {:?}", b.config);
         assert!(
-            b.problems.iter().any(|p| p.effect == build::DROPPED && p.reason.contains(needle)),
+            b.problems
+                .iter()
+                .any(|p| p.effect == build::DROPPED && p.reason.contains(needle)),
             "{k}={v}: {:?}",
             b.problems
         );
@@ -619,7 +676,13 @@ fn fixture() -> Vec<DaemonInput> {
         out.push(daemon(
             n,
             vec![
-                service(n, 0, "web", &repo, &[("rediacc.service_port", "80"), ("rediacc.domain", "w")]),
+                service(
+                    n,
+                    0,
+                    "web",
+                    &repo,
+                    &[("rediacc.service_port", "80"), ("rediacc.domain", "w")],
+                ),
                 service(n, 1, "db", &repo, &[("rediacc.tcp_ports", "5432")]),
                 service(
                     n,

@@ -190,11 +190,7 @@ pub fn tier2_rule(key: &str, rule: &str, tcp: bool) -> Result<(), String> {
 }
 
 /// Comma-separated names (entrypoints, middlewares), each checked with `ok`.
-pub fn name_list(
-    key: &str,
-    raw: &str,
-    ok: impl Fn(&str) -> bool,
-) -> Result<Vec<String>, String> {
+pub fn name_list(key: &str, raw: &str, ok: impl Fn(&str) -> bool) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for item in raw.split(',') {
         let n = item.trim();
@@ -278,7 +274,11 @@ mod tests {
             service_ip("127.0.11.2", n).unwrap(),
             Ipv4Addr::new(127, 0, 11, 2)
         );
-        assert!(service_ip("127.0.11.66", n).unwrap_err().contains("outside"));
+        assert!(
+            service_ip("127.0.11.66", n)
+                .unwrap_err()
+                .contains("outside")
+        );
         assert!(service_ip("10.0.0.1", n).unwrap_err().contains("loopback"));
         assert!(service_ip("127.0.11.2:80", n).is_err());
         assert!(service_ip("", n).is_err());

@@ -90,7 +90,12 @@ pub fn decide(policy: Policy, s: &Stopped, grace: Duration) -> Decision {
 /// Docker's zero time (`0001-01-01T00:00:00Z`, "never").
 pub fn parse_utc(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':'
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
     {
         return None;
     }
