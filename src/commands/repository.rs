@@ -39,7 +39,14 @@ fn resolve(ctx: &Ctx<'_>, t: &RepositoryTarget) -> Result<Repo> {
     let run_dir = context::run_dir(ctx.env);
     let state_dir = context::state_dir(ctx.env);
     let paths = DaemonPaths::new(&run_dir, &state_dir, id, Some(&path));
-    Ok(Repo { id, path, name, paths, run_dir, state_dir })
+    Ok(Repo {
+        id,
+        path,
+        name,
+        paths,
+        run_dir,
+        state_dir,
+    })
 }
 
 /// The environment every Rediaccfile function sees (SPEC section 4), legacy names included,
@@ -47,21 +54,33 @@ fn resolve(ctx: &Ctx<'_>, t: &RepositoryTarget) -> Result<Repo> {
 fn function_env(ctx: &Ctx<'_>, r: &Repo) -> Result<Vec<(String, String)>> {
     let map = slotmap::read(&r.path)?;
     let mut env = vec![
-        ("REDIACC_WORKING_DIR".to_owned(), r.path.display().to_string()),
+        (
+            "REDIACC_WORKING_DIR".to_owned(),
+            r.path.display().to_string(),
+        ),
         ("REDIACC_REPOSITORY".to_owned(), r.name.clone()),
         ("REDIACC_NETWORK_ID".to_owned(), r.id.to_string()),
-        ("DOCKER_HOST".to_owned(), format!("unix://{}", r.paths.socket.display())),
+        (
+            "DOCKER_HOST".to_owned(),
+            format!("unix://{}", r.paths.socket.display()),
+        ),
         ("REPOSITORY_PATH".to_owned(), r.path.display().to_string()),
         ("REPOSITORY_NAME".to_owned(), r.name.clone()),
         ("REPOSITORY_NETWORK_ID".to_owned(), r.id.to_string()),
         ("RENET_RUN_DIR".to_owned(), r.run_dir.display().to_string()),
-        ("RENET_STATE_DIR".to_owned(), r.state_dir.display().to_string()),
+        (
+            "RENET_STATE_DIR".to_owned(),
+            r.state_dir.display().to_string(),
+        ),
     ];
     for (svc, slot) in map.slots() {
         env.push((var_name(&svc), r.id.slot_addr(slot).to_string()));
     }
     let me = std::env::current_exe().map_err(Error::IoPlain)?;
-    let bin = me.parent().map(|p| p.display().to_string()).unwrap_or_default();
+    let bin = me
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let path = match ctx.env.var("PATH") {
         Some(p) => format!("{bin}:{p}"),
         None => format!("{bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
@@ -104,8 +123,37 @@ struct Report {
     ok: bool,
 }
 
+impl Report {
+    fn new(
+        r: &Repo,
+        action: &'static str,
+        running: bool,
+        rediaccfiles: Vec<FileReport>,
+        failures: Vec<String>,
+        ok: bool,
+    ) -> Result<Self> {
+        Ok(Self {
+            schema: 1,
+            action,
+            repository: r.name.clone(),
+            network_id: r.id.get(),
+            path: r.path.clone(),
+            daemon_socket: r.paths.socket.clone(),
+            daemon_running: running,
+            services: services(r, running)?,
+            rediaccfiles,
+            failures,
+            ok,
+        })
+    }
+}
+
 fn services(r: &Repo, running: bool) -> Result<Vec<ServiceRow>> {
-    let containers = if running { daemon::containers(&r.paths.socket).unwrap_or_default() } else { Vec::new() };
+    let containers = if running {
+        daemon::containers(&r.paths.socket).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let mut rows: Vec<ServiceRow> = slotmap::read(&r.path)?
         .services()
         .into_iter()
@@ -114,7 +162,11 @@ fn services(r: &Repo, running: bool) -> Result<Vec<ServiceRow>> {
             address: r.id.slot_addr(e.slot).to_string(),
             variable: var_name(&name),
             restart_policy: e.restart_policy,
-            containers: containers.iter().filter(|c| c.service == name).cloned().collect(),
+            containers: containers
+                .iter()
+                .filter(|c| c.service == name)
+                .cloned()
+                .collect(),
             name,
         })
         .collect();
@@ -131,14 +183,22 @@ fn run_step(
     failures: &mut Vec<String>,
 ) -> bool {
     let f = &mut files[i];
-    output::note(&format!("[{}/{}] {function} {}", step.0, step.1, f.file.label()));
+    output::note(&format!(
+        "[{}/{}] {function} {}",
+        step.0,
+        step.1,
+        f.file.label()
+    ));
     let (run, _) = rediaccfile::run(&f.file, function, opts);
     let ok = run.ok;
     if let Some(e) = &run.error {
         output::error(&format!("[{}] {e}", f.file.label()));
         failures.push(format!("{}: {e}", f.file.folder));
     } else if run.skipped {
-        output::note(&format!("[{}] {function} is not defined after sourcing; skipped", f.file.label()));
+        output::note(&format!(
+            "[{}] {function} is not defined after sourcing; skipped",
+            f.file.label()
+        ));
     }
     f.runs.push(run);
     ok
@@ -146,27 +206,48 @@ fn run_step(
 
 pub fn run(ctx: &Ctx<'_>, args: RepositoryArgs) -> Result<u8> {
     match args.command {
-        RepositoryCommand::Up { target, timeout } => up(ctx, &target, timeout.map(Duration::from_secs)),
-        RepositoryCommand::Down { target, stop_daemon, timeout } => {
-            down(ctx, &target, stop_daemon, timeout.map(Duration::from_secs))
+        RepositoryCommand::Up { target, timeout } => {
+            up(ctx, &target, timeout.map(Duration::from_secs))
         }
-        RepositoryCommand::Status { target, timeout } => status(ctx, &target, Duration::from_secs(timeout)),
+        RepositoryCommand::Down {
+            target,
+            stop_daemon,
+            timeout,
+        } => down(ctx, &target, stop_daemon, timeout.map(Duration::from_secs)),
+        RepositoryCommand::Status { target, timeout } => {
+            status(ctx, &target, Duration::from_secs(timeout))
+        }
     }
 }
 
 fn load_files(r: &Repo) -> Result<Vec<FileReport>> {
     let files = rediaccfile::discover(&r.path).map_err(Error::io(&r.path))?;
     if files.is_empty() {
-        output::note(&format!("no Rediaccfile found in {} (nor in its first-level folders)", r.path.display()));
+        output::note(&format!(
+            "no Rediaccfile found in {} (nor in its first-level folders)",
+            r.path.display()
+        ));
     }
-    Ok(files.into_iter().map(|file| FileReport { file, runs: Vec::new(), info: None }).collect())
+    Ok(files
+        .into_iter()
+        .map(|file| FileReport {
+            file,
+            runs: Vec::new(),
+            info: None,
+        })
+        .collect())
 }
 
 fn finish(report: &Report, json: bool) -> u8 {
     if json {
         output::json(report);
     } else {
-        output::note(&format!("\nrepository {} (network {}, {})", report.repository, report.network_id, report.path.display()));
+        output::note(&format!(
+            "\nrepository {} (network {}, {})",
+            report.repository,
+            report.network_id,
+            report.path.display()
+        ));
         for f in &report.rediaccfiles {
             for r in &f.runs {
                 let state = if r.skipped {
@@ -174,14 +255,29 @@ fn finish(report: &Report, json: bool) -> u8 {
                 } else if r.ok {
                     "ok".to_owned()
                 } else {
-                    r.exit_status.map_or_else(|| "failed".to_owned(), |c| format!("failed ({c})"))
+                    r.exit_status
+                        .map_or_else(|| "failed".to_owned(), |c| format!("failed ({c})"))
                 };
-                output::note(&format!("  {:<6} {:<20} {:<10} {:.1}s", r.function, f.file.label(), state, r.seconds));
+                output::note(&format!(
+                    "  {:<6} {:<20} {:<10} {:.1}s",
+                    r.function,
+                    f.file.label(),
+                    state,
+                    r.seconds
+                ));
             }
         }
         for s in &report.services {
-            let states: Vec<String> = s.containers.iter().map(|c| format!("{} {}", c.name, c.state)).collect();
-            let states = if states.is_empty() { "no container".to_owned() } else { states.join(", ") };
+            let states: Vec<String> = s
+                .containers
+                .iter()
+                .map(|c| format!("{} {}", c.name, c.state))
+                .collect();
+            let states = if states.is_empty() {
+                "no container".to_owned()
+            } else {
+                states.join(", ")
+            };
             output::note(&format!("  {:<20} {:<15} {}", s.name, s.address, states));
         }
         if !report.failures.is_empty() {
@@ -196,7 +292,10 @@ fn finish(report: &Report, json: bool) -> u8 {
 
 fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<u8> {
     let r = resolve(ctx, t)?;
-    if let Some(other) = daemon::networks_serving(&r.run_dir, &r.state_dir, &r.path).into_iter().find(|n| *n != r.id) {
+    if let Some(other) = daemon::networks_serving(&r.run_dir, &r.state_dir, &r.path)
+        .into_iter()
+        .find(|n| *n != r.id)
+    {
         return Err(Error::Usage(format!(
             "repository {} already runs on network {other}, not {}; use --network-id {other} or stop that daemon first \
              (renet daemon stop --network-id {other})",
@@ -204,9 +303,19 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
             r.id
         )));
     }
-    let started = daemon::start(r.id, &r.paths, Some(&r.path), Duration::from_secs(60), ctx.env.var("PATH").as_deref())?;
+    let started = daemon::start(
+        r.id,
+        &r.paths,
+        Some(&r.path),
+        Duration::from_secs(60),
+        ctx.env.var("PATH").as_deref(),
+    )?;
     if !started.already_running {
-        output::note(&format!("daemon for network {} started on {}", r.id, r.paths.socket.display()));
+        output::note(&format!(
+            "daemon for network {} started on {}",
+            r.id,
+            r.paths.socket.display()
+        ));
     }
     let names = discover::repo_services(&r.path)?;
     slotmap::update(&r.path, |path, map| -> Result<_, Error> {
@@ -214,7 +323,11 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
         Ok(((), !new.is_empty()))
     })?;
     let env = function_env(ctx, &r)?;
-    let opts = RunOptions { env: &env, timeout, capture: false };
+    let opts = RunOptions {
+        env: &env,
+        timeout,
+        capture: false,
+    };
     let mut files = load_files(&r)?;
     let mut failures = Vec::new();
     let mut ok = true;
@@ -229,10 +342,18 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
         ok = false;
     }
     if ok {
-        let preps: Vec<usize> =
-            (0..n).filter(|i| files[*i].file.problem.is_none() && files[*i].file.defines("prep")).collect();
+        let preps: Vec<usize> = (0..n)
+            .filter(|i| files[*i].file.problem.is_none() && files[*i].file.defines("prep"))
+            .collect();
         for (step, &i) in preps.iter().enumerate() {
-            if !run_step(&mut files, i, "prep", &opts, (step + 1, preps.len()), &mut failures) {
+            if !run_step(
+                &mut files,
+                i,
+                "prep",
+                &opts,
+                (step + 1, preps.len()),
+                &mut failures,
+            ) {
                 ok = false;
                 break;
             }
@@ -240,36 +361,41 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
     }
     if ok {
         // A broken subfolder file is reported as a failed `up`, like a failing function.
-        let ups: Vec<usize> =
-            (0..n).filter(|i| files[*i].file.problem.is_some() || files[*i].file.defines("up")).collect();
+        let ups: Vec<usize> = (0..n)
+            .filter(|i| files[*i].file.problem.is_some() || files[*i].file.defines("up"))
+            .collect();
         for (step, &i) in ups.iter().enumerate() {
-            let good = run_step(&mut files, i, "up", &opts, (step + 1, ups.len()), &mut failures);
+            let good = run_step(
+                &mut files,
+                i,
+                "up",
+                &opts,
+                (step + 1, ups.len()),
+                &mut failures,
+            );
             if !good && files[i].file.is_root() {
                 ok = false;
                 break;
             }
         }
     }
-    let report = Report {
-        schema: 1,
-        action: "up",
-        repository: r.name.clone(),
-        network_id: r.id.get(),
-        path: r.path.clone(),
-        daemon_socket: r.paths.socket.clone(),
-        daemon_running: true,
-        services: services(&r, true)?,
-        rediaccfiles: files,
-        failures,
-        ok,
-    };
+    let report = Report::new(&r, "up", true, files, failures, ok)?;
     Ok(finish(&report, t.json))
 }
 
-fn down(ctx: &Ctx<'_>, t: &RepositoryTarget, stop_daemon: bool, timeout: Option<Duration>) -> Result<u8> {
+fn down(
+    ctx: &Ctx<'_>,
+    t: &RepositoryTarget,
+    stop_daemon: bool,
+    timeout: Option<Duration>,
+) -> Result<u8> {
     let r = resolve(ctx, t)?;
     let env = function_env(ctx, &r)?;
-    let opts = RunOptions { env: &env, timeout, capture: false };
+    let opts = RunOptions {
+        env: &env,
+        timeout,
+        capture: false,
+    };
     let mut files = load_files(&r)?;
     let mut failures = Vec::new();
     let n = files.len();
@@ -278,7 +404,14 @@ fn down(ctx: &Ctx<'_>, t: &RepositoryTarget, stop_daemon: bool, timeout: Option<
     order.extend((0..n).filter(|i| files[*i].file.is_root()));
     order.retain(|i| files[*i].file.problem.is_some() || files[*i].file.defines("down"));
     for (step, &i) in order.iter().enumerate() {
-        run_step(&mut files, i, "down", &opts, (step + 1, order.len()), &mut failures);
+        run_step(
+            &mut files,
+            i,
+            "down",
+            &opts,
+            (step + 1, order.len()),
+            &mut failures,
+        );
     }
     let mut running = daemon::probe(&r.paths.socket).is_some();
     if stop_daemon {
@@ -287,19 +420,8 @@ fn down(ctx: &Ctx<'_>, t: &RepositoryTarget, stop_daemon: bool, timeout: Option<
             Err(e) => failures.push(format!("daemon: {e}")),
         }
     }
-    let report = Report {
-        schema: 1,
-        action: "down",
-        repository: r.name.clone(),
-        network_id: r.id.get(),
-        path: r.path.clone(),
-        daemon_socket: r.paths.socket.clone(),
-        daemon_running: running,
-        services: services(&r, running)?,
-        ok: failures.is_empty(),
-        rediaccfiles: files,
-        failures,
-    };
+    let ok = failures.is_empty();
+    let report = Report::new(&r, "down", running, files, failures, ok)?;
     Ok(finish(&report, t.json))
 }
 
@@ -307,7 +429,11 @@ fn status(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Duration) -> Result<u8> 
     let r = resolve(ctx, t)?;
     let running = daemon::probe(&r.paths.socket).is_some();
     let env = function_env(ctx, &r)?;
-    let opts = RunOptions { env: &env, timeout: Some(timeout), capture: true };
+    let opts = RunOptions {
+        env: &env,
+        timeout: Some(timeout),
+        capture: true,
+    };
     let mut files = load_files(&r)?;
     let mut failures = Vec::new();
     for f in &mut files {
@@ -334,18 +460,7 @@ fn status(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Duration) -> Result<u8> 
             }
         }
     }
-    let report = Report {
-        schema: 1,
-        action: "status",
-        repository: r.name.clone(),
-        network_id: r.id.get(),
-        path: r.path.clone(),
-        daemon_socket: r.paths.socket.clone(),
-        daemon_running: running,
-        services: services(&r, running)?,
-        ok: failures.is_empty(),
-        rediaccfiles: files,
-        failures,
-    };
+    let ok = failures.is_empty();
+    let report = Report::new(&r, "status", running, files, failures, ok)?;
     Ok(finish(&report, t.json))
 }
