@@ -81,6 +81,15 @@ pub enum Command {
     /// root, attempting every file. See rediaccfile/README.md.
     #[command(alias = "repo")]
     Repository(RepositoryArgs),
+    /// Serve Traefik's dynamic configuration built from every repository daemon's containers.
+    ///
+    /// Finds $RENET_RUN_DIR/docker-*.sock on every refresh, lists running containers with
+    /// rediacc.* labels, follows their events, and serves /config (YAML, polled by Traefik),
+    /// /routes.json, /health and /ports. Its watchdog restarts stopped containers whose saved
+    /// restart policy (.rediacc.json) asks for it. Logs go to stderr.
+    RouteServer(RouteServerArgs),
+    /// Traefik for the whole machine: its static configuration and systemd units.
+    Proxy(ProxyArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
 }
@@ -368,4 +377,148 @@ pub enum PortsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// How HTTP routes are named and where they listen (shared by `route-server` and `proxy unit`).
+#[derive(Debug, Args, Clone)]
+pub struct RouteOptions {
+    /// Base domain of every auto-route host
+    #[arg(
+        long,
+        env = "RENET_BASE_DOMAIN",
+        default_value = "localhost",
+        value_name = "DOMAIN"
+    )]
+    pub base_domain: String,
+    /// Machine name: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it:
+    /// {service}-{network-id}.{base-domain})
+    #[arg(long, env = "RENET_MACHINE_NAME", value_name = "NAME")]
+    pub machine_name: Option<String>,
+    /// Certificate resolver for HTTP routes (e.g. letsencrypt, as `renet proxy config
+    /// --cert-email` defines it); without it Traefik serves its default certificate
+    #[arg(long, value_name = "NAME")]
+    pub cert_resolver: Option<String>,
+    /// Entrypoints of HTTP routes (add websecure-v6 when `proxy config --bind-v6` is used)
+    #[arg(
+        long,
+        default_value = "websecure",
+        value_delimiter = ',',
+        value_name = "NAMES"
+    )]
+    pub entrypoints: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RouteServerArgs {
+    /// Address to serve on; Traefik on this machine polls http://ADDR/config
+    #[arg(long, default_value = "127.0.0.1:7111", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub routes: RouteOptions,
+    /// Re-list every daemon this often (container events refresh sooner); also the watchdog's
+    /// period
+    #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = crate::routes::parse_duration)]
+    pub poll: std::time::Duration,
+    /// Restart a stopped container whose saved policy asks for it once it has been stopped
+    /// this long
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = crate::routes::parse_duration)]
+    pub watchdog_grace: std::time::Duration,
+    /// Do not restart anything (routes only)
+    #[arg(long)]
+    pub no_watchdog: bool,
+    /// How long one daemon may take to answer before it is reported and skipped
+    #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = crate::routes::parse_duration)]
+    pub daemon_timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    #[command(subcommand)]
+    pub command: ProxyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProxyCommand {
+    /// Write Traefik's static configuration to DIR/traefik.yml (atomically).
+    ///
+    /// Entrypoints: web (redirects to HTTPS), websecure, websecure-v6 (with --bind-v6),
+    /// tcp-<port> for the fixed TCP ports and every port of the lease range, udp-<port> for the
+    /// UDP ports and the lease range. Routes come from the route server through Traefik's HTTP
+    /// provider. With --cert-email, a Let's Encrypt resolver using Cloudflare's DNS-01
+    /// challenge (Traefik reads the token from CF_DNS_API_TOKEN_FILE).
+    Config(ProxyConfigArgs),
+    /// Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy).
+    Unit(ProxyUnitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyConfigArgs {
+    /// Folder for traefik.yml (and acme.json, which Traefik writes)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Listen on this address only [default: every address, IPv4 and IPv6]
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<std::net::IpAddr>,
+    /// Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind
+    #[arg(long, value_name = "ADDR6")]
+    pub bind_v6: Option<std::net::Ipv6Addr>,
+    /// Port of the web entrypoint (redirects to HTTPS)
+    #[arg(long, default_value_t = 80, value_name = "PORT")]
+    pub web_port: u16,
+    /// Port of the websecure entrypoints
+    #[arg(long, default_value_t = 443, value_name = "PORT")]
+    pub websecure_port: u16,
+    /// Fixed TCP entrypoints (tcp-<port>), comma-separated; "" for none
+    #[arg(
+        long,
+        default_value = "3306,5432,6379,27017,11211,5672,9092",
+        value_name = "PORTS"
+    )]
+    pub tcp_ports: String,
+    /// Fixed UDP entrypoints (udp-<port>), comma-separated; "" for none
+    #[arg(long, default_value = "53", value_name = "PORTS")]
+    pub udp_ports: String,
+    /// Range of leased ports: tcp-<port> and udp-<port> for each [default: 10000-10010]
+    #[arg(long, env = "RENET_PORT_RANGE", value_name = "FIRST-LAST")]
+    pub lease_range: Option<String>,
+    /// E-mail for Let's Encrypt; enables the certificate resolver
+    #[arg(long, value_name = "EMAIL")]
+    pub cert_email: Option<String>,
+    /// Name of the certificate resolver
+    #[arg(long, default_value = "letsencrypt", value_name = "NAME")]
+    pub cert_resolver: String,
+    /// File holding the Cloudflare API token (noted in traefik.yml; `proxy unit` passes it)
+    #[arg(long, value_name = "FILE")]
+    pub cf_dns_token_file: Option<PathBuf>,
+    /// The route server's configuration URL
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:7111/config",
+        value_name = "URL"
+    )]
+    pub route_server: String,
+    /// How often Traefik polls the route server
+    #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = crate::routes::parse_duration)]
+    pub poll_interval: std::time::Duration,
+    /// Traefik's log level
+    #[arg(long, default_value = "INFO", value_name = "LEVEL")]
+    pub log_level: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyUnitArgs {
+    /// Folder holding traefik.yml (as given to `proxy config --out`)
+    #[arg(long, default_value = "/etc/rediacc/proxy", value_name = "DIR")]
+    pub config_dir: PathBuf,
+    /// The Traefik binary
+    #[arg(long, default_value = "/usr/local/bin/traefik", value_name = "PATH")]
+    pub traefik: PathBuf,
+    /// File holding the Cloudflare API token (CF_DNS_API_TOKEN_FILE for Traefik)
+    #[arg(long, value_name = "FILE")]
+    pub cf_dns_token_file: Option<PathBuf>,
+    /// Address of the route server
+    #[arg(long, default_value = "127.0.0.1:7111", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub routes: RouteOptions,
 }

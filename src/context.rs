@@ -70,7 +70,10 @@ pub fn find_repo(flag: Option<&Path>, env: &dyn Env, cwd: &Path) -> Result<Optio
 /// marks the root); without one, the nearest folder with a Rediaccfile, or its parent when the
 /// parent has one too (a subfolder's Rediaccfile belongs to the repository above it).
 fn search_upwards(cwd: &Path) -> Option<PathBuf> {
-    if let Some(d) = cwd.ancestors().find(|d| d.join(crate::slotmap::FILE_NAME).is_file()) {
+    if let Some(d) = cwd
+        .ancestors()
+        .find(|d| d.join(crate::slotmap::FILE_NAME).is_file())
+    {
         return Some(d.to_path_buf());
     }
     let d = cwd.ancestors().find(|d| rediaccfile_in(d).is_some())?;

@@ -181,20 +181,43 @@ pub struct ContainerState {
 /// Every container (running or not) carrying renet's `rediacc.service_name` label.
 pub fn containers(socket: &Path) -> Result<Vec<ContainerState>, DaemonError> {
     use bollard::query_parameters::ListContainersOptionsBuilder;
-    let api = |message: String| DaemonError::Api { socket: socket.to_owned(), message };
+    let api = |message: String| DaemonError::Api {
+        socket: socket.to_owned(),
+        message,
+    };
     runtime().block_on(async {
-        let docker =
-            bollard::Docker::connect_with_unix(&socket.to_string_lossy(), 10, bollard::API_DEFAULT_VERSION)
-                .map_err(|e| api(e.to_string()))?;
-        let docker = docker.negotiate_version().await.map_err(|e| api(e.to_string()))?;
+        let docker = bollard::Docker::connect_with_unix(
+            &socket.to_string_lossy(),
+            10,
+            bollard::API_DEFAULT_VERSION,
+        )
+        .map_err(|e| api(e.to_string()))?;
+        let docker = docker
+            .negotiate_version()
+            .await
+            .map_err(|e| api(e.to_string()))?;
         let filters = std::collections::HashMap::from([("label", vec!["rediacc.service_name"])]);
-        let opts = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
-        let list = docker.list_containers(Some(opts)).await.map_err(|e| api(e.to_string()))?;
+        let opts = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = docker
+            .list_containers(Some(opts))
+            .await
+            .map_err(|e| api(e.to_string()))?;
         let mut out: Vec<ContainerState> = list
             .into_iter()
             .map(|c| ContainerState {
-                name: c.names.and_then(|n| n.into_iter().next()).unwrap_or_default().trim_start_matches('/').to_owned(),
-                service: c.labels.and_then(|l| l.get("rediacc.service_name").cloned()).unwrap_or_default(),
+                name: c
+                    .names
+                    .and_then(|n| n.into_iter().next())
+                    .unwrap_or_default()
+                    .trim_start_matches('/')
+                    .to_owned(),
+                service: c
+                    .labels
+                    .and_then(|l| l.get("rediacc.service_name").cloned())
+                    .unwrap_or_default(),
                 state: c.state.map(|s| s.to_string()).unwrap_or_default(),
                 status: c.status.unwrap_or_default(),
             })

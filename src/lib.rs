@@ -17,6 +17,7 @@ pub mod network;
 pub mod output;
 pub mod rediaccfile;
 pub mod rewrite;
+pub mod routes;
 pub mod signals;
 pub mod slotmap;
 

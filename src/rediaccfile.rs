@@ -50,8 +50,13 @@ impl Rediaccfile {
 pub fn discover(repo: &Path) -> std::io::Result<Vec<Rediaccfile>> {
     let mut out = Vec::new();
     for folder in crate::context::rediaccfile_folders(repo)? {
-        let Some(path) = crate::context::rediaccfile_in(&folder) else { continue };
-        let rel = folder.strip_prefix(repo).map_or_else(|_| folder.display().to_string(), |p| p.display().to_string());
+        let Some(path) = crate::context::rediaccfile_in(&folder) else {
+            continue;
+        };
+        let rel = folder.strip_prefix(repo).map_or_else(
+            |_| folder.display().to_string(),
+            |p| p.display().to_string(),
+        );
         let folder = if rel.is_empty() { ".".to_owned() } else { rel };
         out.push(inspect(folder, path));
     }
@@ -59,9 +64,17 @@ pub fn discover(repo: &Path) -> std::io::Result<Vec<Rediaccfile>> {
 }
 
 fn inspect(folder: String, path: PathBuf) -> Rediaccfile {
-    let mut rf = Rediaccfile { folder, path, functions: Vec::new(), problem: None };
+    let mut rf = Rediaccfile {
+        folder,
+        path,
+        functions: Vec::new(),
+        problem: None,
+    };
     if rf.path.is_dir() {
-        rf.problem = Some(format!("{} is a folder, not a file; a Rediaccfile is a bash file", rf.path.display()));
+        rf.problem = Some(format!(
+            "{} is a folder, not a file; a Rediaccfile is a bash file",
+            rf.path.display()
+        ));
         return rf;
     }
     let text = match std::fs::read(&rf.path) {
@@ -74,13 +87,23 @@ fn inspect(folder: String, path: PathBuf) -> Rediaccfile {
     rf.functions = defined_functions(&text);
     // `bash -n` parses without running anything, so syntax errors are reported up front with
     // bash's own line number.
-    match Command::new("bash").arg("-n").arg(&rf.path).stdin(Stdio::null()).output() {
+    match Command::new("bash")
+        .arg("-n")
+        .arg(&rf.path)
+        .stdin(Stdio::null())
+        .output()
+    {
         Ok(out) if !out.status.success() => {
             let msg = String::from_utf8_lossy(&out.stderr).trim().to_owned();
             rf.problem = Some(format!("bash syntax error in {}: {msg}", rf.path.display()));
         }
         Ok(_) => {}
-        Err(e) => rf.problem = Some(format!("cannot run bash to check {}: {e}", rf.path.display())),
+        Err(e) => {
+            rf.problem = Some(format!(
+                "cannot run bash to check {}: {e}",
+                rf.path.display()
+            ))
+        }
     }
     rf
 }
@@ -97,14 +120,19 @@ pub fn defined_functions(text: &str) -> Vec<String> {
                 let rest = rest.trim_start();
                 let is_def = rest.starts_with("()")
                     || rest.starts_with("( )")
-                    || (line.trim_start().starts_with("function ") && (rest.starts_with('{') || rest.is_empty()));
+                    || (line.trim_start().starts_with("function ")
+                        && (rest.starts_with('{') || rest.is_empty()));
                 if is_def {
                     found.insert(f);
                 }
             }
         }
     }
-    FUNCTIONS.iter().filter(|f| found.contains(*f)).map(|f| (*f).to_owned()).collect()
+    FUNCTIONS
+        .iter()
+        .filter(|f| found.contains(*f))
+        .map(|f| (*f).to_owned())
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -116,6 +144,9 @@ pub struct Run {
     pub ok: bool,
     /// Set when the function was not defined after sourcing (nothing ran).
     pub skipped: bool,
+    /// The signal (SIGINT, SIGTERM) renet received and passed on while the function ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -135,7 +166,15 @@ if ! declare -F "$RENET_RF_FUNCTION" >/dev/null; then : > "$RENET_RF_MARK"; exit
 
 pub fn run(rf: &Rediaccfile, function: &str, opts: &RunOptions<'_>) -> (Run, String) {
     let began = Instant::now();
-    let mut result = Run { function: function.to_owned(), exit_status: None, seconds: 0.0, ok: false, skipped: false, error: None };
+    let mut result = Run {
+        function: function.to_owned(),
+        exit_status: None,
+        seconds: 0.0,
+        ok: false,
+        skipped: false,
+        interrupted: None,
+        error: None,
+    };
     if let Some(p) = &rf.problem {
         result.error = Some(p.clone());
         return (result, String::new());
@@ -171,8 +210,20 @@ pub fn run(rf: &Rediaccfile, function: &str, opts: &RunOptions<'_>) -> (Run, Str
     let (tx, rx) = mpsc::channel::<(bool, String)>();
     let mut readers = Vec::new();
     for (is_err, stream) in [
-        (false, child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>)),
-        (true, child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>)),
+        (
+            false,
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ),
+        (
+            true,
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ),
     ] {
         let Some(stream) = stream else { continue };
         let tx = tx.clone();
@@ -192,22 +243,30 @@ pub fn run(rf: &Rediaccfile, function: &str, opts: &RunOptions<'_>) -> (Run, Str
     // Ctrl-C or SIGTERM aimed at renet reaches the function's process group too: it runs in a
     // group of its own, so the terminal's signal would not.
     let watch = crate::signals::Watch::global();
-    loop {
+    let mut interrupted = None;
+    let show = |is_err: bool, line: String, captured: &mut String| {
+        if opts.capture && !is_err {
+            captured.push_str(&line);
+            captured.push('\n');
+        } else {
+            output::note(&format!("[{label}] {line}"));
+        }
+    };
+    // The function is done when its bash exits, not when its output pipes close: a background
+    // job it started (`./server &`) may hold them open for ever.
+    let status = loop {
         if let Some(sig) = watch.take() {
+            interrupted = Some(sig);
             let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(child.id() as i32), sig);
         }
-        let wait = deadline.map_or(Duration::from_millis(200), |d| d.saturating_duration_since(Instant::now()).min(Duration::from_millis(200)));
-        match rx.recv_timeout(wait) {
-            Ok((is_err, line)) => {
-                if opts.capture && !is_err {
-                    captured.push_str(&line);
-                    captured.push('\n');
-                } else {
-                    output::note(&format!("[{label}] {line}"));
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        match child.try_wait() {
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) => {}
+            Err(e) => break Err(e),
+        }
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok((is_err, line)) => show(is_err, line, &mut captured),
+            Err(mpsc::RecvTimeoutError::Disconnected | mpsc::RecvTimeoutError::Timeout) => {}
         }
         if let Some(d) = deadline
             && Instant::now() >= d
@@ -216,14 +275,20 @@ pub fn run(rf: &Rediaccfile, function: &str, opts: &RunOptions<'_>) -> (Run, Str
             timed_out = true;
             kill_group(child.id());
         }
+    };
+    // Show what bash wrote before it exited; stop once the pipes close or go quiet (a background
+    // job still holding them keeps running, its later output is not shown).
+    let drain_until = Instant::now() + Duration::from_millis(300);
+    while let Ok((is_err, line)) =
+        rx.recv_timeout(drain_until.saturating_duration_since(Instant::now()))
+    {
+        show(is_err, line, &mut captured);
     }
-    for r in readers {
-        let _ = r.join();
-    }
-    let status = child.wait();
+    drop(readers);
     result.seconds = began.elapsed().as_secs_f64();
     result.skipped = mark.exists();
     let _ = std::fs::remove_file(&mark);
+    result.interrupted = interrupted.map(|s| s.as_str().to_owned());
     match status {
         Ok(s) if timed_out => {
             let _ = s;
@@ -238,7 +303,9 @@ pub fn run(rf: &Rediaccfile, function: &str, opts: &RunOptions<'_>) -> (Run, Str
             result.ok = s.success();
             if !result.ok {
                 result.error = Some(match s.code() {
-                    Some(c) => format!("{function} in {} exited with status {c}", rf.path.display()),
+                    Some(c) => {
+                        format!("{function} in {} exited with status {c}", rf.path.display())
+                    }
                     None => format!("{function} in {} was killed by a signal", rf.path.display()),
                 });
             }
@@ -283,17 +350,35 @@ mod tests {
     #[test]
     fn runs_defined_functions_and_skips_others() {
         let t = tempfile::tempdir().unwrap();
-        let rf = file(t.path(), "Rediaccfile", "set -u\nup() { echo \"in $PWD with $GREETING\"; }\ndown() { echo $UNSET_VAR; }\ninfo() { echo hello; }\n");
+        let rf = file(
+            t.path(),
+            "Rediaccfile",
+            "set -u\nup() { echo \"in $PWD with $GREETING\"; }\ndown() { echo $UNSET_VAR; }\ninfo() { echo hello; }\n",
+        );
         assert!(rf.problem.is_none());
         let env = vec![("GREETING".to_owned(), "hi".to_owned())];
-        let opts = RunOptions { env: &env, timeout: None, capture: false };
+        let opts = RunOptions {
+            env: &env,
+            timeout: None,
+            capture: false,
+        };
         let (r, _) = run(&rf, "up", &opts);
         assert!(r.ok && !r.skipped, "{r:?}");
         let (r, _) = run(&rf, "down", &opts);
-        assert!(!r.ok && r.exit_status.is_some_and(|c| c != 0), "unset variable under set -u fails: {r:?}");
+        assert!(
+            !r.ok && r.exit_status.is_some_and(|c| c != 0),
+            "unset variable under set -u fails: {r:?}"
+        );
         let (r, _) = run(&rf, "prep", &opts);
         assert!(r.ok && r.skipped);
-        let (r, out) = run(&rf, "info", &RunOptions { capture: true, ..opts });
+        let (r, out) = run(
+            &rf,
+            "info",
+            &RunOptions {
+                capture: true,
+                ..opts
+            },
+        );
         assert!(r.ok);
         assert_eq!(out, "hello\n");
     }
@@ -302,7 +387,15 @@ mod tests {
     fn timeout_kills_the_whole_group() {
         let t = tempfile::tempdir().unwrap();
         let rf = file(t.path(), "Rediaccfile", "up() { sleep 300 & sleep 300; }\n");
-        let (r, _) = run(&rf, "up", &RunOptions { env: &[], timeout: Some(Duration::from_millis(300)), capture: false });
+        let (r, _) = run(
+            &rf,
+            "up",
+            &RunOptions {
+                env: &[],
+                timeout: Some(Duration::from_millis(300)),
+                capture: false,
+            },
+        );
         assert!(!r.ok);
         assert!(r.error.unwrap().contains("did not finish within"));
         assert!(r.seconds < 60.0);

@@ -15,6 +15,8 @@ use nix::unistd::Pid;
 pub struct Watch {
     int: Arc<AtomicBool>,
     term: Arc<AtomicBool>,
+    /// Set once any signal was taken: the run as a whole was interrupted.
+    seen: AtomicBool,
 }
 
 impl Watch {
@@ -25,7 +27,11 @@ impl Watch {
         // Registration only fails for forbidden signals (SIGKILL, SIGSTOP), never these two.
         let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&int));
         let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&term));
-        Self { int, term }
+        Self {
+            int,
+            term,
+            seen: AtomicBool::new(false),
+        }
     }
 
     /// The process-wide watch, installed on first use.
@@ -36,20 +42,35 @@ impl Watch {
 
     /// The signal received since the last call, if any.
     pub fn take(&self) -> Option<Signal> {
-        if self.term.swap(false, Ordering::SeqCst) {
+        let sig = if self.term.swap(false, Ordering::SeqCst) {
             Some(Signal::SIGTERM)
         } else if self.int.swap(false, Ordering::SeqCst) {
             Some(Signal::SIGINT)
         } else {
             None
+        };
+        if sig.is_some() {
+            self.seen.store(true, Ordering::SeqCst);
         }
+        sig
+    }
+
+    /// Whether SIGINT or SIGTERM arrived at any time so far (taken or not).
+    pub fn interrupted(&self) -> bool {
+        self.seen.load(Ordering::SeqCst)
+            || self.term.load(Ordering::SeqCst)
+            || self.int.load(Ordering::SeqCst)
     }
 }
 
 /// Wait for `child`, forwarding signals: to its process group when it leads one
 /// (`own_group`), else to it alone unless the signal is a terminal's Ctrl-C, which the child
 /// got already.
-pub fn wait(child: &mut Child, watch: &Watch, own_group: bool) -> std::io::Result<std::process::ExitStatus> {
+pub fn wait(
+    child: &mut Child,
+    watch: &Watch,
+    own_group: bool,
+) -> std::io::Result<std::process::ExitStatus> {
     let pid = Pid::from_raw(child.id() as i32);
     loop {
         if let Some(status) = child.try_wait()? {
@@ -58,7 +79,8 @@ pub fn wait(child: &mut Child, watch: &Watch, own_group: bool) -> std::io::Resul
         if let Some(sig) = watch.take() {
             if own_group {
                 let _ = killpg(pid, sig);
-            } else if sig == Signal::SIGTERM || !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            } else if sig == Signal::SIGTERM || !std::io::IsTerminal::is_terminal(&std::io::stdin())
+            {
                 let _ = kill(pid, sig);
             }
         }

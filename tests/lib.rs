@@ -7,3 +7,4 @@ mod docker;
 mod harness;
 mod leases;
 mod repository;
+mod routes;

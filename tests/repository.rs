@@ -187,9 +187,13 @@ fn http_get_path_once(addr: &str, path: &str) -> Result<String, String> {
     s.read_to_end(&mut raw)
         .map_err(|e| format!("read from {addr}: {e}"))?;
     let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
+    // busybox httpd passes a CGI script's own header block through: it may end in "\n\n".
+    let end = [("\r\n\r\n", 4), ("\n\n", 2)]
+        .iter()
+        .filter_map(|(sep, len)| text.find(sep).map(|at| (at, *len)))
+        .min()
         .ok_or_else(|| format!("{addr}{path}: no HTTP answer: {text:?}"))?;
+    let (head, body) = (&text[..end.0], &text[end.0 + end.1..]);
     let status = head.lines().next().unwrap_or("");
     if status.split_whitespace().nth(1) != Some("200") {
         return Err(format!("{addr}{path}: {status}"));
@@ -342,7 +346,9 @@ fn repository_up_functions_see_the_documented_environment() {
     write(
         &repo,
         "Rediaccfile",
-        &format!("{DUMP}up() {{ dump root; }}\n"),
+        &format!(
+            "{DUMP}up() {{ dump root; }}\nprep() {{ echo \"$API_IP $CACHE_IP $MY_DB_IP\" > \"$RT_OUT/prep-$RT_TAG.ip\"; }}\n"
+        ),
     );
     write(
         &repo,
@@ -447,6 +453,14 @@ fn repository_up_functions_see_the_documented_environment() {
             "{who}: `renet ip` works inside a function"
         );
     }
+
+    // Slots are synced before the first prep: every folder's addresses are known there.
+    assert_eq!(
+        fs::read_to_string(out_dir.join("prep-named.ip"))
+            .expect("prep wrote its file")
+            .trim(),
+        "127.0.11.2 127.0.11.3 127.0.11.4"
+    );
 
     // Without --name: not remembered; the folder's name.
     run(&mut t, "default", &[]);
@@ -1320,6 +1334,13 @@ fn repository_with_a_missing_path_is_a_usage_error() {
         repository(&mut t, action, &missing, 2816, &[])
             .code(2)
             .stderr_has(&missing.display().to_string());
+        // With --json the error is a JSON document on stdout too.
+        let doc = repository(&mut t, action, &missing, 2816, &["--json"])
+            .code(2)
+            .json();
+        assert_eq!(doc["error"]["exit_code"], 2, "{doc:#}");
+        let message = doc["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(&missing.display().to_string()), "{doc:#}");
     }
     assert!(!socket(&t, 2816).exists());
 }
@@ -1355,6 +1376,17 @@ fn repository_up_refuses_a_network_id_other_than_the_running_daemons() {
     assert!(
         out.stderr.contains("2816"),
         "the message names the running network\n{out}"
+    );
+    let doc = out.json();
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2816")),
+        "the JSON error names the running network\n{out}"
+    );
+    assert_eq!(
+        doc["error"]["exit_code"].as_i64(),
+        Some(i64::from(out.status))
     );
     assert_eq!(
         take_log(&t),
@@ -1437,4 +1469,192 @@ fn repository_status_shows_each_files_info() {
         "{f:?}"
     );
     assert_eq!(file_of(&report, "web")["info"], "partial\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals and standard input: renet run as a child the test controls
+// ---------------------------------------------------------------------------------------------
+
+/// A renet child whose output goes to files under the test's root; killed on drop if it still
+/// runs (it is our own child, by pid).
+struct Spawned {
+    child: std::process::Child,
+    out: PathBuf,
+    err: PathBuf,
+}
+
+impl Spawned {
+    fn start(t: &mut Test, repo: &Path, extra: &[&str], stdin: std::process::Stdio) -> Self {
+        let out = t.root().join("spawned.out");
+        let err = t.root().join("spawned.err");
+        let log = log_path(t);
+        let dir = out_dir(t);
+        t.args(["repository", "up", "--network-id", "2816", "--path"])
+            .args([repo])
+            .args(extra)
+            .env("RT_LOG", log)
+            .env("RT_OUT", dir);
+        let mut cmd = t.command();
+        cmd.stdin(stdin)
+            .stdout(fs::File::create(&out).expect("create spawned.out"))
+            .stderr(fs::File::create(&err).expect("create spawned.err"));
+        let child = cmd.spawn().expect("start renet");
+        Self { child, out, err }
+    }
+
+    /// Wait at most `limit` for it to exit: its exit code (128 + signal), or None.
+    fn wait(&mut self, limit: Duration) -> Option<i32> {
+        use std::os::unix::process::ExitStatusExt;
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(s) = self.child.try_wait().expect("try_wait") {
+                return Some(s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0)));
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn output(&self) -> String {
+        format!(
+            "--- stdout ---\n{}\n--- stderr ---\n{}",
+            fs::read_to_string(&self.out).unwrap_or_default(),
+            fs::read_to_string(&self.err).unwrap_or_default()
+        )
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[test]
+fn repository_up_functions_get_a_closed_stdin() {
+    let Some(_lock) = docker_lock("repository_up_functions_get_a_closed_stdin") else {
+        return;
+    };
+    let mut t = Test::new();
+    let repo = t.repo().to_owned();
+    let _daemon = Daemon::guard(&t, 2816, &repo);
+    write(
+        &repo,
+        "Rediaccfile",
+        "up() {\n    if read -r line; then echo \"read [$line]\" >> \"$RT_LOG\"; else echo 'stdin closed' >> \"$RT_LOG\"; fi\n}\n",
+    );
+    // renet's own stdin is a pipe that stays open and holds a line (an SSH session): the
+    // function must not read it, nor wait for it.
+    let mut renet = Spawned::start(&mut t, &repo, &[], std::process::Stdio::piped());
+    let mut stdin = renet.child.stdin.take().expect("stdin piped");
+    stdin
+        .write_all(b"secret from the session\n")
+        .expect("write to renet's stdin");
+    let status = renet.wait(Duration::from_secs(60));
+    drop(stdin);
+    assert_eq!(
+        status,
+        Some(0),
+        "repository up did not finish (or failed)\n{}",
+        renet.output()
+    );
+    assert_eq!(take_log(&t), lines(&["stdin closed"]), "{}", renet.output());
+}
+
+#[test]
+fn repository_up_stops_when_renet_gets_sigterm() {
+    // An SSH session closing (or `kill`) while a hook runs: the running function and what it
+    // started are terminated, and the run stops there instead of going on with the next folder.
+    let Some(_lock) = docker_lock("repository_up_stops_when_renet_gets_sigterm") else {
+        return;
+    };
+    let mut t = Test::new();
+    let repo = t.repo().to_owned();
+    let _daemon = Daemon::guard(&t, 2816, &repo);
+    let _reaper = Reaper(out_dir(&t));
+    ordering_repo(&repo, &logging("root", &["prep", "up", "down"]));
+    write(&repo, "Beta/REDIACCFILE", &hang("Beta"));
+    let mut renet = Spawned::start(&mut t, &repo, &["--json"], std::process::Stdio::null());
+    let bash_pid = out_dir(&t).join("Beta-sub.pid");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !bash_pid.exists() {
+        assert!(
+            Instant::now() < deadline && renet.child.try_wait().ok().flatten().is_none(),
+            "Beta's up never started\n{}",
+            renet.output()
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+    thread::sleep(Duration::from_millis(300));
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(renet.child.id()).expect("pid fits"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM renet");
+    let status = renet.wait(Duration::from_secs(30));
+    let shown = renet.output();
+    assert!(
+        status.is_some(),
+        "renet did not exit within 30s of SIGTERM\n{shown}"
+    );
+    let fake = Output {
+        status: status.unwrap_or(-1),
+        stdout: String::new(),
+        stderr: shown.clone(),
+        command: "repository up (SIGTERM)".to_owned(),
+    };
+    assert_all_killed(&t, "Beta", &fake);
+    assert_ne!(
+        status,
+        Some(0),
+        "an interrupted run is not a success\n{shown}"
+    );
+    assert_eq!(
+        take_log(&t),
+        lines(&[
+            "root prep",
+            "alpha prep",
+            "gamma prep",
+            "root up",
+            "Beta up"
+        ]),
+        "no further up runs after SIGTERM\n{shown}"
+    );
+}
+
+#[test]
+fn repository_down_refuses_a_network_id_other_than_the_running_daemons() {
+    // The mirror of the `up` check: a typo in --network-id must not run every `down` against a
+    // daemon that does not exist and report success while the real one keeps serving.
+    let Some(_lock) =
+        docker_lock("repository_down_refuses_a_network_id_other_than_the_running_daemons")
+    else {
+        return;
+    };
+    let mut t = Test::new();
+    let repo = t.repo().to_owned();
+    let _d2816 = Daemon::guard(&t, 2816, &repo);
+    let _d2880 = Daemon::guard(&t, 2880, &repo);
+    write(
+        &repo,
+        "Rediaccfile",
+        "up() { :; }\ndown() { echo \"down on $REDIACC_NETWORK_ID\" >> \"$RT_LOG\"; }\n",
+    );
+    repository(&mut t, "up", &repo, 2816, &[]).success();
+
+    let out = repository(&mut t, "down", &repo, 2880, &["--stop-daemon"]);
+    let log = take_log(&t);
+    assert!(
+        socket(&t, 2816).exists(),
+        "the running daemon is untouched\n{out}"
+    );
+    assert_ne!(
+        out.status, 0,
+        "down with another network ID than the repository's running daemon (2816) must not \
+         succeed; functions ran: {log:?}\n{out}"
+    );
+    assert!(out.stderr.contains("2816"), "the message names 2816\n{out}");
+    assert_eq!(log, Vec::<String>::new(), "no down runs\n{out}");
 }

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::harness::{
-    Daemon, Output, Test, docker_lock, eventually, http_get_once, run_command,
-    wait_address_free, which,
+    Daemon, Output, Test, docker_lock, eventually, http_get_once, run_command, wait_address_free,
+    which,
 };
 
 const WEB_PORT: u16 = 18080;
@@ -107,7 +107,11 @@ fn curl(args: &[&str]) -> Output {
 
 /// GET http://127.0.0.1:<port><path> from the route server: (status, body).
 fn get(port: u16, path: &str) -> (u16, String) {
-    let out = curl(&["-w", "\n%{http_code}", &format!("http://127.0.0.1:{port}{path}")]);
+    let out = curl(&[
+        "-w",
+        "\n%{http_code}",
+        &format!("http://127.0.0.1:{port}{path}"),
+    ]);
     split_status(&out)
 }
 
@@ -344,6 +348,7 @@ fn compose(t: &mut Test, d: &Daemon, repo: &Path, args: &[&str]) -> Output {
     ])
     .args(args)
     .env("RENET_PORT_RANGE", LEASE_RANGE)
+    .current_dir(repo)
     .run()
 }
 
@@ -440,9 +445,16 @@ fn routes_through_a_real_traefik() {
     let yaml: Value = yaml_serde::from_str(&config).expect("/config is YAML");
     let json = get_json(rp, "/routes.json");
     assert_eq!(yaml, json);
-    assert_eq!(get(rp, "/config").1, config, "/config changed with nothing changing");
+    assert_eq!(
+        get(rp, "/config").1,
+        config,
+        "/config changed with nothing changing"
+    );
     assert!(json["http"]["routers"]["web-2816"].is_object(), "{json:#}");
-    assert!(json["http"]["routers"]["admin-2816"].is_object(), "{json:#}");
+    assert!(
+        json["http"]["routers"]["admin-2816"].is_object(),
+        "{json:#}"
+    );
 
     // The TCP service through its leased port.
     let ports = get_json(rp, "/ports");
@@ -475,7 +487,10 @@ fn routes_through_a_real_traefik() {
     });
     assert_eq!(body.trim(), "shop-db");
     let log = stack.route_server.log_text();
-    assert!(log.contains("watchdog") && log.contains("restarted"), "{log}");
+    assert!(
+        log.contains("watchdog") && log.contains("restarted"),
+        "{log}"
+    );
 
     // A new container is routed without restarting anything.
     t.write(blog.join("docker-compose.yml"), blog_compose(true));
@@ -497,6 +512,7 @@ fn routes_through_a_real_traefik() {
     stack.route_server.assert_running();
     stack.traefik.assert_running();
     compose(&mut t, &a, &shop, &["down"]).success();
+    eprintln!("{}", stack.route_server.tail());
 }
 
 /// One daemon that accepts connections and never answers: reported in /health after the
@@ -560,7 +576,12 @@ fn proxy_config_and_units() {
     let out = t.root().join("proxy");
     let path = t
         .args(["proxy", "config", "--out", out.to_str().expect("utf-8")])
-        .args(["--cert-email", "ops@example.com", "--lease-range", "10000-10002"])
+        .args([
+            "--cert-email",
+            "ops@example.com",
+            "--lease-range",
+            "10000-10002",
+        ])
         .run()
         .success()
         .stdout;
@@ -569,7 +590,9 @@ fn proxy_config_and_units() {
     let ep = &v["entryPoints"];
     assert_eq!(ep["web"]["address"], ":80");
     assert_eq!(ep["websecure"]["address"], ":443");
-    for p in ["3306", "5432", "6379", "27017", "11211", "5672", "9092", "10000", "10002"] {
+    for p in [
+        "3306", "5432", "6379", "27017", "11211", "5672", "9092", "10000", "10002",
+    ] {
         assert!(ep[format!("tcp-{p}")].is_object(), "tcp-{p}\n{yml}");
     }
     assert!(ep.get("tcp-10003").is_none());
@@ -588,13 +611,28 @@ fn proxy_config_and_units() {
         .code(2)
         .stderr_has("--bind");
     let units = t
-        .args(["proxy", "unit", "--base-domain", "example.com", "--machine-name", "m1"])
+        .args([
+            "proxy",
+            "unit",
+            "--base-domain",
+            "example.com",
+            "--machine-name",
+            "m1",
+        ])
         .args(["--cf-dns-token-file", "/etc/rediacc/cf.token"])
         .run()
         .success()
         .stdout;
-    assert!(units.contains("route-server --listen 127.0.0.1:7111 --base-domain example.com --machine-name m1"), "{units}");
-    assert!(units.contains("Environment=CF_DNS_API_TOKEN_FILE=/etc/rediacc/cf.token"), "{units}");
+    assert!(
+        units.contains(
+            "route-server --listen 127.0.0.1:7111 --base-domain example.com --machine-name m1"
+        ),
+        "{units}"
+    );
+    assert!(
+        units.contains("Environment=CF_DNS_API_TOKEN_FILE=/etc/rediacc/cf.token"),
+        "{units}"
+    );
     assert!(units.contains("traefik.yml"), "{units}");
     t.args(["route-server", "--base-domain", "bad domain"])
         .run()

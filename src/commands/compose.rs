@@ -183,7 +183,10 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         .into());
     }
     // Inside a Rediaccfile, `renet repository up --name X` reaches compose through the environment.
-    let name_flag = args.name.clone().or_else(|| ctx.env.var("REDIACC_REPOSITORY"));
+    let name_flag = args
+        .name
+        .clone()
+        .or_else(|| ctx.env.var("REDIACC_REPOSITORY"));
     let names: Vec<String> = rewrite::services(&project.model)
         .map(|(n, _)| n.clone())
         .collect();

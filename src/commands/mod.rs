@@ -5,7 +5,9 @@ mod compose;
 mod daemon;
 mod ip;
 mod ports;
+mod proxy;
 mod repository;
+mod route_server;
 mod slots;
 
 use crate::cli::{Cli, Command};
@@ -26,6 +28,8 @@ pub fn run(cli: Cli, ctx: &Ctx<'_>) -> Result<u8> {
         Command::Daemon(args) => daemon::run(ctx, args),
         Command::Ports(args) => ports::run(ctx, args),
         Command::Repository(args) => repository::run(ctx, args),
+        Command::RouteServer(args) => route_server::run(ctx, args),
+        Command::Proxy(args) => proxy::run(ctx, args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "renet", &mut std::io::stdout());
@@ -50,7 +54,9 @@ pub fn wants_json(cli: &Cli) -> bool {
         Command::Repository(a) => {
             use crate::cli::RepositoryCommand as R;
             match &a.command {
-                R::Up { target, .. } | R::Down { target, .. } | R::Status { target, .. } => target.json,
+                R::Up { target, .. } | R::Down { target, .. } | R::Status { target, .. } => {
+                    target.json
+                }
             }
         }
         Command::Ports(a) => {
@@ -62,6 +68,7 @@ pub fn wants_json(cli: &Cli) -> bool {
                 | P::Gc { json, .. } => *json,
             }
         }
+        Command::RouteServer(_) | Command::Proxy(_) => false,
         Command::Compose(_) | Command::Completions { .. } => false,
     }
 }

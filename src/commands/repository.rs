@@ -204,6 +204,17 @@ fn run_step(
     ok
 }
 
+/// SIGINT/SIGTERM stop a lifecycle run where it is: the function running got the signal, the
+/// remaining ones do not start.
+fn interrupted(failures: &mut Vec<String>) -> bool {
+    let hit = crate::signals::Watch::global().interrupted();
+    if hit && !failures.iter().any(|f| f.starts_with("interrupted")) {
+        output::error("interrupted: the remaining Rediaccfile functions were not run");
+        failures.push("interrupted by a signal: the remaining functions were not run".to_owned());
+    }
+    hit
+}
+
 pub fn run(ctx: &Ctx<'_>, args: RepositoryArgs) -> Result<u8> {
     match args.command {
         RepositoryCommand::Up { target, timeout } => {
@@ -290,19 +301,27 @@ fn finish(report: &Report, json: bool) -> u8 {
     u8::from(!report.ok)
 }
 
-fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<u8> {
-    let r = resolve(ctx, t)?;
-    if let Some(other) = daemon::networks_serving(&r.run_dir, &r.state_dir, &r.path)
+/// A daemon already serving this repository on another network ID means the given ID is a
+/// mistake: acting on it would start a second daemon on the same data (up) or stop nothing
+/// (down).
+fn refuse_other_network(r: &Repo) -> Result<()> {
+    match daemon::networks_serving(&r.run_dir, &r.state_dir, &r.path)
         .into_iter()
         .find(|n| *n != r.id)
     {
-        return Err(Error::Usage(format!(
-            "repository {} already runs on network {other}, not {}; use --network-id {other} or stop that daemon first \
-             (renet daemon stop --network-id {other})",
+        Some(other) => Err(Error::Usage(format!(
+            "repository {} runs on network {other}, not {}; use --network-id {other}, or stop that \
+             daemon first (renet daemon stop --network-id {other})",
             r.path.display(),
             r.id
-        )));
+        ))),
+        None => Ok(()),
     }
+}
+
+fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<u8> {
+    let r = resolve(ctx, t)?;
+    refuse_other_network(&r)?;
     let started = daemon::start(
         r.id,
         &r.paths,
@@ -353,7 +372,8 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
                 &opts,
                 (step + 1, preps.len()),
                 &mut failures,
-            ) {
+            ) || interrupted(&mut failures)
+            {
                 ok = false;
                 break;
             }
@@ -373,7 +393,7 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
                 (step + 1, ups.len()),
                 &mut failures,
             );
-            if !good && files[i].file.is_root() {
+            if (!good && files[i].file.is_root()) || interrupted(&mut failures) {
                 ok = false;
                 break;
             }
@@ -390,6 +410,7 @@ fn down(
     timeout: Option<Duration>,
 ) -> Result<u8> {
     let r = resolve(ctx, t)?;
+    refuse_other_network(&r)?;
     let env = function_env(ctx, &r)?;
     let opts = RunOptions {
         env: &env,
@@ -412,6 +433,9 @@ fn down(
             (step + 1, order.len()),
             &mut failures,
         );
+        if interrupted(&mut failures) {
+            break;
+        }
     }
     let mut running = daemon::probe(&r.paths.socket).is_some();
     if stop_daemon {
