@@ -52,7 +52,7 @@ def block_addr(net, slot):
     return f"127.{base[0]}.{base[1]}.{base[2] + slot + 2}"
 
 
-def containers_for(net, count):
+def containers_for(net, count, seq=None):
     out = []
     repo = f"repo{net}"
     for j in range(count):
@@ -65,6 +65,8 @@ def containers_for(net, count):
             "com.docker.compose.project": repo,
             "com.docker.compose.service": svc,
         }
+        if seq is not None and j == 0:
+            labels["bench.seq"] = str(seq)
         if j < 2:  # tier 2
             labels.update({
                 "traefik.enable": "true",
@@ -102,7 +104,14 @@ def strip_version(path):
     return path
 
 
-def handler(body_for_list):
+# Set during the second half of the refresh measurement: the first daemon's list changes on
+# every request (a counter label), so every refresh has to build again.
+CHANGING = threading.Event()
+
+
+def handler(body_for_list, net=None, count=0):
+    seq = [0]
+
     async def handle(reader, writer):
         try:
             while True:
@@ -122,6 +131,9 @@ def handler(body_for_list):
                     body, ctype = VERSION, b"application/json"
                 elif path == "/containers/json":
                     body, ctype = body_for_list, b"application/json"
+                    if net is not None and CHANGING.is_set():
+                        seq[0] += 1
+                        body = containers_for(net, count, seq[0])
                 else:
                     body, ctype = b'{"message":"not found"}', b"application/json"
                 status = b"200 OK" if body != b'{"message":"not found"}' else b"404 Not Found"
@@ -139,10 +151,10 @@ def handler(body_for_list):
 def serve_fake_daemons(run_dir, nets, count, ready):
     async def main():
         servers = []
-        for net in nets:
+        for i, net in enumerate(nets):
             path = os.path.join(run_dir, f"docker-{net}.sock")
-            servers.append(await asyncio.start_unix_server(
-                handler(containers_for(net, count)), path=path, backlog=64))
+            h = handler(containers_for(net, count), net if i == 0 else None, count)
+            servers.append(await asyncio.start_unix_server(h, path=path, backlog=64))
         ready.set()
         await asyncio.Event().wait()
     loop = asyncio.new_event_loop()
@@ -257,17 +269,27 @@ def scale(args, renet):
             first_ready = time.monotonic() - started
             assert h["daemons_seen"] == args.daemons, h["daemons_seen"]
             failed = h["daemons_failed"]
-            # Refresh timings, one sample per refresh.
-            samples = {}
-            deadline = time.monotonic() + args.seconds
+            # Refresh timings, one sample per refresh: first with nothing changing (the last
+            # build is reused), then with one daemon's containers changing on every list.
+            def sample(seconds):
+                seen = {}
+                deadline = time.monotonic() + seconds
+                while time.monotonic() < deadline:
+                    _, b = get(port, "/health", conn)
+                    h = json.loads(b)
+                    seen[h["refreshes"]] = (h["discover_ms"], h["build_ms"], h["daemons_failed"],
+                                            h["builds"])
+                    time.sleep(0.2)
+                return seen
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            while time.monotonic() < deadline:
-                _, b = get(port, "/health", conn)
-                h = json.loads(b)
-                samples[h["refreshes"]] = (h["discover_ms"], h["build_ms"], h["daemons_failed"])
-                time.sleep(0.2)
-            discover = [s[0] for s in samples.values()]
-            build = [s[1] for s in samples.values()]
+            steady = sample(args.seconds / 2)
+            CHANGING.set()
+            changing = sample(args.seconds / 2)
+            CHANGING.clear()
+            discover = [s[0] for s in steady.values()]
+            build = [s[1] for s in changing.values()]
+            builds_steady = max(s[3] for s in steady.values()) - min(s[3] for s in steady.values())
+            samples = {**steady, **changing}
             failed = max([failed] + [s[2] for s in samples.values()])
             # Request latency.
             cfg_times, health_times = [], []
@@ -291,7 +313,8 @@ def scale(args, renet):
     return {
         "daemons": args.daemons, "containers": args.daemons * args.containers,
         "routers": routers, "first_ready_s": first_ready, "failed": failed,
-        "refreshes": len(samples), "discover_ms": median(discover), "build_ms": median(build),
+        "refreshes": len(steady), "rebuilds": len(changing), "builds_steady": builds_steady,
+        "discover_ms": median(discover), "build_ms": median(build),
         "config_ms": median(cfg_times), "config_p99_ms": p99(cfg_times),
         "health_ms": median(health_times), "config_bytes": size, "rss_mib": rss / 1024,
     }
@@ -412,9 +435,10 @@ def main():
           f"({s['containers']:,} containers, {s['routers']:,} HTTP routers) | median |")
     print("|---|---|")
     print(f"| first configuration served after start | {s['first_ready_s']:.2f} s |")
-    print(f"| refresh: list all daemons (concurrency 64), {s['refreshes']} refreshes | "
-          f"{s['discover_ms']:.0f} ms |")
-    print(f"| refresh: build + serialise (pure builder, YAML and JSON) | {s['build_ms']:.0f} ms |")
+    print(f"| refresh: list every daemon (64 at a time), {s['refreshes']} refreshes, nothing changed "
+          f"({s['builds_steady']} rebuilds: the last build is reused) | {s['discover_ms']:.0f} ms |")
+    print(f"| refresh after a change: build + serialise YAML and JSON (pure builder), "
+          f"{s['rebuilds']} refreshes | {s['build_ms']:.0f} ms |")
     print(f"| GET /config ({s['config_bytes'] / 1e6:.1f} MB YAML), {args.requests} requests | "
           f"{s['config_ms']:.1f} ms (p99 {s['config_p99_ms']:.1f} ms) |")
     print(f"| GET /health | {s['health_ms']:.2f} ms |")

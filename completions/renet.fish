@@ -30,6 +30,10 @@ complete -c renet -n "__fish_renet_needs_command" -f -a "ip" -d 'Print a reposit
 complete -c renet -n "__fish_renet_needs_command" -f -a "slots" -d 'Show and maintain the slot map (.rediacc.json): which service gets which address'
 complete -c renet -n "__fish_renet_needs_command" -f -a "compose" -d 'Run Docker Compose for a repository on its own daemon, after rewriting the model'
 complete -c renet -n "__fish_renet_needs_command" -f -a "daemon" -d 'Manage per-repository Docker daemons (one dockerd per network ID)'
+complete -c renet -n "__fish_renet_needs_command" -f -a "ports" -d 'Lease, list and free the machine-wide external ports of rediacc.tcp_ports/udp_ports.'
+complete -c renet -n "__fish_renet_needs_command" -f -a "repository" -d 'Bring a whole repository up or down: its daemon, its slots and its Rediaccfile hooks'
+complete -c renet -n "__fish_renet_needs_command" -f -a "route-server" -d 'Serve Traefik\'s dynamic configuration built from every repository daemon\'s containers'
+complete -c renet -n "__fish_renet_needs_command" -f -a "proxy" -d 'Traefik for the whole machine: its static configuration and systemd units'
 complete -c renet -n "__fish_renet_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c renet -n "__fish_renet_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c renet -n "__fish_renet_using_subcommand ip" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
@@ -102,13 +106,118 @@ complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subc
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every daemon socket in $RENET_RUN_DIR with its state'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "unit" -d 'Print a systemd unit that runs this daemon'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand ports; and not __fish_seen_subcommand_from lease release list gc help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c renet -n "__fish_renet_using_subcommand ports; and not __fish_seen_subcommand_from lease release list gc help" -f -a "lease" -d 'Lease an external port for one service port and print it (stdout)'
+complete -c renet -n "__fish_renet_using_subcommand ports; and not __fish_seen_subcommand_from lease release list gc help" -f -a "release" -d 'Free leases of a network: all of them, or those of one service, protocol or port'
+complete -c renet -n "__fish_renet_using_subcommand ports; and not __fish_seen_subcommand_from lease release list gc help" -f -a "list" -d 'List every lease on this machine (or one network\'s), sorted by protocol and port'
+complete -c renet -n "__fish_renet_using_subcommand ports; and not __fish_seen_subcommand_from lease release list gc help" -f -a "gc" -d 'Free leases whose daemon or service is gone'
+complete -c renet -n "__fish_renet_using_subcommand ports; and not __fish_seen_subcommand_from lease release list gc help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from lease" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from lease" -l service -d 'Service name, as in the compose file' -r
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from lease" -l port -d 'The port the service listens on (1-65535)' -r
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from lease" -l proto -d 'Protocol: tcp and udp are separate pools' -r -f -a "tcp\t''
+udp\t''"
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from lease" -l probe -d 'Skip free ports that another program already listens on (0.0.0.0), and report them. Off by default: the proxy itself listens on the whole lease range'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from lease" -l json -d 'Print the lease as a JSON document'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from lease" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -l service -d 'Only this service\'s leases' -r
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -l port -d 'Only leases for this container port' -r
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -l proto -d 'Only this protocol\'s leases' -r -f -a "tcp\t''
+udp\t''"
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -l json -d 'Print a JSON document'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from list" -l network-id -d 'Only this network\'s leases (the environment is not consulted: the list is machine-wide by default)' -r
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from list" -l json -d 'Print a JSON document'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from gc" -l dry-run -d 'Show what would be freed, change nothing'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from gc" -l json -d 'Print a JSON document'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from gc" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "lease" -d 'Lease an external port for one service port and print it (stdout)'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "release" -d 'Free leases of a network: all of them, or those of one service, protocol or port'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every lease on this machine (or one network\'s), sorted by protocol and port'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "gc" -d 'Free leases whose daemon or service is gone'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -f -a "up" -d 'Start the daemon if needed, sync slots, run prep and up in every Rediaccfile'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -f -a "down" -d 'Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -f -a "status" -d 'Daemon state, services with addresses and container states, each Rediaccfile\'s info'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l path -d 'Repository folder (holds compose files, Rediaccfiles, .rediacc.json)' -r -F
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l name -d 'Repository name [default: "name" in .rediacc.json, else the folder\'s name]' -r
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l timeout -d 'Kill a Rediaccfile function (and everything it started) after this many seconds' -r
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l json -d 'Print one JSON result document on stdout (all progress goes to stderr)'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l path -d 'Repository folder (holds compose files, Rediaccfiles, .rediacc.json)' -r -F
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l name -d 'Repository name [default: "name" in .rediacc.json, else the folder\'s name]' -r
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l timeout -d 'Kill a Rediaccfile function (and everything it started) after this many seconds' -r
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l json -d 'Print one JSON result document on stdout (all progress goes to stderr)'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l stop-daemon -d 'Stop the repository\'s daemon afterwards'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l path -d 'Repository folder (holds compose files, Rediaccfiles, .rediacc.json)' -r -F
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l name -d 'Repository name [default: "name" in .rediacc.json, else the folder\'s name]' -r
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l timeout -d 'Kill an info function after this many seconds' -r
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON result document on stdout (all progress goes to stderr)'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start the daemon if needed, sync slots, run prep and up in every Rediaccfile'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from help" -f -a "down" -d 'Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from help" -f -a "status" -d 'Daemon state, services with addresses and container states, each Rediaccfile\'s info'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l listen -d 'Address to serve on; Traefik on this machine polls http://ADDR/config' -r
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l base-domain -d 'Base domain of every auto-route host' -r
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l machine-name -d 'Machine name: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it: {service}-{network-id}.{base-domain})' -r
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l cert-resolver -d 'Certificate resolver for HTTP routes (e.g. letsencrypt, as `renet proxy config --cert-email` defines it); without it Traefik serves its default certificate' -r
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l entrypoints -d 'Entrypoints of HTTP routes (add websecure-v6 when `proxy config --bind-v6` is used)' -r
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l poll -d 'Re-list every daemon this often (container events refresh sooner); also the watchdog\'s period' -r
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l watchdog-grace -d 'Restart a stopped container whose saved policy asks for it once it has been stopped this long' -r
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l daemon-timeout -d 'How long one daemon may take to answer before it is reported and skipped' -r
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l no-watchdog -d 'Do not restart anything (routes only)'
+complete -c renet -n "__fish_renet_using_subcommand route-server" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -s h -l help -d 'Print help'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -f -a "config" -d 'Write Traefik\'s static configuration to DIR/traefik.yml (atomically)'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -f -a "unit" -d 'Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l out -d 'Folder for traefik.yml (and acme.json, which Traefik writes)' -r -F
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l bind -d 'Listen on this address only [default: every address, IPv4 and IPv6]' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l bind-v6 -d 'Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l web-port -d 'Port of the web entrypoint (redirects to HTTPS)' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l websecure-port -d 'Port of the websecure entrypoints' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l tcp-ports -d 'Fixed TCP entrypoints (tcp-<port>), comma-separated; "" for none' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l udp-ports -d 'Fixed UDP entrypoints (udp-<port>), comma-separated; "" for none' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l lease-range -d 'Range of leased ports: tcp-<port> and udp-<port> for each [default: 10000-10010]' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l cert-email -d 'E-mail for Let\'s Encrypt; enables the certificate resolver' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l cert-resolver -d 'Name of the certificate resolver' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l cf-dns-token-file -d 'File holding the Cloudflare API token (noted in traefik.yml; `proxy unit` passes it)' -r -F
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l route-server -d 'The route server\'s configuration URL' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l poll-interval -d 'How often Traefik polls the route server' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l log-level -d 'Traefik\'s log level' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l config-dir -d 'Folder holding traefik.yml (as given to `proxy config --out`)' -r -F
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l traefik -d 'The Traefik binary' -r -F
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l cf-dns-token-file -d 'File holding the Cloudflare API token (CF_DNS_API_TOKEN_FILE for Traefik)' -r -F
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l listen -d 'Address of the route server' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l base-domain -d 'Base domain of every auto-route host' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l machine-name -d 'Machine name: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it: {service}-{network-id}.{base-domain})' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l cert-resolver -d 'Certificate resolver for HTTP routes (e.g. letsencrypt, as `renet proxy config --cert-email` defines it); without it Traefik serves its default certificate' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l entrypoints -d 'Entrypoints of HTTP routes (add websecure-v6 when `proxy config --bind-v6` is used)' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -s h -l help -d 'Print help'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "config" -d 'Write Traefik\'s static configuration to DIR/traefik.yml (atomically)'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "unit" -d 'Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c renet -n "__fish_renet_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon completions help" -f -a "ip" -d 'Print a repository\'s address block, or one slot\'s address'
-complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon completions help" -f -a "slots" -d 'Show and maintain the slot map (.rediacc.json): which service gets which address'
-complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon completions help" -f -a "compose" -d 'Run Docker Compose for a repository on its own daemon, after rewriting the model'
-complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon completions help" -f -a "daemon" -d 'Manage per-repository Docker daemons (one dockerd per network ID)'
-complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon ports repository route-server proxy completions help" -f -a "ip" -d 'Print a repository\'s address block, or one slot\'s address'
+complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon ports repository route-server proxy completions help" -f -a "slots" -d 'Show and maintain the slot map (.rediacc.json): which service gets which address'
+complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon ports repository route-server proxy completions help" -f -a "compose" -d 'Run Docker Compose for a repository on its own daemon, after rewriting the model'
+complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon ports repository route-server proxy completions help" -f -a "daemon" -d 'Manage per-repository Docker daemons (one dockerd per network ID)'
+complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon ports repository route-server proxy completions help" -f -a "ports" -d 'Lease, list and free the machine-wide external ports of rediacc.tcp_ports/udp_ports.'
+complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon ports repository route-server proxy completions help" -f -a "repository" -d 'Bring a whole repository up or down: its daemon, its slots and its Rediaccfile hooks'
+complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon ports repository route-server proxy completions help" -f -a "route-server" -d 'Serve Traefik\'s dynamic configuration built from every repository daemon\'s containers'
+complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon ports repository route-server proxy completions help" -f -a "proxy" -d 'Traefik for the whole machine: its static configuration and systemd units'
+complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon ports repository route-server proxy completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon ports repository route-server proxy completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from slots" -f -a "list" -d 'List every service with its slot, address, variable and saved restart policy (default)'
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from slots" -f -a "sync" -d 'Give every service named by the repository\'s compose files a slot'
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from slots" -f -a "prune" -d 'Free the slots of services that no compose file names any more'
@@ -117,3 +226,12 @@ complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcom
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "status" -d 'Show whether the daemon runs (exit 0) or not (exit 5)'
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "list" -d 'List every daemon socket in $RENET_RUN_DIR with its state'
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "unit" -d 'Print a systemd unit that runs this daemon'
+complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from ports" -f -a "lease" -d 'Lease an external port for one service port and print it (stdout)'
+complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from ports" -f -a "release" -d 'Free leases of a network: all of them, or those of one service, protocol or port'
+complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from ports" -f -a "list" -d 'List every lease on this machine (or one network\'s), sorted by protocol and port'
+complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from ports" -f -a "gc" -d 'Free leases whose daemon or service is gone'
+complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from repository" -f -a "up" -d 'Start the daemon if needed, sync slots, run prep and up in every Rediaccfile'
+complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from repository" -f -a "down" -d 'Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted'
+complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from repository" -f -a "status" -d 'Daemon state, services with addresses and container states, each Rediaccfile\'s info'
+complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from proxy" -f -a "config" -d 'Write Traefik\'s static configuration to DIR/traefik.yml (atomically)'
+complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from proxy" -f -a "unit" -d 'Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)'

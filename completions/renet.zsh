@@ -236,6 +236,278 @@ esac
     ;;
 esac
 ;;
+(ports)
+_arguments "${_arguments_options[@]}" : \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+":: :_renet__subcmd__ports_commands" \
+"*::: :->ports" \
+&& ret=0
+
+    case $state in
+    (ports)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:renet-ports-command-$line[1]:"
+        case $line[1] in
+            (lease)
+_arguments "${_arguments_options[@]}" : \
+'--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
+'--service=[Service name, as in the compose file]:NAME:_default' \
+'--port=[The port the service listens on (1-65535)]:PORT:_default' \
+'--proto=[Protocol\: tcp and udp are separate pools]:PROTO:(tcp udp)' \
+'--probe[Skip free ports that another program already listens on (0.0.0.0), and report them. Off by default\: the proxy itself listens on the whole lease range]' \
+'--json[Print the lease as a JSON document]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
+(release)
+_arguments "${_arguments_options[@]}" : \
+'--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
+'--service=[Only this service'\''s leases]:NAME:_default' \
+'--port=[Only leases for this container port]:PORT:_default' \
+'--proto=[Only this protocol'\''s leases]:PROTO:(tcp udp)' \
+'--json[Print a JSON document]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+'--network-id=[Only this network'\''s leases (the environment is not consulted\: the list is machine-wide by default)]:N:_default' \
+'--json[Print a JSON document]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(gc)
+_arguments "${_arguments_options[@]}" : \
+'--dry-run[Show what would be freed, change nothing]' \
+'--json[Print a JSON document]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_renet__subcmd__ports__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:renet-ports-help-command-$line[1]:"
+        case $line[1] in
+            (lease)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(release)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(gc)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(repository)
+_arguments "${_arguments_options[@]}" : \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+":: :_renet__subcmd__repository_commands" \
+"*::: :->repository" \
+&& ret=0
+
+    case $state in
+    (repository)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:renet-repository-command-$line[1]:"
+        case $line[1] in
+            (up)
+_arguments "${_arguments_options[@]}" : \
+'--path=[Repository folder (holds compose files, Rediaccfiles, .rediacc.json)]:DIR:_files' \
+'--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
+'--name=[Repository name \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
+'--timeout=[Kill a Rediaccfile function (and everything it started) after this many seconds]:SECS:_default' \
+'--json[Print one JSON result document on stdout (all progress goes to stderr)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(down)
+_arguments "${_arguments_options[@]}" : \
+'--path=[Repository folder (holds compose files, Rediaccfiles, .rediacc.json)]:DIR:_files' \
+'--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
+'--name=[Repository name \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
+'--timeout=[Kill a Rediaccfile function (and everything it started) after this many seconds]:SECS:_default' \
+'--json[Print one JSON result document on stdout (all progress goes to stderr)]' \
+'--stop-daemon[Stop the repository'\''s daemon afterwards]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+'--path=[Repository folder (holds compose files, Rediaccfiles, .rediacc.json)]:DIR:_files' \
+'--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
+'--name=[Repository name \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
+'--timeout=[Kill an info function after this many seconds]:SECS:_default' \
+'--json[Print one JSON result document on stdout (all progress goes to stderr)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_renet__subcmd__repository__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:renet-repository-help-command-$line[1]:"
+        case $line[1] in
+            (up)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(down)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(route-server)
+_arguments "${_arguments_options[@]}" : \
+'--listen=[Address to serve on; Traefik on this machine polls http\://ADDR/config]:ADDR:_default' \
+'--base-domain=[Base domain of every auto-route host]:DOMAIN:_default' \
+'--machine-name=[Machine name\: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it\: {service}-{network-id}.{base-domain})]:NAME:_default' \
+'--cert-resolver=[Certificate resolver for HTTP routes (e.g. letsencrypt, as \`renet proxy config --cert-email\` defines it); without it Traefik serves its default certificate]:NAME:_default' \
+'*--entrypoints=[Entrypoints of HTTP routes (add websecure-v6 when \`proxy config --bind-v6\` is used)]:NAMES:_default' \
+'--poll=[Re-list every daemon this often (container events refresh sooner); also the watchdog'\''s period]:DURATION:_default' \
+'--watchdog-grace=[Restart a stopped container whose saved policy asks for it once it has been stopped this long]:DURATION:_default' \
+'--daemon-timeout=[How long one daemon may take to answer before it is reported and skipped]:DURATION:_default' \
+'--no-watchdog[Do not restart anything (routes only)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
+(proxy)
+_arguments "${_arguments_options[@]}" : \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_renet__subcmd__proxy_commands" \
+"*::: :->proxy" \
+&& ret=0
+
+    case $state in
+    (proxy)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:renet-proxy-command-$line[1]:"
+        case $line[1] in
+            (config)
+_arguments "${_arguments_options[@]}" : \
+'--out=[Folder for traefik.yml (and acme.json, which Traefik writes)]:DIR:_files' \
+'--bind=[Listen on this address only \[default\: every address, IPv4 and IPv6\]]:ADDR:_default' \
+'--bind-v6=[Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind]:ADDR6:_default' \
+'--web-port=[Port of the web entrypoint (redirects to HTTPS)]:PORT:_default' \
+'--websecure-port=[Port of the websecure entrypoints]:PORT:_default' \
+'--tcp-ports=[Fixed TCP entrypoints (tcp-<port>), comma-separated; "" for none]:PORTS:_default' \
+'--udp-ports=[Fixed UDP entrypoints (udp-<port>), comma-separated; "" for none]:PORTS:_default' \
+'--lease-range=[Range of leased ports\: tcp-<port> and udp-<port> for each \[default\: 10000-10010\]]:FIRST-LAST:_default' \
+'--cert-email=[E-mail for Let'\''s Encrypt; enables the certificate resolver]:EMAIL:_default' \
+'--cert-resolver=[Name of the certificate resolver]:NAME:_default' \
+'--cf-dns-token-file=[File holding the Cloudflare API token (noted in traefik.yml; \`proxy unit\` passes it)]:FILE:_files' \
+'--route-server=[The route server'\''s configuration URL]:URL:_default' \
+'--poll-interval=[How often Traefik polls the route server]:DURATION:_default' \
+'--log-level=[Traefik'\''s log level]:LEVEL:_default' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
+(unit)
+_arguments "${_arguments_options[@]}" : \
+'--config-dir=[Folder holding traefik.yml (as given to \`proxy config --out\`)]:DIR:_files' \
+'--traefik=[The Traefik binary]:PATH:_files' \
+'--cf-dns-token-file=[File holding the Cloudflare API token (CF_DNS_API_TOKEN_FILE for Traefik)]:FILE:_files' \
+'--listen=[Address of the route server]:ADDR:_default' \
+'--base-domain=[Base domain of every auto-route host]:DOMAIN:_default' \
+'--machine-name=[Machine name\: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it\: {service}-{network-id}.{base-domain})]:NAME:_default' \
+'--cert-resolver=[Certificate resolver for HTTP routes (e.g. letsencrypt, as \`renet proxy config --cert-email\` defines it); without it Traefik serves its default certificate]:NAME:_default' \
+'*--entrypoints=[Entrypoints of HTTP routes (add websecure-v6 when \`proxy config --bind-v6\` is used)]:NAMES:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_renet__subcmd__proxy__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:renet-proxy-help-command-$line[1]:"
+        case $line[1] in
+            (config)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(unit)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
 '-h[Print help]' \
@@ -327,6 +599,94 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(ports)
+_arguments "${_arguments_options[@]}" : \
+":: :_renet__subcmd__help__subcmd__ports_commands" \
+"*::: :->ports" \
+&& ret=0
+
+    case $state in
+    (ports)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:renet-help-ports-command-$line[1]:"
+        case $line[1] in
+            (lease)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(release)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(gc)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(repository)
+_arguments "${_arguments_options[@]}" : \
+":: :_renet__subcmd__help__subcmd__repository_commands" \
+"*::: :->repository" \
+&& ret=0
+
+    case $state in
+    (repository)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:renet-help-repository-command-$line[1]:"
+        case $line[1] in
+            (up)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(down)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(route-server)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(proxy)
+_arguments "${_arguments_options[@]}" : \
+":: :_renet__subcmd__help__subcmd__proxy_commands" \
+"*::: :->proxy" \
+&& ret=0
+
+    case $state in
+    (proxy)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:renet-help-proxy-command-$line[1]:"
+        case $line[1] in
+            (config)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(unit)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -351,6 +711,10 @@ _renet_commands() {
 'slots:Show and maintain the slot map (.rediacc.json)\: which service gets which address' \
 'compose:Run Docker Compose for a repository on its own daemon, after rewriting the model' \
 'daemon:Manage per-repository Docker daemons (one dockerd per network ID)' \
+'ports:Lease, list and free the machine-wide external ports of rediacc.tcp_ports/udp_ports.' \
+'repository:Bring a whole repository up or down\: its daemon, its slots and its Rediaccfile hooks' \
+'route-server:Serve Traefik'\''s dynamic configuration built from every repository daemon'\''s containers' \
+'proxy:Traefik for the whole machine\: its static configuration and systemd units' \
 'completions:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -452,6 +816,10 @@ _renet__subcmd__help_commands() {
 'slots:Show and maintain the slot map (.rediacc.json)\: which service gets which address' \
 'compose:Run Docker Compose for a repository on its own daemon, after rewriting the model' \
 'daemon:Manage per-repository Docker daemons (one dockerd per network ID)' \
+'ports:Lease, list and free the machine-wide external ports of rediacc.tcp_ports/udp_ports.' \
+'repository:Bring a whole repository up or down\: its daemon, its slots and its Rediaccfile hooks' \
+'route-server:Serve Traefik'\''s dynamic configuration built from every repository daemon'\''s containers' \
+'proxy:Traefik for the whole machine\: its static configuration and systemd units' \
 'completions:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -513,6 +881,83 @@ _renet__subcmd__help__subcmd__ip_commands() {
     local commands; commands=()
     _describe -t commands 'renet help ip commands' commands "$@"
 }
+(( $+functions[_renet__subcmd__help__subcmd__ports_commands] )) ||
+_renet__subcmd__help__subcmd__ports_commands() {
+    local commands; commands=(
+'lease:Lease an external port for one service port and print it (stdout)' \
+'release:Free leases of a network\: all of them, or those of one service, protocol or port' \
+'list:List every lease on this machine (or one network'\''s), sorted by protocol and port' \
+'gc:Free leases whose daemon or service is gone' \
+    )
+    _describe -t commands 'renet help ports commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__ports__subcmd__gc_commands] )) ||
+_renet__subcmd__help__subcmd__ports__subcmd__gc_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help ports gc commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__ports__subcmd__lease_commands] )) ||
+_renet__subcmd__help__subcmd__ports__subcmd__lease_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help ports lease commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__ports__subcmd__list_commands] )) ||
+_renet__subcmd__help__subcmd__ports__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help ports list commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__ports__subcmd__release_commands] )) ||
+_renet__subcmd__help__subcmd__ports__subcmd__release_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help ports release commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__proxy_commands] )) ||
+_renet__subcmd__help__subcmd__proxy_commands() {
+    local commands; commands=(
+'config:Write Traefik'\''s static configuration to DIR/traefik.yml (atomically)' \
+'unit:Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)' \
+    )
+    _describe -t commands 'renet help proxy commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__proxy__subcmd__config_commands] )) ||
+_renet__subcmd__help__subcmd__proxy__subcmd__config_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help proxy config commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__proxy__subcmd__unit_commands] )) ||
+_renet__subcmd__help__subcmd__proxy__subcmd__unit_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help proxy unit commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__repository_commands] )) ||
+_renet__subcmd__help__subcmd__repository_commands() {
+    local commands; commands=(
+'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile' \
+'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted' \
+'status:Daemon state, services with addresses and container states, each Rediaccfile'\''s info' \
+    )
+    _describe -t commands 'renet help repository commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__repository__subcmd__down_commands] )) ||
+_renet__subcmd__help__subcmd__repository__subcmd__down_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help repository down commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__repository__subcmd__status_commands] )) ||
+_renet__subcmd__help__subcmd__repository__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help repository status commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__repository__subcmd__up_commands] )) ||
+_renet__subcmd__help__subcmd__repository__subcmd__up_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help repository up commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__route-server_commands] )) ||
+_renet__subcmd__help__subcmd__route-server_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help route-server commands' commands "$@"
+}
 (( $+functions[_renet__subcmd__help__subcmd__slots_commands] )) ||
 _renet__subcmd__help__subcmd__slots_commands() {
     local commands; commands=(
@@ -541,6 +986,176 @@ _renet__subcmd__help__subcmd__slots__subcmd__sync_commands() {
 _renet__subcmd__ip_commands() {
     local commands; commands=()
     _describe -t commands 'renet ip commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__ports_commands] )) ||
+_renet__subcmd__ports_commands() {
+    local commands; commands=(
+'lease:Lease an external port for one service port and print it (stdout)' \
+'release:Free leases of a network\: all of them, or those of one service, protocol or port' \
+'list:List every lease on this machine (or one network'\''s), sorted by protocol and port' \
+'gc:Free leases whose daemon or service is gone' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'renet ports commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__ports__subcmd__gc_commands] )) ||
+_renet__subcmd__ports__subcmd__gc_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet ports gc commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__ports__subcmd__help_commands] )) ||
+_renet__subcmd__ports__subcmd__help_commands() {
+    local commands; commands=(
+'lease:Lease an external port for one service port and print it (stdout)' \
+'release:Free leases of a network\: all of them, or those of one service, protocol or port' \
+'list:List every lease on this machine (or one network'\''s), sorted by protocol and port' \
+'gc:Free leases whose daemon or service is gone' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'renet ports help commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__ports__subcmd__help__subcmd__gc_commands] )) ||
+_renet__subcmd__ports__subcmd__help__subcmd__gc_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet ports help gc commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__ports__subcmd__help__subcmd__help_commands] )) ||
+_renet__subcmd__ports__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet ports help help commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__ports__subcmd__help__subcmd__lease_commands] )) ||
+_renet__subcmd__ports__subcmd__help__subcmd__lease_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet ports help lease commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__ports__subcmd__help__subcmd__list_commands] )) ||
+_renet__subcmd__ports__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet ports help list commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__ports__subcmd__help__subcmd__release_commands] )) ||
+_renet__subcmd__ports__subcmd__help__subcmd__release_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet ports help release commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__ports__subcmd__lease_commands] )) ||
+_renet__subcmd__ports__subcmd__lease_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet ports lease commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__ports__subcmd__list_commands] )) ||
+_renet__subcmd__ports__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet ports list commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__ports__subcmd__release_commands] )) ||
+_renet__subcmd__ports__subcmd__release_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet ports release commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__proxy_commands] )) ||
+_renet__subcmd__proxy_commands() {
+    local commands; commands=(
+'config:Write Traefik'\''s static configuration to DIR/traefik.yml (atomically)' \
+'unit:Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'renet proxy commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__proxy__subcmd__config_commands] )) ||
+_renet__subcmd__proxy__subcmd__config_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet proxy config commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__proxy__subcmd__help_commands] )) ||
+_renet__subcmd__proxy__subcmd__help_commands() {
+    local commands; commands=(
+'config:Write Traefik'\''s static configuration to DIR/traefik.yml (atomically)' \
+'unit:Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'renet proxy help commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__proxy__subcmd__help__subcmd__config_commands] )) ||
+_renet__subcmd__proxy__subcmd__help__subcmd__config_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet proxy help config commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__proxy__subcmd__help__subcmd__help_commands] )) ||
+_renet__subcmd__proxy__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet proxy help help commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__proxy__subcmd__help__subcmd__unit_commands] )) ||
+_renet__subcmd__proxy__subcmd__help__subcmd__unit_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet proxy help unit commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__proxy__subcmd__unit_commands] )) ||
+_renet__subcmd__proxy__subcmd__unit_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet proxy unit commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__repository_commands] )) ||
+_renet__subcmd__repository_commands() {
+    local commands; commands=(
+'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile' \
+'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted' \
+'status:Daemon state, services with addresses and container states, each Rediaccfile'\''s info' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'renet repository commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__repository__subcmd__down_commands] )) ||
+_renet__subcmd__repository__subcmd__down_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet repository down commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__repository__subcmd__help_commands] )) ||
+_renet__subcmd__repository__subcmd__help_commands() {
+    local commands; commands=(
+'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile' \
+'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted' \
+'status:Daemon state, services with addresses and container states, each Rediaccfile'\''s info' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'renet repository help commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__repository__subcmd__help__subcmd__down_commands] )) ||
+_renet__subcmd__repository__subcmd__help__subcmd__down_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet repository help down commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__repository__subcmd__help__subcmd__help_commands] )) ||
+_renet__subcmd__repository__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet repository help help commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__repository__subcmd__help__subcmd__status_commands] )) ||
+_renet__subcmd__repository__subcmd__help__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet repository help status commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__repository__subcmd__help__subcmd__up_commands] )) ||
+_renet__subcmd__repository__subcmd__help__subcmd__up_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet repository help up commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__repository__subcmd__status_commands] )) ||
+_renet__subcmd__repository__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet repository status commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__repository__subcmd__up_commands] )) ||
+_renet__subcmd__repository__subcmd__up_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet repository up commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__route-server_commands] )) ||
+_renet__subcmd__route-server_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet route-server commands' commands "$@"
 }
 (( $+functions[_renet__subcmd__slots_commands] )) ||
 _renet__subcmd__slots_commands() {

@@ -386,13 +386,19 @@ pub struct RouteOptions {
     #[arg(
         long,
         env = "RENET_BASE_DOMAIN",
+        hide_env_values = true,
         default_value = "localhost",
         value_name = "DOMAIN"
     )]
     pub base_domain: String,
     /// Machine name: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it:
     /// {service}-{network-id}.{base-domain})
-    #[arg(long, env = "RENET_MACHINE_NAME", value_name = "NAME")]
+    #[arg(
+        long,
+        env = "RENET_MACHINE_NAME",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
     pub machine_name: Option<String>,
     /// Certificate resolver for HTTP routes (e.g. letsencrypt, as `renet proxy config
     /// --cert-email` defines it); without it Traefik serves its default certificate
@@ -479,7 +485,12 @@ pub struct ProxyConfigArgs {
     #[arg(long, default_value = "53", value_name = "PORTS")]
     pub udp_ports: String,
     /// Range of leased ports: tcp-<port> and udp-<port> for each [default: 10000-10010]
-    #[arg(long, env = "RENET_PORT_RANGE", value_name = "FIRST-LAST")]
+    #[arg(
+        long,
+        env = "RENET_PORT_RANGE",
+        hide_env_values = true,
+        value_name = "FIRST-LAST"
+    )]
     pub lease_range: Option<String>,
     /// E-mail for Let's Encrypt; enables the certificate resolver
     #[arg(long, value_name = "EMAIL")]

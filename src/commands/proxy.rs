@@ -33,7 +33,9 @@ fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings>
         )));
     }
     let lease_range = match &a.lease_range {
-        Some(r) => proxy::parse_range(r).map_err(usage)?,
+        Some(r) => crate::leases::parse_range(r)
+            .map(|p| p.first()..=p.last())
+            .map_err(|e| Error::Usage(format!("--lease-range: {e}")))?,
         None => crate::leases::DEFAULT_RANGE,
     };
     Ok(StaticSettings {

@@ -164,7 +164,12 @@ async fn list(
             state: c.state.map(|s| s.to_string()).unwrap_or_default(),
             labels: c.labels.unwrap_or_default().into_iter().collect(),
         })
-        .collect())
+        .collect::<Vec<_>>())
+    .map(|mut v| {
+        // A stable order, so unchanged state compares equal between refreshes.
+        v.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        v
+    })
 }
 
 /// Follow one daemon's container events until it goes away; reconnect every second.
@@ -246,6 +251,46 @@ struct WatchdogMemory {
     recent: VecDeque<WatchdogAction>,
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// One long-lived thread for builds: the large, short-lived allocations of a build always come
+/// from the same allocator arena (blocking-pool threads would each grow their own), and a build
+/// never holds up the threads serving requests.
+struct Builder {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl Builder {
+    fn new() -> Self {
+        let (jobs, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("route-builder".into())
+            .spawn(move || {
+                for job in rx {
+                    job();
+                }
+            })
+            .expect("spawn the route builder thread");
+        Self { jobs }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, String> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
+            .map_err(|_| "the builder thread is gone".to_owned())?;
+        rx.await.map_err(|_| "the build panicked".to_owned())
+    }
+}
+
+/// The inputs of a build and its result.
+type LastBuild = (Arc<Vec<DaemonInput>>, Vec<Lease>, Arc<BuiltState>);
+
 /// The refresh loop's state.
 pub struct Refresher {
     settings: Arc<Settings>,
@@ -258,6 +303,10 @@ pub struct Refresher {
     last_errors: BTreeMap<u32, String>,
     last_lease_error: Option<String>,
     watchdog: WatchdogMemory,
+    /// The inputs of the last build and its result.
+    last: Option<LastBuild>,
+    builds: u64,
+    builder: Builder,
 }
 
 fn now_unix() -> u64 {
@@ -279,6 +328,9 @@ impl Refresher {
             last_errors: BTreeMap::new(),
             last_lease_error: None,
             watchdog: WatchdogMemory::default(),
+            last: None,
+            builds: 0,
+            builder: Builder::new(),
         }
     }
 
@@ -398,8 +450,6 @@ impl Refresher {
         };
         let discovered = began.elapsed();
 
-        let settings = Arc::clone(&self.settings);
-        let leases_now = self.leases.clone();
         self.refreshes += 1;
         let meta = Meta {
             refreshes: self.refreshes,
@@ -409,21 +459,51 @@ impl Refresher {
             watchdog: self.watchdog_health(),
         };
         let daemons = Arc::new(daemons);
-        let for_build = Arc::clone(&daemons);
-        let assembled = tokio::task::spawn_blocking(move || {
-            assemble(&for_build, &leases_now, &settings, &meta)
-        })
-        .await;
-        let (snapshot, built) = match assembled {
-            Ok(x) => x,
-            Err(e) => {
-                output::error(&format!(
-                    "route-server: building the configuration failed: {e}"
-                ));
-                return;
+        // Identical inputs give identical output: build only when something changed.
+        let unchanged = self
+            .last
+            .as_ref()
+            .is_some_and(|(d, l, _)| **d == *daemons && *l == self.leases);
+        let built = if let (true, Some((_, _, built))) = (unchanged, &self.last) {
+            Arc::clone(built)
+        } else {
+            let settings = Arc::clone(&self.settings);
+            let leases_now = self.leases.clone();
+            let for_build = Arc::clone(&daemons);
+            let result = self
+                .builder
+                .run(move || Arc::new(build_state(&for_build, &leases_now, &settings)))
+                .await;
+            match result {
+                Ok(b) => {
+                    self.builds += 1;
+                    self.last = Some((Arc::clone(&daemons), self.leases.clone(), Arc::clone(&b)));
+                    b
+                }
+                Err(e) => {
+                    output::error(&format!(
+                        "route-server: building the configuration failed: {e}"
+                    ));
+                    return;
+                }
             }
         };
-        self.log_changes(&snapshot, &built, &daemons, lease_error.as_deref());
+        let health = health_bytes(
+            &daemons,
+            self.leases.len(),
+            &built,
+            &self.settings,
+            &meta,
+            self.builds,
+        );
+        let snapshot = Snapshot {
+            config_yaml: built.config_yaml.clone(),
+            config_json: built.config_json.clone(),
+            health,
+            ports: ports_bytes(&daemons, &self.leases, &built.built, lease_error.as_deref()),
+            etag: built.etag.clone(),
+        };
+        self.log_changes(&snapshot, &built.built, &daemons, lease_error.as_deref());
         self.shared.publish(snapshot);
 
         if watchdog && let Some(grace) = self.settings.watchdog_grace {
@@ -649,6 +729,8 @@ struct Health<'a> {
     leases: LeaseHealth<'a>,
     last_refresh_unix: u64,
     refreshes: u64,
+    /// Refreshes whose inputs changed (the others reuse the last build).
+    builds: u64,
     discover_ms: f64,
     build_ms: f64,
     watchdog: &'a WatchdogHealth,
@@ -680,6 +762,7 @@ struct LeaseHealth<'a> {
 #[derive(Serialize)]
 struct PortsDoc<'a> {
     leases: Vec<PortEntry<'a>>,
+    /// The lease database could not be read: these are the last leases read.
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
 }
@@ -708,18 +791,41 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Build and serialise everything the server publishes. Pure.
-pub fn assemble(
-    daemons: &[DaemonInput],
-    leases: &[Lease],
-    settings: &Settings,
-    meta: &Meta,
-) -> (Snapshot, Built) {
+/// One build's result, serialised: reused as long as the inputs do not change.
+pub struct BuiltState {
+    pub built: Built,
+    pub config_json: Bytes,
+    pub config_yaml: Bytes,
+    pub etag: String,
+    /// Time of the build and the serialisation.
+    pub build_ms: f64,
+}
+
+/// Build the configuration and serialise everything that depends only on the inputs. Pure.
+pub fn build_state(daemons: &[DaemonInput], leases: &[Lease], settings: &Settings) -> BuiltState {
     let began = Instant::now();
     let built = build::build(daemons, leases, &settings.options);
     let config_json = super::config_json(&built.config);
     let config_yaml = super::config_yaml(&built.config);
-    let build_ms = ms(began.elapsed());
+    BuiltState {
+        etag: format!("\"{:016x}\"", fnv1a(&config_json)),
+        config_json: Bytes::from(config_json),
+        config_yaml: Bytes::from(config_yaml),
+        built,
+        build_ms: ms(began.elapsed()),
+    }
+}
+
+/// `/health`: the build's counts and problems plus this refresh's facts. Pure.
+pub fn health_bytes(
+    daemons: &[DaemonInput],
+    lease_count: usize,
+    b: &BuiltState,
+    settings: &Settings,
+    meta: &Meta,
+    builds: u64,
+) -> Bytes {
+    let built = &b.built;
     let c = &built.config;
     let failed = daemons.iter().filter(|d| d.error.is_some()).count();
     let degraded = failed > 0 || meta.lease_error.is_some() || !built.problems.is_empty();
@@ -757,17 +863,33 @@ pub fn assemble(
         containers_routed: built.routed_containers,
         problems: &built.problems,
         leases: LeaseHealth {
-            count: leases.len(),
+            count: lease_count,
             error: meta.lease_error.as_deref(),
         },
         last_refresh_unix: meta.time_unix,
         refreshes: meta.refreshes,
+        builds,
         discover_ms: meta.discover_ms,
-        build_ms,
+        build_ms: b.build_ms,
         watchdog: &meta.watchdog,
     };
+    pretty(&health)
+}
+
+/// `/ports`: every lease, whether its route is live, and where it points. Pure.
+pub fn ports_bytes(
+    daemons: &[DaemonInput],
+    leases: &[Lease],
+    built: &Built,
+    lease_error: Option<&str>,
+) -> Bytes {
+    let c = &built.config;
+    let networks: BTreeSet<u32> = leases.iter().map(|l| l.key.network_id).collect();
     let mut targets: BTreeMap<(u32, String), String> = BTreeMap::new();
-    for d in daemons.iter().filter(|d| d.error.is_none()) {
+    for d in daemons
+        .iter()
+        .filter(|d| d.error.is_none() && networks.contains(&d.network_id.get()))
+    {
         for ct in d.containers.iter().filter(|c| c.state == "running") {
             if let Some(ip) = ct.labels.get("rediacc.service_ip") {
                 targets
@@ -776,48 +898,32 @@ pub fn assemble(
             }
         }
     }
-    let active: BTreeSet<(String, String)> = c
+    let active: BTreeSet<&str> = c
         .tcp
         .routers
         .values()
-        .flat_map(|r| r.entry_points.iter().map(|e| ("tcp".to_owned(), e.clone())))
-        .chain(
-            c.udp
-                .routers
-                .values()
-                .flat_map(|r| r.entry_points.iter().map(|e| ("udp".to_owned(), e.clone()))),
-        )
+        .flat_map(|r| r.entry_points.iter())
+        .chain(c.udp.routers.values().flat_map(|r| r.entry_points.iter()))
+        .map(String::as_str)
         .collect();
     let mut sorted: Vec<&Lease> = leases.iter().collect();
     sorted.sort();
-    let ports = PortsDoc {
+    let doc = PortsDoc {
         leases: sorted
             .into_iter()
             .map(|l| {
-                let proto = match l.key.proto {
-                    leases::Proto::Tcp => "tcp",
-                    leases::Proto::Udp => "udp",
-                };
                 let target = targets
                     .get(&(l.key.network_id, l.key.service.clone()))
                     .map(|ip| format!("{ip}:{}", l.key.container_port));
+                let entrypoint = format!("{}-{}", l.key.proto.as_str(), l.external_port);
                 PortEntry {
                     lease: l,
-                    active: target.is_some()
-                        && active
-                            .contains(&(proto.to_owned(), format!("{proto}-{}", l.external_port))),
+                    active: target.is_some() && active.contains(entrypoint.as_str()),
                     target,
                 }
             })
             .collect(),
-        error: meta.lease_error.as_deref(),
+        error: lease_error,
     };
-    let snapshot = Snapshot {
-        etag: format!("\"{:016x}\"", fnv1a(&config_json)),
-        config_yaml: Bytes::from(config_yaml),
-        config_json: Bytes::from(config_json),
-        health: pretty(&health),
-        ports: pretty(&ports),
-    };
-    (snapshot, built)
+    pretty(&doc)
 }

@@ -30,6 +30,5 @@ pub fn config_json(c: &config::DynamicConfig) -> Vec<u8> {
 
 /// The dynamic configuration as YAML (`/config`).
 pub fn config_yaml(c: &config::DynamicConfig) -> Vec<u8> {
-    let value = serde_json::to_value(c).expect("the configuration always serializes");
-    yaml::to_yaml(&value).into_bytes()
+    yaml::to_yaml(c).into_bytes()
 }

@@ -52,18 +52,6 @@ pub fn parse_ports(raw: &str) -> Result<Vec<u16>, String> {
     Ok(out)
 }
 
-/// `10000-10010` (or a single port).
-pub fn parse_range(raw: &str) -> Result<RangeInclusive<u16>, String> {
-    let (a, b) = raw.split_once('-').unwrap_or((raw, raw));
-    let (a, b) = (super::validate::port(a)?, super::validate::port(b)?);
-    if a > b {
-        return Err(format!(
-            "port range {raw:?}: the first port is above the last"
-        ));
-    }
-    Ok(a..=b)
-}
-
 /// `5s`, `500ms`, `2m`, `1.5s`, or plain seconds.
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let t = raw.trim();
@@ -432,10 +420,6 @@ mod tests {
         assert_eq!(parse_ports("").unwrap(), Vec::<u16>::new());
         assert_eq!(parse_ports("5432,3306, 3306").unwrap(), vec![3306, 5432]);
         assert!(parse_ports("5432,x").is_err());
-        assert_eq!(parse_range("10000-10010").unwrap(), 10000..=10010);
-        assert_eq!(parse_range("10000").unwrap(), 10000..=10000);
-        assert!(parse_range("10010-10000").is_err());
-        assert!(parse_range("a-b").is_err());
         assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));

@@ -769,3 +769,70 @@ fn the_fixture_has_the_expected_shape() {
     assert_eq!(hosts["web-2816-domain1"], "Host(`w.example.com`)");
     assert!(!hosts.contains_key("web-2880-domain1"));
 }
+
+#[test]
+fn health_and_ports_documents() {
+    use super::discover::{Meta, Settings, WatchdogHealth, build_state, health_bytes, ports_bytes};
+    let mut down = daemon(2880, vec![]);
+    down.error = Some("no answer within 2s".into());
+    let daemons = vec![
+        daemon(
+            2816,
+            vec![
+                service(2816, 0, "web", "shop", &[("rediacc.service_port", "80")]),
+                service(2816, 1, "db", "shop", &[("rediacc.tcp_ports", "5432")]),
+                service(2816, 2, "bad", "shop", &[("rediacc.service_port", "x")]),
+            ],
+        ),
+        down,
+    ];
+    let leases = vec![
+        lease(2816, "db", Proto::Tcp, 5432, 10000),
+        lease(2816, "gone", Proto::Udp, 53, 10001),
+    ];
+    let settings = Settings {
+        run_dir: "/run/rediacc".into(),
+        state_dir: "/var/lib/rediacc".into(),
+        poll: std::time::Duration::from_secs(5),
+        daemon_timeout: std::time::Duration::from_secs(2),
+        watchdog_grace: None,
+        options: opts(None),
+    };
+    let meta = Meta {
+        refreshes: 7,
+        time_unix: 1_700_000_000,
+        discover_ms: 1.5,
+        lease_error: None,
+        watchdog: WatchdogHealth::default(),
+    };
+    let b = build_state(&daemons, &leases, &settings);
+    let h: Value =
+        serde_json::from_slice(&health_bytes(&daemons, 2, &b, &settings, &meta, 3)).unwrap();
+    assert_eq!(h["status"], "degraded");
+    assert_eq!(h["routers"], 2);
+    assert_eq!(h["http"]["routers"], 1);
+    assert_eq!(h["tcp"]["routers"], 1);
+    assert_eq!(h["daemons_seen"], 2);
+    assert_eq!(h["daemons_failed"], 1);
+    assert_eq!(h["daemons"][1]["error"], "no answer within 2s");
+    assert_eq!(h["problems"][0]["service"], "bad");
+    assert_eq!(h["refreshes"], 7);
+    assert_eq!(h["builds"], 3);
+    assert_eq!(h["last_refresh_unix"], 1_700_000_000u64);
+    assert_eq!(h["leases"]["count"], 2);
+    let p: Value =
+        serde_json::from_slice(&ports_bytes(&daemons, &leases, &b.built, Some("locked"))).unwrap();
+    assert_eq!(
+        p,
+        json!({"leases": [
+            {"network_id": 2816, "service": "db", "proto": "tcp", "container_port": 5432,
+             "external_port": 10000, "active": true, "target": "127.0.11.3:5432"},
+            {"network_id": 2816, "service": "gone", "proto": "udp", "container_port": 53,
+             "external_port": 10001, "active": false},
+        ], "error": "locked"})
+    );
+    // The ETag follows the bytes.
+    let again = build_state(&daemons, &leases, &settings);
+    assert_eq!(again.etag, b.etag);
+    assert_eq!(again.config_yaml, b.config_yaml);
+}

@@ -1,95 +1,474 @@
 //! A small YAML emitter for configuration renet generates (Traefik's dynamic and static
-//! configuration).
+//! configuration), as a serde serializer writing block style straight into a `String` (no
+//! intermediate value tree: the dynamic configuration of 20,000 containers is several MB).
 //!
 //! Every string value is written double-quoted with every character YAML could read otherwise
 //! escaped, so no value can end a scalar, start a new key, or turn into a boolean (`no`, `on`)
 //! under YAML 1.1 readers. Keys stay plain only when they are simple identifiers that no YAML
-//! version reads as anything but a string. Maps and lists keep the order of the input value
-//! (renet builds it from `BTreeMap`s and structs, so the output is deterministic).
+//! version reads as anything but a string. Maps and lists keep the order of the input (renet
+//! builds it from `BTreeMap`s and structs, so the output is deterministic). Empty maps and
+//! lists are written `{}` and `[]`.
 
-use std::fmt::Write;
+use std::fmt::{self, Write};
 
-use serde_json::Value;
+use serde::ser::{self, Serialize};
 
 /// `value` as a YAML document, ending with a newline.
-pub fn to_yaml(value: &Value) -> String {
+pub fn to_yaml<T: Serialize + ?Sized>(value: &T) -> String {
     let mut out = String::new();
-    match value {
-        Value::Object(m) if !m.is_empty() => map(&mut out, m, 0),
-        Value::Array(a) if !a.is_empty() => seq(&mut out, a, 0),
-        other => {
-            out.push_str(&inline(other));
-            out.push('\n');
-        }
-    }
+    value
+        .serialize(Ser {
+            out: &mut out,
+            pos: Pos::Root,
+        })
+        .expect("renet's configuration documents serialize to YAML");
     out
+}
+
+#[derive(Debug)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+}
+
+/// Where a value goes: the document itself, after `key:`, or after `-`.
+#[derive(Clone, Copy)]
+enum Pos {
+    Root,
+    /// After `key:` written at this indentation.
+    MapValue(usize),
+    /// After `-` written at this indentation.
+    SeqItem(usize),
 }
 
 fn pad(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
-fn map(out: &mut String, m: &serde_json::Map<String, Value>, indent: usize) {
-    for (k, v) in m {
-        pad(out, indent);
-        out.push_str(&key(k));
-        out.push(':');
-        value_after_colon(out, v, indent);
+struct Ser<'a> {
+    out: &'a mut String,
+    pos: Pos,
+}
+
+impl<'a> Ser<'a> {
+    fn scalar(self, text: &str) -> Result<(), Error> {
+        if !matches!(self.pos, Pos::Root) {
+            self.out.push(' ');
+        }
+        self.out.push_str(text);
+        self.out.push('\n');
+        Ok(())
+    }
+
+    fn string(self, s: &str) -> Result<(), Error> {
+        if !matches!(self.pos, Pos::Root) {
+            self.out.push(' ');
+        }
+        quote_into(self.out, s);
+        self.out.push('\n');
+        Ok(())
+    }
+
+    fn map(self) -> Compound<'a> {
+        let start = self.out.len();
+        let (indent, first_inline) = match self.pos {
+            Pos::Root => (0, false),
+            Pos::MapValue(i) => {
+                self.out.push('\n');
+                (i + 2, false)
+            }
+            Pos::SeqItem(i) => (i + 2, true),
+        };
+        Compound {
+            out: self.out,
+            pos: self.pos,
+            start,
+            indent,
+            first_inline,
+            count: 0,
+            seq: false,
+        }
+    }
+
+    fn seq(self) -> Compound<'a> {
+        let start = self.out.len();
+        let indent = match self.pos {
+            Pos::Root => 0,
+            Pos::MapValue(i) | Pos::SeqItem(i) => {
+                self.out.push('\n');
+                i + 2
+            }
+        };
+        Compound {
+            out: self.out,
+            pos: self.pos,
+            start,
+            indent,
+            first_inline: false,
+            count: 0,
+            seq: true,
+        }
     }
 }
 
-fn value_after_colon(out: &mut String, v: &Value, indent: usize) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            out.push('\n');
-            map(out, m, indent + 2);
+/// A map, struct or sequence being written.
+struct Compound<'a> {
+    out: &'a mut String,
+    pos: Pos,
+    /// Where it started, to rewrite it as `{}`/`[]` when it ends up empty.
+    start: usize,
+    indent: usize,
+    /// The first entry goes on the `-` line.
+    first_inline: bool,
+    count: usize,
+    seq: bool,
+}
+
+impl Compound<'_> {
+    fn key(&mut self, k: &str) {
+        if self.count == 0 && self.first_inline {
+            self.out.push(' ');
+        } else {
+            pad(self.out, self.indent);
         }
-        Value::Array(a) if !a.is_empty() => {
-            out.push('\n');
-            seq(out, a, indent + 2);
+        write_key(self.out, k);
+        self.out.push(':');
+        self.count += 1;
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        v.serialize(Ser {
+            out: self.out,
+            pos: Pos::MapValue(self.indent),
+        })
+    }
+
+    fn item<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        pad(self.out, self.indent);
+        self.out.push('-');
+        self.count += 1;
+        v.serialize(Ser {
+            out: self.out,
+            pos: Pos::SeqItem(self.indent),
+        })
+    }
+
+    fn finish(self) -> Result<(), Error> {
+        if self.count == 0 {
+            self.out.truncate(self.start);
+            let empty = if self.seq { "[]" } else { "{}" };
+            if !matches!(self.pos, Pos::Root) {
+                self.out.push(' ');
+            }
+            self.out.push_str(empty);
+            self.out.push('\n');
         }
-        other => {
-            out.push(' ');
-            out.push_str(&inline(other));
-            out.push('\n');
-        }
+        Ok(())
     }
 }
 
-fn seq(out: &mut String, a: &[Value], indent: usize) {
-    for v in a {
-        pad(out, indent);
-        out.push('-');
-        match v {
-            Value::Object(m) if !m.is_empty() => {
-                // First key on the dash's line, the others aligned under it.
-                let mut inner = String::new();
-                map(&mut inner, m, indent + 2);
-                out.push(' ');
-                out.push_str(&inner[indent + 2..]);
-            }
-            Value::Array(inner) if !inner.is_empty() => {
-                out.push('\n');
-                seq(out, inner, indent + 2);
-            }
-            other => {
-                out.push(' ');
-                out.push_str(&inline(other));
-                out.push('\n');
-            }
+macro_rules! key_text {
+    ($($f:ident: $t:ty),*) => {$(
+        fn $f(self, v: $t) -> Result<(), Error> {
+            let _ = write!(self.0, "{v}");
+            Ok(())
         }
+    )*};
+}
+
+macro_rules! scalar_display {
+    ($($f:ident: $t:ty),*) => {$(
+        fn $f(self, v: $t) -> Result<(), Error> {
+            self.scalar(&v.to_string())
+        }
+    )*};
+}
+
+impl<'a> ser::Serializer for Ser<'a> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'a>;
+    type SerializeTuple = Compound<'a>;
+    type SerializeTupleStruct = Compound<'a>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = Compound<'a>;
+    type SerializeStruct = Compound<'a>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    scalar_display!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16,
+        serialize_i32: i32, serialize_i64: i64, serialize_u8: u8, serialize_u16: u16,
+        serialize_u32: u32, serialize_u64: u64, serialize_i128: i128, serialize_u128: u128);
+
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        if v.is_finite() {
+            self.scalar(&v.to_string())
+        } else {
+            self.scalar("null")
+        }
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.string(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.string(v)
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
+        Err(Error("YAML emitter: bytes are not supported".into()))
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.scalar("null")
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Error> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.scalar("null")
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+        self.scalar("null")
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result<(), Error> {
+        self.string(v)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), Error> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        v: &T,
+    ) -> Result<(), Error> {
+        let mut m = self.map();
+        m.key(variant);
+        m.value(v)?;
+        m.finish()
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Compound<'a>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(Error(
+            "YAML emitter: tuple variants are not supported".into(),
+        ))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, Error> {
+        Ok(self.map())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Error> {
+        Ok(self.map())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(Error(
+            "YAML emitter: struct variants are not supported".into(),
+        ))
     }
 }
 
-fn inline(v: &Value) -> String {
-    match v {
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => quote(s),
-        Value::Array(_) => "[]".to_owned(),
-        Value::Object(_) => "{}".to_owned(),
+impl ser::SerializeSeq for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.item(v)
     }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.item(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.item(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeMap for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), Error> {
+        let mut text = String::new();
+        k.serialize(KeyText(&mut text))?;
+        self.key(&text);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.value(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), Error> {
+        self.key(key);
+        self.value(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+/// Renders a map key to text (strings as they are; numbers and booleans spelled out).
+struct KeyText<'a>(&'a mut String);
+
+impl ser::Serializer for KeyText<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<(), Error>;
+    type SerializeTuple = ser::Impossible<(), Error>;
+    type SerializeTupleStruct = ser::Impossible<(), Error>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = ser::Impossible<(), Error>;
+    type SerializeStruct = ser::Impossible<(), Error>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.0.push_str(v);
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.0.push(v);
+        Ok(())
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result<(), Error> {
+        self.0.push_str(v);
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), Error> {
+        v.serialize(self)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Error> {
+        v.serialize(self)
+    }
+    key_text!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+        serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_f32: f32, serialize_f64: f64);
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
+        Err(not_a_key())
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        Err(not_a_key())
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        Err(not_a_key())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+        Err(not_a_key())
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Error> {
+        Err(not_a_key())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(not_a_key())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(not_a_key())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(not_a_key())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(not_a_key())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(not_a_key())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
+        Err(not_a_key())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(not_a_key())
+    }
+}
+
+fn not_a_key() -> Error {
+    Error("YAML emitter: a map key must be a string, a number or a boolean".into())
 }
 
 /// Words some YAML reader takes for a boolean or null when unquoted.
@@ -97,7 +476,7 @@ const RESERVED: &[&str] = &[
     "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~",
 ];
 
-fn key(k: &str) -> String {
+fn write_key(out: &mut String, k: &str) {
     let plain = k
         .bytes()
         .next()
@@ -105,7 +484,11 @@ fn key(k: &str) -> String {
         && k.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         && !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(k));
-    if plain { k.to_owned() } else { quote(k) }
+    if plain {
+        out.push_str(k);
+    } else {
+        quote_into(out, k);
+    }
 }
 
 /// A YAML double-quoted scalar: `"` and `\` escaped, and every character outside YAML's
@@ -113,7 +496,27 @@ fn key(k: &str) -> String {
 /// written as an escape.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    quote_into(&mut out, s);
+    out
+}
+
+fn needs_escape(c: char) -> bool {
+    c == '"'
+        || c == '\\'
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
+        )
+}
+
+fn quote_into(out: &mut String, s: &str) {
     out.push('"');
+    if !s.chars().any(needs_escape) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -121,26 +524,20 @@ pub fn quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control()
-                || matches!(
-                    c,
-                    '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
-                ) =>
-            {
+            c if needs_escape(c) => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn layout() {
