@@ -1032,6 +1032,19 @@ fn version_help_and_completions() {
             out.stdout.len() > 100 && out.stdout.contains("renet"),
             "{out}"
         );
+        // The committed scripts in completions/ must match the CLI they ship with.
+        let committed = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("completions/renet.{shell}")),
+        )
+        .unwrap();
+        assert!(
+            committed == out.stdout,
+            "completions/renet.{shell} is stale: regenerate with `renet completions {shell} > completions/renet.{shell}`"
+        );
+    }
+    for cmd in ["repository", "ports", "route-server", "proxy"] {
+        assert!(help.stdout.contains(cmd), "help lacks {cmd}\n{help}");
     }
     // A bad command line is a usage error (2).
     Test::new().args(["no-such-command"]).run().code(2);
