@@ -21,14 +21,19 @@ mod tests;
 
 pub use proxy::parse_duration;
 
-/// The dynamic configuration as pretty JSON with a trailing newline (`/routes.json`).
+/// The dynamic configuration as compact JSON with a trailing newline (`/routes.json`). Compact:
+/// with 20,000 containers the pretty form is half whitespace, held in memory for every snapshot.
 pub fn config_json(c: &config::DynamicConfig) -> Vec<u8> {
-    let mut v = serde_json::to_vec_pretty(c).expect("the configuration always serializes");
+    let mut v = serde_json::to_vec(c).expect("the configuration always serializes");
     v.push(b'\n');
+    // Kept for the life of a snapshot: give back the growth slack (up to half of it).
+    v.shrink_to_fit();
     v
 }
 
 /// The dynamic configuration as YAML (`/config`).
 pub fn config_yaml(c: &config::DynamicConfig) -> Vec<u8> {
-    yaml::to_yaml(c).into_bytes()
+    let mut v = yaml::to_yaml(c).into_bytes();
+    v.shrink_to_fit();
+    v
 }
