@@ -208,12 +208,7 @@ pub fn containers(socket: &Path) -> Result<Vec<ContainerState>, DaemonError> {
         let mut out: Vec<ContainerState> = list
             .into_iter()
             .map(|c| ContainerState {
-                name: c
-                    .names
-                    .and_then(|n| n.into_iter().next())
-                    .unwrap_or_default()
-                    .trim_start_matches('/')
-                    .to_owned(),
+                name: container_name(c.names),
                 service: c
                     .labels
                     .and_then(|l| l.get("rediacc.service_name").cloned())
@@ -225,6 +220,15 @@ pub fn containers(socket: &Path) -> Result<Vec<ContainerState>, DaemonError> {
         out.sort_by(|a, b| (&a.service, &a.name).cmp(&(&b.service, &b.name)));
         Ok(out)
     })
+}
+
+/// A container's name as people write it: the first of Docker's names, without its `/`.
+pub fn container_name(names: Option<Vec<String>>) -> String {
+    names
+        .and_then(|n| n.into_iter().next())
+        .unwrap_or_default()
+        .trim_start_matches('/')
+        .to_owned()
 }
 
 /// Running daemons (by their recorded repository) that serve `repo`.

@@ -74,6 +74,17 @@ pub struct LeaseKey {
     pub container_port: u16,
 }
 
+impl LeaseKey {
+    pub fn new(network_id: u32, service: &str, proto: Proto, container_port: u16) -> Self {
+        Self {
+            network_id,
+            service: service.to_owned(),
+            proto,
+            container_port,
+        }
+    }
+}
+
 impl fmt::Display for LeaseKey {
     /// `network 2816 service db tcp/5432`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -48,12 +48,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn key(network_id: u32, service: &str, proto: Proto, port: u16) -> LeaseKey {
-        LeaseKey {
-            network_id,
-            service: service.to_owned(),
-            proto,
-            container_port: port,
-        }
+        LeaseKey::new(network_id, service, proto, port)
     }
 
     fn lease(k: LeaseKey, external_port: u16) -> Lease {

@@ -390,12 +390,7 @@ mod tests {
     use crate::leases::parse_range;
 
     fn key(network_id: u32, service: &str, proto: Proto, port: u16) -> LeaseKey {
-        LeaseKey {
-            network_id,
-            service: service.to_owned(),
-            proto,
-            container_port: port,
-        }
+        LeaseKey::new(network_id, service, proto, port)
     }
 
     fn any(_: Proto, _: u16) -> bool {

@@ -155,12 +155,7 @@ async fn list(
         .into_iter()
         .map(|c| ContainerInput {
             id: c.id.unwrap_or_default(),
-            name: c
-                .names
-                .and_then(|n| n.into_iter().next())
-                .unwrap_or_default()
-                .trim_start_matches('/')
-                .to_owned(),
+            name: crate::daemon::container_name(c.names),
             state: c.state.map(|s| s.to_string()).unwrap_or_default(),
             // Only what routing reads is kept: compose's own labels (config hashes, file
             // paths) would be most of the memory of 20,000 containers.
