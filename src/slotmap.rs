@@ -258,6 +258,19 @@ where
     Ok(out)
 }
 
+/// Give every service in `names` that has none a slot (`slots sync`, `repository up`). Returns
+/// the new assignments; the file is untouched when there are none.
+pub fn sync<'a>(
+    repo: &Path,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<(String, Slot)>, SlotMapError> {
+    update(repo, |path, map| {
+        let new = map.allocate(path, names)?;
+        let changed = !new.is_empty();
+        Ok((new, changed))
+    })
+}
+
 /// Exclusive `flock` on `<repo>/.rediacc.json.lock`, released on drop (and by the kernel if the
 /// process dies).
 pub struct RepoLock {

@@ -337,10 +337,7 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
         ));
     }
     let names = discover::repo_services(&r.path)?;
-    slotmap::update(&r.path, |path, map| -> Result<_, Error> {
-        let new = map.allocate(path, names.iter().map(String::as_str))?;
-        Ok(((), !new.is_empty()))
-    })?;
+    slotmap::sync(&r.path, names.iter().map(String::as_str))?;
     let env = function_env(ctx, &r)?;
     let opts = RunOptions {
         env: &env,

@@ -110,11 +110,7 @@ pub fn run(ctx: &Ctx<'_>, args: SlotsArgs) -> Result<u8> {
                     .collect();
                 discover::project_services(&files)?
             };
-            let new = slotmap::update(&repo, |path, map| -> Result<_, Error> {
-                let new = map.allocate(path, names.iter().map(String::as_str))?;
-                let changed = !new.is_empty();
-                Ok((new, changed))
-            })?;
+            let new = slotmap::sync(&repo, names.iter().map(String::as_str))?;
             let rows: Vec<Row> = new.iter().map(|(n, s)| row(n, *s, None, id)).collect();
             report_change(&repo, id, rows, false, common.json, "given a slot");
         }
