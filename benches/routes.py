@@ -10,7 +10,8 @@ sockets `docker-<id>.sock` (default 1,000), each answering /_ping, /version (API
     for each refresh (medians over the refreshes seen in --seconds);
   - GET /config (YAML) and GET /health, sequential requests on one keep-alive connection:
     median and 99th percentile;
-  - resident memory of the route server (VmRSS) after the refreshes.
+  - resident memory of the route server (VmRSS) after the refreshes and its peak (VmHWM),
+    and the sockets it holds (proof that every daemon's event stream is open).
 
 Part 2, freshness (root, dockerd, Traefik): one real per-repository daemon, the route server
 (--poll 1s) and Traefik (HTTP provider polling every 1s, loopback high ports). A routed busybox
@@ -187,12 +188,24 @@ def get(port, path, conn=None):
     return r.status, body
 
 
-def rss_kib(pid):
+def vm_kib(pid, field="VmRSS"):
+    """VmRSS (resident now) or VmHWM (the peak resident size so far) of a process, in KiB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def open_sockets(pid):
+    """Sockets the process holds open: one event stream per daemon shows up here."""
+    n = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            n += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+        except OSError:
+            pass
+    return n
 
 
 def median(xs):
@@ -304,7 +317,9 @@ def scale(args, renet):
                 get(port, "/health", conn)
                 health_times.append((time.perf_counter() - t0) * 1000)
             conn.close()
-            rss = rss_kib(rs.p.pid)
+            rss = vm_kib(rs.p.pid)
+            peak = vm_kib(rs.p.pid, "VmHWM")
+            sockets = open_sockets(rs.p.pid)
             _, routes = get(port, "/routes.json")
             routes = json.loads(routes)
             routers = len(routes.get("http", {}).get("routers", {}))
@@ -317,6 +332,7 @@ def scale(args, renet):
         "discover_ms": median(discover), "build_ms": median(build),
         "config_ms": median(cfg_times), "config_p99_ms": p99(cfg_times),
         "health_ms": median(health_times), "config_bytes": size, "rss_mib": rss / 1024,
+        "peak_mib": peak / 1024, "sockets": sockets,
     }
 
 
@@ -442,7 +458,10 @@ def main():
     print(f"| GET /config ({s['config_bytes'] / 1e6:.1f} MB YAML), {args.requests} requests | "
           f"{s['config_ms']:.1f} ms (p99 {s['config_p99_ms']:.1f} ms) |")
     print(f"| GET /health | {s['health_ms']:.2f} ms |")
-    print(f"| resident memory of the route server | {s['rss_mib']:.0f} MiB |")
+    print(f"| resident memory of the route server after the run (VmRSS) | {s['rss_mib']:.0f} MiB |")
+    print(f"| peak resident memory over the run (VmHWM) | {s['peak_mib']:.0f} MiB |")
+    print(f"| sockets held open by the route server (an event stream per daemon, "
+          f"listener, connections) | {s['sockets']:,} |")
     if s["failed"]:
         print(f"| daemons that failed to answer in a refresh | {s['failed']} |")
     if not args.skip_freshness:

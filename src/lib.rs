@@ -13,6 +13,7 @@ pub mod daemon;
 pub mod discover;
 pub mod error;
 pub mod leases;
+pub mod memory;
 pub mod network;
 pub mod output;
 pub mod rediaccfile;

@@ -519,6 +519,65 @@ fn routes_through_a_real_traefik() {
     eprintln!("{}", stack.route_server.tail());
 }
 
+/// Docker events alone drive the configuration: with a 10-minute poll, a container started
+/// after the route server is routed, and a stopped one unrouted, within seconds. This is the
+/// route server's own event follower (HTTP/1.0 on the daemon socket) against a real dockerd.
+#[test]
+fn events_alone_update_the_configuration() {
+    let Some(_lock) = docker_lock("events_alone_update_the_configuration") else {
+        return;
+    };
+    let mut t = Test::new();
+    let repo = t.make_repo("ev");
+    t.write(repo.join("docker-compose.yml"), blog_compose(false));
+    let d = Daemon::start(&t, 2816, &repo);
+    d.import_busybox();
+    wait_address_free("127.0.11.2:8080");
+    let port = free_port();
+    let mut cmd = t
+        .args([
+            "route-server",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--base-domain",
+            "rn.test",
+            "--poll",
+            "10m",
+            "--no-watchdog",
+        ])
+        .command();
+    cmd.env_remove("RENET_MACHINE_NAME");
+    let mut rs = Proc::spawn("route-server", cmd, t.root().join("rs.log"));
+    eventually("/health sees the daemon", WAIT, || {
+        let (status, body) = get(port, "/health");
+        let h: Value = serde_json::from_str(&body).ok()?;
+        (status == 200 && h["daemons_seen"] == 1 && h["daemons_failed"] == 0).then_some(())
+    });
+    assert_eq!(get(port, "/config").1.trim(), "{}");
+
+    compose(&mut t, &d, &repo, &["up", "-d"]).success();
+    let began = Instant::now();
+    eventually("the started container is routed", WAIT, || {
+        get(port, "/config").1.contains("web-2816").then_some(())
+    });
+    let routed_after = began.elapsed();
+    let web = d.container_of("web");
+    d.docker(["stop", &web]).success();
+    eventually("the stopped container is unrouted", WAIT, || {
+        (!get(port, "/config").1.contains("web-2816")).then_some(())
+    });
+    // Far below the 10-minute poll: only the event stream can have triggered these refreshes.
+    assert!(routed_after < Duration::from_secs(60), "{routed_after:?}");
+    let health = get_json(port, "/health");
+    assert!(
+        health["refreshes"].as_u64().is_some_and(|n| n >= 2),
+        "{health:#}"
+    );
+    rs.assert_running();
+    compose(&mut t, &d, &repo, &["down"]).success();
+    drop(rs);
+}
+
 /// One daemon that accepts connections and never answers: reported in /health after the
 /// per-daemon timeout, while the route server keeps serving. No Docker needed.
 #[test]

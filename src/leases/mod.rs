@@ -96,7 +96,7 @@ impl fmt::Display for LeaseKey {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Lease {
     #[serde(flatten)]
     pub key: LeaseKey,

@@ -22,12 +22,13 @@ use super::config::{
     AddressService, DynamicConfig, HttpRouter, HttpService, RouterTls, TcpRouter, TcpTls,
     TlsDomain, Tree, UdpRouter,
 };
+use super::labels::Labels;
 use super::validate::{self, quote};
 use crate::leases::{Lease, Proto};
 use crate::network::NetworkId;
 
 /// One daemon found in `$RENET_RUN_DIR`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DaemonInput {
     pub network_id: NetworkId,
     pub socket: String,
@@ -37,14 +38,14 @@ pub struct DaemonInput {
 }
 
 /// One container as the daemon listed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ContainerInput {
     pub id: String,
     /// Name without docker's leading `/`.
     pub name: String,
     /// Docker's state: `running`, `exited`, ...
     pub state: String,
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
 }
 
 /// Machine-wide settings of the route server.
@@ -187,8 +188,7 @@ pub fn service_name(c: &ContainerInput) -> String {
     c.labels
         .get("rediacc.service_name")
         .or_else(|| c.labels.get("com.docker.compose.service"))
-        .cloned()
-        .unwrap_or_else(|| c.name.trim_start_matches('/').to_owned())
+        .map_or_else(|| c.name.trim_start_matches('/').to_owned(), str::to_owned)
 }
 
 /// What one container contributes, before it is checked against the others.
@@ -317,7 +317,7 @@ fn single_host(rule: &str) -> Option<String> {
 }
 
 fn label<'a>(c: &'a ContainerInput, key: &str) -> Option<&'a str> {
-    c.labels.get(key).map(String::as_str)
+    c.labels.get(key)
 }
 
 /// Everything one container contributes; Ok(None) when it asks for nothing; Err drops it.
@@ -338,7 +338,7 @@ fn container_routes(
     if !tier2 && !auto && leases.is_empty() {
         return Ok(None);
     }
-    for (k, v) in &c.labels {
+    for (k, v) in c.labels.iter() {
         if k.starts_with("rediacc.") || k.starts_with("traefik.") {
             validate::plain_value(k, v)?;
         }
@@ -503,7 +503,7 @@ fn tier2_routes(
     part: &mut Part,
 ) -> Result<(), String> {
     let mut grouped: Grouped<'_> = BTreeMap::new();
-    for (k, v) in &c.labels {
+    for (k, v) in c.labels.iter() {
         let Some(rest) = k.strip_prefix("traefik.") else {
             continue;
         };
@@ -537,7 +537,7 @@ fn tier2_routes(
             .or_default()
             .entry(name)
             .or_default()
-            .push((prop.to_ascii_lowercase(), prop, v.as_str()));
+            .push((prop.to_ascii_lowercase(), prop, v));
     }
     let ns = |n: &str| format!("{n}-{net}");
     let empty = BTreeMap::new();

@@ -16,13 +16,14 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use bollard::Docker;
-use bollard::query_parameters::{EventsOptions, InspectContainerOptions, ListContainersOptions};
+use bollard::query_parameters::{InspectContainerOptions, ListContainersOptions};
+use bollard::{ClientVersion, Docker};
 use futures_util::StreamExt;
 use serde::Serialize;
 use tokio::sync::{Notify, watch};
 
 use super::build::{self, Built, ContainerInput, DaemonInput, Options, Problem};
+use super::events;
 use super::watchdog::{self, Decision, Policy, Stopped};
 use crate::leases::{self, Lease};
 use crate::network::NetworkId;
@@ -187,39 +188,33 @@ fn routing_label(key: &str) -> bool {
 async fn watch_events(net: NetworkId, socket: PathBuf, shared: Arc<Shared>, timeout: Duration) {
     loop {
         let mut connected = false;
-        if let Ok(docker) = connect(&socket, timeout).await {
-            connected = true;
-            let opts = EventsOptions {
-                filters: Some(filters(&[
-                    ("type", "container"),
-                    ("event", "start"),
-                    ("event", "die"),
-                    ("event", "stop"),
-                    ("event", "destroy"),
-                ])),
-                ..Default::default()
-            };
-            let mut events = docker.events(Some(opts));
-            // Catch up with whatever happened while nobody was listening.
-            shared.trigger.notify_one();
-            while let Some(Ok(ev)) = events.next().await {
-                let id = ev.actor.and_then(|a| a.id).unwrap_or_default();
-                let action = ev.action.unwrap_or_default();
-                shared.with_stops(|m| {
-                    let set = m.entry(net.get()).or_default();
-                    match action.as_str() {
-                        "stop" => {
-                            set.insert(id);
-                        }
-                        "start" | "destroy" => {
-                            set.remove(&id);
-                        }
-                        _ => {}
-                    }
-                });
+        let _ = events::follow(
+            &socket,
+            timeout,
+            || {
+                connected = true;
+                // Catch up with whatever happened while nobody was listening.
                 shared.trigger.notify_one();
-            }
-        }
+            },
+            |event| {
+                if let Some(ev) = event {
+                    shared.with_stops(|m| {
+                        let set = m.entry(net.get()).or_default();
+                        match ev.action.as_str() {
+                            "stop" => {
+                                set.insert(ev.id);
+                            }
+                            "start" | "destroy" => {
+                                set.remove(&ev.id);
+                            }
+                            _ => {}
+                        }
+                    });
+                }
+                shared.trigger.notify_one();
+            },
+        )
+        .await;
         // The daemon went away (or never answered): what it stopped is no longer known to be
         // stopped on purpose; a restarted daemon is like a rebooted machine.
         shared.with_stops(|m| m.remove(&net.get()));
@@ -230,14 +225,32 @@ async fn watch_events(net: NetworkId, socket: PathBuf, shared: Arc<Shared>, time
     }
 }
 
+/// What the route server keeps per daemon between refreshes: no client (bollard holds no idle
+/// connection anyway, and a client per daemon is 4 MB at 1,000 daemons), only the API version
+/// negotiated once, and the event follower.
 struct Conn {
-    docker: Option<Docker>,
+    version: Option<ClientVersion>,
     watcher: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Conn {
     fn drop(&mut self) {
         self.watcher.abort();
+    }
+}
+
+/// A client for `socket`: with the version negotiated before, or negotiating now.
+async fn client(
+    socket: &Path,
+    version: Option<ClientVersion>,
+    timeout: Duration,
+) -> Result<Docker, String> {
+    match version {
+        Some(v) => {
+            Docker::connect_with_unix(&socket.to_string_lossy(), timeout.as_secs().max(1), &v)
+                .map_err(|e| e.to_string())
+        }
+        None => connect(socket, timeout).await,
     }
 }
 
@@ -285,6 +298,12 @@ impl Builder {
         Self { jobs }
     }
 
+    /// Run `f` on the builder thread without waiting for it.
+    fn spawn(&self, f: impl FnOnce() + Send + 'static) {
+        // Sending only fails once the thread is gone, and then `run` reports it.
+        let _ = self.jobs.send(Box::new(f));
+    }
+
     async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> T + Send + 'static,
@@ -299,8 +318,19 @@ impl Builder {
     }
 }
 
-/// The inputs of a build and its result.
-type LastBuild = (Arc<Vec<DaemonInput>>, Vec<Lease>, Arc<BuiltState>);
+/// A fingerprint of a build's inputs and its result. Only the fingerprint of the inputs is
+/// kept: keeping the inputs themselves to compare would double their memory at every refresh.
+type LastBuild = (u64, Arc<BuiltState>);
+
+/// SipHash of everything a build reads. Equal inputs give equal fingerprints; the chance that
+/// changed inputs collide (and one refresh is skipped until the next change) is 2^-64.
+fn fingerprint(daemons: &[DaemonInput], leases: &[Lease]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    daemons.hash(&mut h);
+    leases.hash(&mut h);
+    h.finish()
+}
 
 /// The refresh loop's state.
 pub struct Refresher {
@@ -309,7 +339,7 @@ pub struct Refresher {
     conns: BTreeMap<PathBuf, Conn>,
     leases: Vec<Lease>,
     refreshes: u64,
-    last_json: Bytes,
+    last_etag: String,
     last_problems: BTreeSet<Problem>,
     last_errors: BTreeMap<u32, String>,
     last_lease_error: Option<String>,
@@ -334,7 +364,7 @@ impl Refresher {
             conns: BTreeMap::new(),
             leases: Vec::new(),
             refreshes: 0,
-            last_json: Bytes::new(),
+            last_etag: String::new(),
             last_problems: BTreeSet::new(),
             last_errors: BTreeMap::new(),
             last_lease_error: None,
@@ -380,7 +410,7 @@ impl Refresher {
         self.conns.retain(|p, _| paths.contains(p));
         for (net, path) in &found {
             self.conns.entry(path.clone()).or_insert_with(|| Conn {
-                docker: None,
+                version: None,
                 watcher: tokio::spawn(watch_events(
                     *net,
                     path.clone(),
@@ -391,23 +421,20 @@ impl Refresher {
         }
 
         // List every daemon, each bounded by its own timeout.
-        let targets: Vec<(NetworkId, PathBuf, Option<Docker>)> = found
+        let targets: Vec<(NetworkId, PathBuf, Option<ClientVersion>)> = found
             .iter()
             .map(|(net, path)| {
-                let cached = self.conns.get(path).and_then(|c| c.docker.clone());
-                (*net, path.clone(), cached)
+                let version = self.conns.get(path).and_then(|c| c.version);
+                (*net, path.clone(), version)
             })
             .collect();
-        let jobs = targets.into_iter().map(|(net, path, cached)| async move {
+        let jobs = targets.into_iter().map(|(net, path, version)| async move {
             let started = Instant::now();
             let result = async {
-                let docker = match cached {
-                    Some(d) => d,
-                    None => connect(&path, timeout).await?,
-                };
+                let docker = client(&path, version, timeout).await?;
                 let left = timeout.saturating_sub(started.elapsed());
                 let containers = list(&docker, false, "running", left).await?;
-                Ok::<_, String>((docker, containers))
+                Ok::<_, String>((docker.client_version(), containers))
             }
             .await;
             (net, path, result)
@@ -419,30 +446,21 @@ impl Refresher {
         let mut daemons = Vec::with_capacity(results.len());
         for (net, path, result) in results {
             let socket = path.display().to_string();
-            match result {
-                Ok((docker, containers)) => {
-                    if let Some(c) = self.conns.get_mut(&path) {
-                        c.docker = Some(docker);
-                    }
-                    daemons.push(DaemonInput {
-                        network_id: net,
-                        socket,
-                        error: None,
-                        containers,
-                    });
-                }
-                Err(e) => {
-                    if let Some(c) = self.conns.get_mut(&path) {
-                        c.docker = None;
-                    }
-                    daemons.push(DaemonInput {
-                        network_id: net,
-                        socket,
-                        error: Some(e),
-                        containers: Vec::new(),
-                    });
-                }
+            let version = result.as_ref().ok().map(|(v, _)| *v);
+            if let Some(c) = self.conns.get_mut(&path) {
+                // A daemon that failed may come back as another version: negotiate again.
+                c.version = version;
             }
+            let (containers, error) = match result {
+                Ok((_, containers)) => (containers, None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+            daemons.push(DaemonInput {
+                network_id: net,
+                socket,
+                error,
+                containers,
+            });
         }
         daemons.sort_by_key(|d| d.network_id);
 
@@ -471,13 +489,13 @@ impl Refresher {
         };
         let daemons = Arc::new(daemons);
         // Identical inputs give identical output: build only when something changed.
-        let unchanged = self
-            .last
-            .as_ref()
-            .is_some_and(|(d, l, _)| **d == *daemons && *l == self.leases);
-        let built = if let (true, Some((_, _, built))) = (unchanged, &self.last) {
+        let print = fingerprint(&daemons, &self.leases);
+        let built = if let Some((_, built)) = self.last.as_ref().filter(|(f, _)| *f == print) {
             Arc::clone(built)
         } else {
+            // The old result is still being served (the snapshot holds its bytes); the rest of
+            // it can go before the new one is built.
+            self.last = None;
             let settings = Arc::clone(&self.settings);
             let leases_now = self.leases.clone();
             let for_build = Arc::clone(&daemons);
@@ -488,7 +506,7 @@ impl Refresher {
             match result {
                 Ok(b) => {
                     self.builds += 1;
-                    self.last = Some((Arc::clone(&daemons), self.leases.clone(), Arc::clone(&b)));
+                    self.last = Some((print, Arc::clone(&b)));
                     b
                 }
                 Err(e) => {
@@ -511,11 +529,20 @@ impl Refresher {
             config_yaml: built.config_yaml.clone(),
             config_json: built.config_json.clone(),
             health,
-            ports: ports_bytes(&daemons, &self.leases, &built.built, lease_error.as_deref()),
+            ports: ports_bytes(
+                &daemons,
+                &self.leases,
+                &built.summary,
+                lease_error.as_deref(),
+            ),
             etag: built.etag.clone(),
         };
-        self.log_changes(&snapshot, &built.built, &daemons, lease_error.as_deref());
+        self.log_changes(&snapshot, &built.summary, &daemons, lease_error.as_deref());
         self.shared.publish(snapshot);
+        // A refresh frees what it listed and built (tens of MB at 20,000 containers); glibc
+        // would keep it. On the builder thread: the 1-3 ms it takes stays off the workers
+        // that answer Traefik.
+        self.builder.spawn(crate::memory::release_free_heap);
 
         if watchdog && let Some(grace) = self.settings.watchdog_grace {
             self.run_watchdog(&daemons, grace).await;
@@ -534,7 +561,7 @@ impl Refresher {
     fn log_changes(
         &mut self,
         snapshot: &Snapshot,
-        built: &Built,
+        summary: &Summary,
         daemons: &[DaemonInput],
         lease_error: Option<&str>,
     ) {
@@ -561,7 +588,7 @@ impl Refresher {
             }
             self.last_lease_error = lease_error.map(str::to_owned);
         }
-        let problems: BTreeSet<Problem> = built.problems.iter().cloned().collect();
+        let problems: BTreeSet<Problem> = summary.problems.iter().cloned().collect();
         for p in problems.difference(&self.last_problems) {
             output::warn(&format!(
                 "route-server: network {} container {} (service {}): {}: {}",
@@ -569,17 +596,16 @@ impl Refresher {
             ));
         }
         self.last_problems = problems;
-        if snapshot.config_json != self.last_json {
-            let c = &built.config;
+        if snapshot.etag != self.last_etag {
             output::note(&format!(
                 "route-server: configuration updated: {} HTTP, {} TCP, {} UDP routers from {} containers on {} daemons",
-                c.http.routers.len(),
-                c.tcp.routers.len(),
-                c.udp.routers.len(),
-                built.routed_containers,
+                summary.http.routers,
+                summary.tcp.routers,
+                summary.udp.routers,
+                summary.routed_containers,
                 daemons.len()
             ));
-            self.last_json = snapshot.config_json.clone();
+            self.last_etag.clone_from(&snapshot.etag);
         }
     }
 
@@ -614,7 +640,10 @@ impl Refresher {
                 continue;
             }
             let path = PathBuf::from(&d.socket);
-            let Some(docker) = self.conns.get(&path).and_then(|c| c.docker.clone()) else {
+            let Some(version) = self.conns.get(&path).and_then(|c| c.version) else {
+                continue;
+            };
+            let Ok(docker) = client(&path, Some(version), timeout).await else {
                 continue;
             };
             let Ok(exited) = list(&docker, true, "exited", timeout).await else {
@@ -747,8 +776,8 @@ struct Health<'a> {
     watchdog: &'a WatchdogHealth,
 }
 
-#[derive(Serialize)]
-struct Counts {
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Counts {
     routers: usize,
     services: usize,
 }
@@ -803,9 +832,61 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// What the refreshes still read of a build once it is serialised: the configuration structs
+/// themselves (17 MB for 20,000 containers) are dropped as soon as the bytes exist.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub http: Counts,
+    pub tcp: Counts,
+    pub udp: Counts,
+    /// Sorted.
+    pub problems: Vec<Problem>,
+    pub routed_containers: usize,
+    /// Entrypoints the TCP and UDP routers listen on (`tcp-10003`), for `/ports`.
+    pub entry_points: BTreeSet<String>,
+}
+
+impl Summary {
+    fn of(built: &Built) -> Self {
+        let c = &built.config;
+        Self {
+            http: Counts {
+                routers: c.http.routers.len(),
+                services: c.http.services.len(),
+            },
+            tcp: Counts {
+                routers: c.tcp.routers.len(),
+                services: c.tcp.services.len(),
+            },
+            udp: Counts {
+                routers: c.udp.routers.len(),
+                services: c.udp.services.len(),
+            },
+            problems: built.problems.clone(),
+            routed_containers: built.routed_containers,
+            entry_points: c
+                .tcp
+                .routers
+                .values()
+                .flat_map(|r| r.entry_points.iter())
+                .chain(c.udp.routers.values().flat_map(|r| r.entry_points.iter()))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    fn routers(&self) -> usize {
+        self.http.routers + self.tcp.routers + self.udp.routers
+    }
+
+    fn services(&self) -> usize {
+        self.http.services + self.tcp.services + self.udp.services
+    }
+}
+
 /// One build's result, serialised: reused as long as the inputs do not change.
 pub struct BuiltState {
-    pub built: Built,
+    pub summary: Summary,
     pub config_json: Bytes,
     pub config_yaml: Bytes,
     pub etag: String,
@@ -817,13 +898,13 @@ pub struct BuiltState {
 pub fn build_state(daemons: &[DaemonInput], leases: &[Lease], settings: &Settings) -> BuiltState {
     let began = Instant::now();
     let built = build::build(daemons, leases, &settings.options);
-    let config_json = super::config_json(&built.config);
     let config_yaml = super::config_yaml(&built.config);
+    let config_json = super::config_json(&built.config);
     BuiltState {
         etag: format!("\"{:016x}\"", fnv1a(&config_json)),
         config_json: Bytes::from(config_json),
         config_yaml: Bytes::from(config_yaml),
-        built,
+        summary: Summary::of(&built),
         build_ms: ms(began.elapsed()),
     }
 }
@@ -837,26 +918,16 @@ pub fn health_bytes(
     meta: &Meta,
     builds: u64,
 ) -> Bytes {
-    let built = &b.built;
-    let c = &built.config;
+    let summary = &b.summary;
     let failed = daemons.iter().filter(|d| d.error.is_some()).count();
-    let degraded = failed > 0 || meta.lease_error.is_some() || !built.problems.is_empty();
+    let degraded = failed > 0 || meta.lease_error.is_some() || !summary.problems.is_empty();
     let health = Health {
         status: if degraded { "degraded" } else { "ok" },
-        routers: c.router_count(),
-        services: c.service_count(),
-        http: Counts {
-            routers: c.http.routers.len(),
-            services: c.http.services.len(),
-        },
-        tcp: Counts {
-            routers: c.tcp.routers.len(),
-            services: c.tcp.services.len(),
-        },
-        udp: Counts {
-            routers: c.udp.routers.len(),
-            services: c.udp.services.len(),
-        },
+        routers: summary.routers(),
+        services: summary.services(),
+        http: summary.http,
+        tcp: summary.tcp,
+        udp: summary.udp,
         auto_routes: true,
         base_domain: &settings.options.base_domain,
         machine_name: settings.options.machine_name.as_deref(),
@@ -872,8 +943,8 @@ pub fn health_bytes(
                 error: d.error.as_deref(),
             })
             .collect(),
-        containers_routed: built.routed_containers,
-        problems: &built.problems,
+        containers_routed: summary.routed_containers,
+        problems: &summary.problems,
         leases: LeaseHealth {
             count: lease_count,
             error: meta.lease_error.as_deref(),
@@ -892,10 +963,9 @@ pub fn health_bytes(
 pub fn ports_bytes(
     daemons: &[DaemonInput],
     leases: &[Lease],
-    built: &Built,
+    summary: &Summary,
     lease_error: Option<&str>,
 ) -> Bytes {
-    let c = &built.config;
     let networks: BTreeSet<u32> = leases.iter().map(|l| l.key.network_id).collect();
     let mut targets: BTreeMap<(u32, String), String> = BTreeMap::new();
     for d in daemons
@@ -906,18 +976,11 @@ pub fn ports_bytes(
             if let Some(ip) = ct.labels.get("rediacc.service_ip") {
                 targets
                     .entry((d.network_id.get(), build::service_name(ct)))
-                    .or_insert_with(|| ip.clone());
+                    .or_insert_with(|| ip.to_owned());
             }
         }
     }
-    let active: BTreeSet<&str> = c
-        .tcp
-        .routers
-        .values()
-        .flat_map(|r| r.entry_points.iter())
-        .chain(c.udp.routers.values().flat_map(|r| r.entry_points.iter()))
-        .map(String::as_str)
-        .collect();
+    let active = &summary.entry_points;
     let mut sorted: Vec<&Lease> = leases.iter().collect();
     sorted.sort();
     let doc = PortsDoc {
@@ -930,7 +993,7 @@ pub fn ports_bytes(
                 let entrypoint = format!("{}-{}", l.key.proto.as_str(), l.external_port);
                 PortEntry {
                     lease: l,
-                    active: target.is_some() && active.contains(entrypoint.as_str()),
+                    active: target.is_some() && active.contains(&entrypoint),
                     target,
                 }
             })

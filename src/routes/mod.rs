@@ -4,12 +4,15 @@
 //! Traefik's static configuration (`renet proxy`).
 //!
 //! Pure: `build` (the builder), `validate`, `config` (the schema), `yaml` (the emitter),
-//! `watchdog` (the decision), `proxy` (static configuration and units). Effects: `discover`
-//! (daemons, events, leases, watchdog actions) and `server` (axum).
+//! `watchdog` (the decision), `labels` (the packed label set), `proxy` (static configuration
+//! and units). Effects: `discover` (daemons, leases, watchdog actions), `events` (a daemon's
+//! event stream) and `server` (axum).
 
 pub mod build;
 pub mod config;
 pub mod discover;
+pub mod events;
+pub mod labels;
 pub mod proxy;
 pub mod server;
 pub mod validate;

@@ -328,13 +328,9 @@ fn every_bad_label_is_reported() {
 fn service_ip_must_be_in_the_daemons_block() {
     let mut foreign = service(2816, 0, "web", "shop", &[("rediacc.service_port", "80")]);
     // An address of network 2880, on daemon 2816: would hijack the other repository's traffic.
-    foreign
-        .labels
-        .insert("rediacc.service_ip".into(), "127.0.11.66".into());
+    foreign.labels.insert("rediacc.service_ip", "127.0.11.66");
     let mut public = service(2816, 1, "api", "shop", &[("rediacc.service_port", "80")]);
-    public
-        .labels
-        .insert("rediacc.service_ip".into(), "192.0.2.1".into());
+    public.labels.insert("rediacc.service_ip", "192.0.2.1");
     let mut missing = service(2816, 2, "db", "shop", &[("rediacc.service_port", "80")]);
     missing.labels.remove("rediacc.service_ip");
     let b = build::build(
@@ -821,7 +817,8 @@ fn health_and_ports_documents() {
     assert_eq!(h["last_refresh_unix"], 1_700_000_000u64);
     assert_eq!(h["leases"]["count"], 2);
     let p: Value =
-        serde_json::from_slice(&ports_bytes(&daemons, &leases, &b.built, Some("locked"))).unwrap();
+        serde_json::from_slice(&ports_bytes(&daemons, &leases, &b.summary, Some("locked")))
+            .unwrap();
     assert_eq!(
         p,
         json!({"leases": [
