@@ -94,6 +94,19 @@ impl Drop for Proc {
 }
 
 /// A free loopback TCP port (bound, then released).
+/// `renet route-server --listen 127.0.0.1:<port> ARGS`, logging to the test folder; the
+/// machine's `RENET_BASE_DOMAIN` and `RENET_MACHINE_NAME` do not leak in.
+fn spawn_route_server(t: &mut Test, port: u16, args: &[&str]) -> Proc {
+    let listen = format!("127.0.0.1:{port}");
+    let mut cmd = t
+        .args(["route-server", "--listen", &listen])
+        .args(args)
+        .command();
+    cmd.env_remove("RENET_BASE_DOMAIN")
+        .env_remove("RENET_MACHINE_NAME");
+    Proc::spawn("route-server", cmd, t.root().join("route-server.log"))
+}
+
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     l.local_addr().expect("local addr").port()
@@ -184,26 +197,19 @@ impl Stack {
             wait_address_free(&format!("127.0.0.1:{p}"));
         }
         let route_port = free_port();
-        let mut rs = t
-            .args([
-                "route-server",
-                "--listen",
-                &format!("127.0.0.1:{route_port}"),
-                "--base-domain",
-                "rn.test",
-                "--machine-name",
-                "m1",
-                "--poll",
-                "1s",
-                // Generous: other tests load the machine at the same time.
-                "--daemon-timeout",
-                "10s",
-            ])
-            .args(extra_route_args)
-            .command();
-        rs.env_remove("RENET_BASE_DOMAIN")
-            .env_remove("RENET_MACHINE_NAME");
-        let route_server = Proc::spawn("route-server", rs, t.root().join("route-server.log"));
+        let mut args = vec![
+            "--base-domain",
+            "rn.test",
+            "--machine-name",
+            "m1",
+            "--poll",
+            "1s",
+            // Generous: other tests load the machine at the same time.
+            "--daemon-timeout",
+            "10s",
+        ];
+        args.extend_from_slice(extra_route_args);
+        let route_server = spawn_route_server(t, route_port, &args);
         eventually("the route server answers /health", WAIT, || {
             (get(route_port, "/health").0 == 200).then_some(())
         });
@@ -534,20 +540,11 @@ fn events_alone_update_the_configuration() {
     d.import_busybox();
     wait_address_free("127.0.11.2:8080");
     let port = free_port();
-    let mut cmd = t
-        .args([
-            "route-server",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--base-domain",
-            "rn.test",
-            "--poll",
-            "10m",
-            "--no-watchdog",
-        ])
-        .command();
-    cmd.env_remove("RENET_MACHINE_NAME");
-    let mut rs = Proc::spawn("route-server", cmd, t.root().join("rs.log"));
+    let mut rs = spawn_route_server(
+        &mut t,
+        port,
+        &["--base-domain", "rn.test", "--poll", "10m", "--no-watchdog"],
+    );
     eventually("/health sees the daemon", WAIT, || {
         let (status, body) = get(port, "/health");
         let h: Value = serde_json::from_str(&body).ok()?;
@@ -556,18 +553,16 @@ fn events_alone_update_the_configuration() {
     assert_eq!(get(port, "/config").1.trim(), "{}");
 
     compose(&mut t, &d, &repo, &["up", "-d"]).success();
-    let began = Instant::now();
+    // Within WAIT (60 s), far below the 10-minute poll: only the event stream can have
+    // triggered these refreshes.
     eventually("the started container is routed", WAIT, || {
         get(port, "/config").1.contains("web-2816").then_some(())
     });
-    let routed_after = began.elapsed();
     let web = d.container_of("web");
     d.docker(["stop", &web]).success();
     eventually("the stopped container is unrouted", WAIT, || {
         (!get(port, "/config").1.contains("web-2816")).then_some(())
     });
-    // Far below the 10-minute poll: only the event stream can have triggered these refreshes.
-    assert!(routed_after < Duration::from_secs(60), "{routed_after:?}");
     let health = get_json(port, "/health");
     assert!(
         health["refreshes"].as_u64().is_some_and(|n| n >= 2),
@@ -589,20 +584,11 @@ fn a_hung_daemon_is_reported_not_waited_for() {
     // Also a socket file whose name is not a network ID: ignored.
     let _other = UnixListener::bind(run.join("docker-12.sock")).expect("bind");
     let port = free_port();
-    let mut cmd = t
-        .args([
-            "route-server",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--poll",
-            "1s",
-            "--daemon-timeout",
-            "500ms",
-            "--no-watchdog",
-        ])
-        .command();
-    cmd.env_remove("RENET_BASE_DOMAIN");
-    let mut rs = Proc::spawn("route-server", cmd, t.root().join("rs.log"));
+    let mut rs = spawn_route_server(
+        &mut t,
+        port,
+        &["--poll", "1s", "--daemon-timeout", "500ms", "--no-watchdog"],
+    );
     let began = Instant::now();
     let health = eventually("/health answers", Duration::from_secs(30), || {
         let (status, body) = get(port, "/health");
