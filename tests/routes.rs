@@ -551,6 +551,10 @@ fn events_alone_update_the_configuration() {
         (status == 200 && h["daemons_seen"] == 1 && h["daemons_failed"] == 0).then_some(())
     });
     assert_eq!(get(port, "/config").1.trim(), "{}");
+    // /health reports the stream as followed (it connects right after the first refresh).
+    eventually("/health shows the event stream followed", WAIT, || {
+        (get_json(port, "/health")["daemons"][0]["events"] == true).then_some(())
+    });
 
     compose(&mut t, &d, &repo, &["up", "-d"]).success();
     // Within WAIT (60 s), far below the 10-minute poll: only the event stream can have
@@ -605,6 +609,12 @@ fn a_hung_daemon_is_reported_not_waited_for() {
     assert_eq!(health["daemons"][0]["network_id"], 2944);
     assert_eq!(health["daemons"][0]["ok"], false);
     assert!(health["daemons"][0]["error"].is_string(), "{health:#}");
+    // Its event stream cannot be followed either, and /health says why.
+    let health = eventually("/health explains the event stream", WAIT, || {
+        let h = get_json(port, "/health");
+        h["daemons"][0]["events_error"].is_string().then_some(h)
+    });
+    assert_eq!(health["daemons"][0]["events"], false, "{health:#}");
     assert_eq!(health["watchdog"]["enabled"], false);
     assert_eq!(get(port, "/config").1.trim(), "{}");
     assert_eq!(get(port, "/nope").0, 404);

@@ -66,6 +66,16 @@ pub struct Shared {
     pub trigger: Notify,
     /// Container IDs with a `stop` event since their last `start`, per network.
     stopped_on_purpose: Mutex<HashMap<u32, HashSet<String>>>,
+    /// Each daemon's event stream: followed or not, and why not (for `/health`).
+    event_streams: Mutex<BTreeMap<u32, EventStream>>,
+}
+
+/// A daemon's event stream as `/health` shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventStream {
+    pub connected: bool,
+    /// Why the last attempt ended, while not connected.
+    pub error: Option<String>,
 }
 
 impl Shared {
@@ -75,6 +85,21 @@ impl Shared {
 
     fn publish(&self, s: Snapshot) {
         *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(s);
+    }
+
+    fn set_events(&self, net: u32, state: Option<EventStream>) {
+        let mut m = self.event_streams.lock().unwrap_or_else(|e| e.into_inner());
+        match state {
+            Some(s) => m.insert(net, s),
+            None => m.remove(&net),
+        };
+    }
+
+    fn event_streams(&self) -> BTreeMap<u32, EventStream> {
+        self.event_streams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn with_stops<T>(&self, f: impl FnOnce(&mut HashMap<u32, HashSet<String>>) -> T) -> T {
@@ -188,11 +213,18 @@ fn routing_label(key: &str) -> bool {
 async fn watch_events(net: NetworkId, socket: PathBuf, shared: Arc<Shared>, timeout: Duration) {
     loop {
         let mut connected = false;
-        let _ = events::follow(
+        let ended = events::follow(
             &socket,
             timeout,
             || {
                 connected = true;
+                shared.set_events(
+                    net.get(),
+                    Some(EventStream {
+                        connected: true,
+                        error: None,
+                    }),
+                );
                 // Catch up with whatever happened while nobody was listening.
                 shared.trigger.notify_one();
             },
@@ -215,6 +247,17 @@ async fn watch_events(net: NetworkId, socket: PathBuf, shared: Arc<Shared>, time
             },
         )
         .await;
+        shared.set_events(
+            net.get(),
+            Some(EventStream {
+                connected: false,
+                error: Some(
+                    ended
+                        .err()
+                        .unwrap_or_else(|| "the daemon ended the stream".into()),
+                ),
+            }),
+        );
         // The daemon went away (or never answered): what it stopped is no longer known to be
         // stopped on purpose; a restarted daemon is like a rebooted machine.
         shared.with_stops(|m| m.remove(&net.get()));
@@ -408,6 +451,15 @@ impl Refresher {
         };
         let paths: BTreeSet<&PathBuf> = found.iter().map(|(_, p)| p).collect();
         self.conns.retain(|p, _| paths.contains(p));
+        let nets: BTreeSet<u32> = found.iter().map(|(n, _)| n.get()).collect();
+        for gone in self
+            .shared
+            .event_streams()
+            .into_keys()
+            .filter(|n| !nets.contains(n))
+        {
+            self.shared.set_events(gone, None);
+        }
         for (net, path) in &found {
             self.conns.entry(path.clone()).or_insert_with(|| Conn {
                 version: None,
@@ -486,6 +538,7 @@ impl Refresher {
             discover_ms: ms(discovered),
             lease_error: lease_error.clone(),
             watchdog: self.watchdog_health(),
+            events: self.shared.event_streams(),
         };
         let daemons = Arc::new(daemons);
         // Identical inputs give identical output: build only when something changed.
@@ -740,6 +793,8 @@ pub struct Meta {
     pub discover_ms: f64,
     pub lease_error: Option<String>,
     pub watchdog: WatchdogHealth,
+    /// Event streams by network ID; a daemon missing here has none yet.
+    pub events: BTreeMap<u32, EventStream>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -790,6 +845,10 @@ struct DaemonHealth<'a> {
     containers: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
+    /// Its event stream is followed: changes show within a second, not at the next poll.
+    events: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    events_error: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -935,12 +994,17 @@ pub fn health_bytes(
         daemons_failed: failed,
         daemons: daemons
             .iter()
-            .map(|d| DaemonHealth {
-                network_id: d.network_id.get(),
-                socket: &d.socket,
-                ok: d.error.is_none(),
-                containers: d.containers.len(),
-                error: d.error.as_deref(),
+            .map(|d| {
+                let stream = meta.events.get(&d.network_id.get());
+                DaemonHealth {
+                    network_id: d.network_id.get(),
+                    socket: &d.socket,
+                    ok: d.error.is_none(),
+                    containers: d.containers.len(),
+                    error: d.error.as_deref(),
+                    events: stream.is_some_and(|s| s.connected),
+                    events_error: stream.and_then(|s| s.error.as_deref()),
+                }
             })
             .collect(),
         containers_routed: summary.routed_containers,

@@ -768,7 +768,9 @@ fn the_fixture_has_the_expected_shape() {
 
 #[test]
 fn health_and_ports_documents() {
-    use super::discover::{Meta, Settings, WatchdogHealth, build_state, health_bytes, ports_bytes};
+    use super::discover::{
+        EventStream, Meta, Settings, WatchdogHealth, build_state, health_bytes, ports_bytes,
+    };
     let mut down = daemon(2880, vec![]);
     down.error = Some("no answer within 2s".into());
     let daemons = vec![
@@ -800,6 +802,23 @@ fn health_and_ports_documents() {
         discover_ms: 1.5,
         lease_error: None,
         watchdog: WatchdogHealth::default(),
+        events: [
+            (
+                2816,
+                EventStream {
+                    connected: true,
+                    error: None,
+                },
+            ),
+            (
+                2880,
+                EventStream {
+                    connected: false,
+                    error: Some("no connection within 2s".into()),
+                },
+            ),
+        ]
+        .into(),
     };
     let b = build_state(&daemons, &leases, &settings);
     let h: Value =
@@ -811,6 +830,10 @@ fn health_and_ports_documents() {
     assert_eq!(h["daemons_seen"], 2);
     assert_eq!(h["daemons_failed"], 1);
     assert_eq!(h["daemons"][1]["error"], "no answer within 2s");
+    assert_eq!(h["daemons"][0]["events"], true);
+    assert!(h["daemons"][0].get("events_error").is_none(), "{h:#}");
+    assert_eq!(h["daemons"][1]["events"], false);
+    assert_eq!(h["daemons"][1]["events_error"], "no connection within 2s");
     assert_eq!(h["problems"][0]["service"], "bad");
     assert_eq!(h["refreshes"], 7);
     assert_eq!(h["builds"], 3);
