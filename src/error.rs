@@ -82,6 +82,7 @@ impl Error {
                 LeaseError::BadLabel { .. } | LeaseError::Corrupt { .. } => code::INVALID_INPUT,
                 LeaseError::TooNew { .. }
                 | LeaseError::Locked { .. }
+                | LeaseError::NoWal { .. }
                 | LeaseError::Open { .. }
                 | LeaseError::Io { .. }
                 | LeaseError::Sql { .. } => code::FAILED,

@@ -152,6 +152,11 @@ pub enum LeaseError {
     )]
     Locked { db: PathBuf, secs: u64 },
     #[error(
+        "{db} cannot be put in WAL mode (SQLite keeps journal mode {mode:?}), which concurrent \
+         renet processes need; keep RENET_STATE_DIR on a local file system"
+    )]
+    NoWal { db: PathBuf, mode: String },
+    #[error(
         "cannot open the port-lease database {db}: {source}; check that the folder exists and is \
          writable (set RENET_STATE_DIR to move it)"
     )]

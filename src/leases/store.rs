@@ -168,10 +168,11 @@ fn delete(conn: &Connection, db: &Path, l: &Lease) -> Result<bool, LeaseError> {
 }
 
 /// Put the database in WAL mode (it persists in the file; readers then never block the one
-/// writer). Switching needs an exclusive lock, and SQLite does not call the busy handler for
-/// it: when several processes create the database at once, all but one got SQLITE_BUSY at
-/// once (1 run in 12 of 40 concurrent `renet ports lease` on a loaded machine). So the switch
-/// is retried until `BUSY_TIMEOUT`; a database already in WAL mode needs no switch at all.
+/// writer). Switching needs an exclusive lock, and SQLite does not wait for it (the busy
+/// handler is not called) when another connection holds the write lock: when several processes
+/// create the database at once, all but one got SQLITE_BUSY at once (1 run in 12 of 40
+/// concurrent `renet ports lease` on a loaded machine). So a busy switch is retried until
+/// `BUSY_TIMEOUT`; a database already in WAL mode needs no switch at all.
 fn enable_wal(conn: &Connection, db: &Path) -> Result<(), LeaseError> {
     let began = std::time::Instant::now();
     loop {
@@ -184,27 +185,26 @@ fn enable_wal(conn: &Connection, db: &Path) -> Result<(), LeaseError> {
                     conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
                 }
             });
-        let busy = match mode {
-            // SQLite answers the mode in force: not `wal` when the switch was refused.
+        match mode {
             Ok(m) if m.eq_ignore_ascii_case("wal") => return Ok(()),
-            Ok(_) => true,
-            Err(e) => {
-                if !matches!(
+            // SQLite answers the mode in force when it cannot switch (no shared memory on the
+            // file system, an in-memory database): waiting will not change that.
+            Ok(m) => {
+                return Err(LeaseError::NoWal {
+                    db: db.to_owned(),
+                    mode: m,
+                });
+            }
+            Err(e)
+                if matches!(
                     e.sqlite_error_code(),
                     Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-                ) {
-                    return Err(classify(db, e));
-                }
-                true
+                ) && began.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
             }
-        };
-        if busy && began.elapsed() >= BUSY_TIMEOUT {
-            return Err(LeaseError::Locked {
-                db: db.to_owned(),
-                secs: BUSY_TIMEOUT.as_secs(),
-            });
+            Err(e) => return Err(classify(db, e)),
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -462,6 +462,21 @@ mod tests {
             assert_eq!(mode, "wal", "{holder_sql}");
             release.join().unwrap();
         }
+    }
+
+    #[test]
+    fn a_database_that_cannot_use_wal_is_refused_by_name() {
+        let Err(err) = Store::open_path(PathBuf::from(":memory:")) else {
+            panic!("an in-memory database cannot use WAL");
+        };
+        assert!(matches!(err, LeaseError::NoWal { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(":memory:")
+                && msg.contains("\"memory\"")
+                && msg.contains("RENET_STATE_DIR"),
+            "{msg}"
+        );
     }
 
     #[test]
