@@ -125,7 +125,7 @@ fn unmount_all_under(dir: &Path) {
 }
 
 /// Whether `pid` is a live (not zombie) process.
-fn alive(pid: i32) -> bool {
+pub fn alive(pid: i32) -> bool {
     let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return false;
     };
@@ -847,6 +847,11 @@ fn try_run(cmd: Command, timeout: Duration) -> Option<Output> {
 
 /// One `GET /` to `addr` (loopback only). Ok(body) on a 200 answer.
 pub fn http_get_once(addr: &str) -> Result<String, String> {
+    http_get_path_once(addr, "/")
+}
+
+/// One `GET <path>` to `addr` (loopback only). Ok(body) on a 200 answer.
+pub fn http_get_path_once(addr: &str, path: &str) -> Result<String, String> {
     let sock: SocketAddr = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
     assert!(
         sock.ip().is_loopback(),
@@ -854,25 +859,29 @@ pub fn http_get_once(addr: &str) -> Result<String, String> {
     );
     let mut s = TcpStream::connect_timeout(&sock, Duration::from_secs(2))
         .map_err(|e| format!("connect {addr}: {e}"))?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))
+    s.set_read_timeout(Some(Duration::from_secs(10)))
         .map_err(|e| e.to_string())?;
     s.set_write_timeout(Some(Duration::from_secs(5)))
         .map_err(|e| e.to_string())?;
     write!(
         s,
-        "GET / HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
     )
     .map_err(|e| format!("send to {addr}: {e}"))?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)
         .map_err(|e| format!("read from {addr}: {e}"))?;
     let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("{addr}: no HTTP answer: {text:?}"))?;
+    // busybox httpd passes a CGI script's own header block through: it may end in "\n\n".
+    let end = [("\r\n\r\n", 4), ("\n\n", 2)]
+        .iter()
+        .filter_map(|(sep, len)| text.find(sep).map(|at| (at, *len)))
+        .min()
+        .ok_or_else(|| format!("{addr}{path}: no HTTP answer: {text:?}"))?;
+    let (head, body) = (&text[..end.0], &text[end.0 + end.1..]);
     let status = head.lines().next().unwrap_or("");
     if status.split_whitespace().nth(1) != Some("200") {
-        return Err(format!("{addr}: {status}"));
+        return Err(format!("{addr}{path}: {status}"));
     }
     Ok(body.to_owned())
 }

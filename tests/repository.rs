@@ -11,8 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -20,7 +19,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::harness::{
-    Daemon, Output, Test, docker_lock, renet_bin, wait_address_free, wait_refused,
+    Daemon, Output, Test, alive, docker_lock, http_get_path_once, renet_bin, wait_address_free,
+    wait_refused,
 };
 
 /// A PATH without renet's folder: functions must still find `renet`.
@@ -114,17 +114,6 @@ fn failures(report: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Whether `pid` is a live (not zombie) process.
-fn alive(pid: i32) -> bool {
-    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    let state = stat
-        .rsplit_once(')')
-        .and_then(|(_, rest)| rest.trim_start().chars().next());
-    state.is_some_and(|s| s != 'Z' && s != 'X')
-}
-
 fn read_pid(p: &Path) -> i32 {
     fs::read_to_string(p)
         .unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
@@ -163,42 +152,6 @@ impl Drop for Reaper {
             }
         }
     }
-}
-
-/// One `GET <path>` to `addr` (loopback only). Ok(body) on a 200 answer.
-fn http_get_path_once(addr: &str, path: &str) -> Result<String, String> {
-    let sock: SocketAddr = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
-    assert!(
-        sock.ip().is_loopback(),
-        "tests only talk to loopback addresses, not {addr}"
-    );
-    let mut s = TcpStream::connect_timeout(&sock, Duration::from_secs(2))
-        .map_err(|e| format!("connect {addr}: {e}"))?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
-    s.set_write_timeout(Some(Duration::from_secs(5)))
-        .map_err(|e| e.to_string())?;
-    write!(
-        s,
-        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| format!("send to {addr}: {e}"))?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw)
-        .map_err(|e| format!("read from {addr}: {e}"))?;
-    let text = String::from_utf8_lossy(&raw);
-    // busybox httpd passes a CGI script's own header block through: it may end in "\n\n".
-    let end = [("\r\n\r\n", 4), ("\n\n", 2)]
-        .iter()
-        .filter_map(|(sep, len)| text.find(sep).map(|at| (at, *len)))
-        .min()
-        .ok_or_else(|| format!("{addr}{path}: no HTTP answer: {text:?}"))?;
-    let (head, body) = (&text[..end.0], &text[end.0 + end.1..]);
-    let status = head.lines().next().unwrap_or("");
-    if status.split_whitespace().nth(1) != Some("200") {
-        return Err(format!("{addr}{path}: {status}"));
-    }
-    Ok(body.to_owned())
 }
 
 /// Poll `GET http://addr<path>` until it answers 200 with a body containing `needle` (at most

@@ -64,7 +64,8 @@ impl Labels {
         (0..self.len()).map(|i| (self.key(i), self.value(i)))
     }
 
-    /// Repacks: meant for tests and rare edits, not for building label sets one by one.
+    /// Repacks: for tests; the route server builds label sets once, with `collect`.
+    #[cfg(test)]
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
         let mut map = self.to_map();
         map.insert(key.into(), value.into());
@@ -72,6 +73,7 @@ impl Labels {
     }
 
     /// Repacks, like `insert`.
+    #[cfg(test)]
     pub fn remove(&mut self, key: &str) -> Option<String> {
         let mut map = self.to_map();
         let old = map.remove(key);
@@ -79,6 +81,7 @@ impl Labels {
         old
     }
 
+    #[cfg(test)]
     fn to_map(&self) -> BTreeMap<String, String> {
         self.iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
