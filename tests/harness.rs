@@ -509,6 +509,117 @@ pub fn is_empty_dir(dir: &Path) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Skipped tests
+// ---------------------------------------------------------------------------------------------
+
+/// Set (to anything) to make [`Need::Dockerd`] unmet: how the skip path itself is exercised on
+/// a machine that has dockerd.
+const PRETEND_NO_DOCKERD: &str = "RENET_TEST_PRETEND_NO_DOCKERD";
+
+/// Something a test needs from the machine; see [`require`].
+#[derive(Clone, Copy, Debug)]
+pub enum Need {
+    Root,
+    Dockerd,
+}
+
+impl Need {
+    /// Why this need is unmet on this machine, or None when it is met.
+    fn unmet(self) -> Option<&'static str> {
+        match self {
+            Need::Root => (!is_root()).then_some("not root"),
+            Need::Dockerd if std::env::var_os(PRETEND_NO_DOCKERD).is_some() => {
+                Some("no dockerd: RENET_TEST_PRETEND_NO_DOCKERD is set")
+            }
+            Need::Dockerd => which("dockerd").is_none().then_some("no dockerd on PATH"),
+        }
+    }
+}
+
+/// Whether this machine meets every need of `test`. When it does not, the test has been
+/// [`skip`]ped and must return at once.
+#[must_use]
+pub fn require(test: &str, needs: &[Need]) -> bool {
+    let unmet: Vec<&str> = needs.iter().filter_map(|n| n.unmet()).collect();
+    if unmet.is_empty() {
+        return true;
+    }
+    skip(test, &unmet.join(", "));
+    false
+}
+
+/// Records that `test` cannot run on this machine; the caller returns at once. libtest counts
+/// a test that returns as passed, so a skip must say so: `SKIPPED <test>: <reason>` on stderr
+/// and as a line of the file `$RENET_SKIP_LOG` (counted by `.ci/run`'s summary). Under
+/// `CI=true` nothing may be skipped: this panics instead.
+pub fn skip(test: &str, reason: &str) {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let log = std::env::var_os("RENET_SKIP_LOG").map(PathBuf::from);
+    record_skip(&full_name(test), reason, ci, log.as_deref());
+}
+
+fn record_skip(name: &str, reason: &str, ci: bool, log: Option<&Path>) {
+    if ci {
+        panic!("{name} cannot run here: {reason}; under CI=true nothing may be skipped");
+    }
+    let line = format!("SKIPPED {name}: {reason}");
+    eprintln!("{line}");
+    if let Some(log) = log {
+        // One write of one line with O_APPEND: lines of tests skipping at once do not mix.
+        fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()))
+            .unwrap_or_else(|e| panic!("RENET_SKIP_LOG {}: {e}", log.display()));
+    }
+}
+
+/// `test` with its module path (`docker::daemon_lifecycle`, as libtest prints it and as a
+/// `cargo test` filter takes it): libtest names each test's thread so.
+fn full_name(test: &str) -> String {
+    thread::current()
+        .name()
+        .filter(|n| {
+            n.strip_suffix(test)
+                .is_some_and(|m| m.is_empty() || m.ends_with("::"))
+        })
+        .unwrap_or(test)
+        .to_owned()
+}
+
+#[test]
+fn a_skip_is_printed_and_logged_one_line_each() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("skips");
+    record_skip("docker::a", "not root", false, Some(&log));
+    record_skip("docker::b", "no dockerd on PATH", false, Some(&log));
+    record_skip("docker::c", "not logged", false, None);
+    assert_eq!(
+        fs::read_to_string(&log).expect("skip log"),
+        "SKIPPED docker::a: not root\nSKIPPED docker::b: no dockerd on PATH\n"
+    );
+}
+
+#[test]
+#[should_panic(
+    expected = "docker::a cannot run here: not root; under CI=true nothing may be skipped"
+)]
+fn under_ci_a_skip_fails_the_test() {
+    record_skip("docker::a", "not root", true, None);
+}
+
+#[test]
+fn a_skipped_test_is_named_with_its_module_path() {
+    assert_eq!(
+        full_name("a_skipped_test_is_named_with_its_module_path"),
+        "harness::a_skipped_test_is_named_with_its_module_path"
+    );
+    assert_eq!(full_name("another_name"), "another_name");
+    assert_eq!(full_name("module_path"), "module_path");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Docker tier gating
 // ---------------------------------------------------------------------------------------------
 
@@ -540,11 +651,10 @@ pub fn which(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// None (after printing why) when this machine cannot run the docker tier: no `dockerd` on
-/// PATH, or not root. Otherwise the guard serialising docker tests.
+/// None (after [`skip`]) when this machine cannot run the docker tier: not root, or no
+/// `dockerd` on PATH. Otherwise the guard serialising docker tests.
 pub fn docker_lock(test: &str) -> Option<DockerGuard> {
-    if which("dockerd").is_none() || !is_root() {
-        eprintln!("SKIPPED {test}: the docker tier needs root and dockerd on PATH");
+    if !require(test, &[Need::Root, Need::Dockerd]) {
         return None;
     }
     let thread = DOCKER_LOCK

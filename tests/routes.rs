@@ -367,7 +367,10 @@ fn routes_through_a_real_traefik() {
         return;
     };
     let Some(traefik) = traefik_bin() else {
-        eprintln!("SKIPPED routes_through_a_real_traefik: no traefik (set RENET_TRAEFIK)");
+        crate::harness::skip(
+            "routes_through_a_real_traefik",
+            "no traefik (set RENET_TRAEFIK)",
+        );
         return;
     };
     let mut t = Test::new();
