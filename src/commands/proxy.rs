@@ -9,7 +9,7 @@ use crate::routes::proxy::{self, StaticSettings, UnitSettings};
 use crate::{context, output};
 
 fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings> {
-    let usage = |e: String| Error::Usage(e);
+    let usage = |e: crate::routes::validate::InvalidValue| Error::Usage(e.to_string());
     let out = context::absolute(&ctx.cwd, &a.out);
     if let Some(e) = &a.cert_email
         && (e.chars().any(|c| c.is_control() || c.is_whitespace()) || !e.contains('@'))
@@ -59,7 +59,7 @@ fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings>
     })
 }
 
-pub fn run(ctx: &Ctx<'_>, args: ProxyArgs) -> Result<u8> {
+pub(crate) fn run(ctx: &Ctx<'_>, args: ProxyArgs) -> Result<u8> {
     match args.command {
         ProxyCommand::Config(a) => config(ctx, &a),
         ProxyCommand::Unit(a) => unit(ctx, &a),
@@ -68,7 +68,7 @@ pub fn run(ctx: &Ctx<'_>, args: ProxyArgs) -> Result<u8> {
 
 fn config(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<u8> {
     let s = static_settings(ctx, a)?;
-    let text = proxy::traefik_yml(&s).map_err(Error::Usage)?;
+    let text = proxy::traefik_yml(&s).map_err(|e| Error::Usage(e.to_string()))?;
     let dir = context::absolute(&ctx.cwd, &a.out);
     fs_err::create_dir_all(&dir)?;
     let path = dir.join("traefik.yml");

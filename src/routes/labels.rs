@@ -9,7 +9,7 @@ use std::fmt;
 
 /// Sorted, unique keys; lookups are binary searches.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct Labels {
+pub(crate) struct Labels {
     /// key0 value0 key1 value1 ... concatenated.
     text: Box<str>,
     /// End offset in `text` of each key and each value, in that order.
@@ -17,11 +17,12 @@ pub struct Labels {
 }
 
 impl Labels {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ends.len() / 2
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
 
@@ -51,22 +52,22 @@ impl Labels {
         Err(lo)
     }
 
-    pub fn get(&self, key: &str) -> Option<&str> {
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.find(key).ok().map(|i| self.value(i))
     }
 
-    pub fn contains_key(&self, key: &str) -> bool {
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
         self.find(key).is_ok()
     }
 
     /// In key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         (0..self.len()).map(|i| (self.key(i), self.value(i)))
     }
 
     /// Repacks: for tests; the route server builds label sets once, with `collect`.
     #[cfg(test)]
-    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
+    pub(crate) fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
         let mut map = self.to_map();
         map.insert(key.into(), value.into());
         *self = Self::pack(&map);
@@ -74,7 +75,7 @@ impl Labels {
 
     /// Repacks, like `insert`.
     #[cfg(test)]
-    pub fn remove(&mut self, key: &str) -> Option<String> {
+    pub(crate) fn remove(&mut self, key: &str) -> Option<String> {
         let mut map = self.to_map();
         let old = map.remove(key);
         *self = Self::pack(&map);

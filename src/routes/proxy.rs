@@ -14,31 +14,29 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-/// Fixed TCP entrypoints (MySQL, PostgreSQL, Redis, MongoDB, Memcached, RabbitMQ, Kafka).
-pub const DEFAULT_TCP_PORTS: &[u16] = &[3306, 5432, 6379, 27017, 11211, 5672, 9092];
-pub const DEFAULT_UDP_PORTS: &[u16] = &[53];
+use super::validate::InvalidValue;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaticSettings {
-    pub bind: Option<IpAddr>,
+pub(crate) struct StaticSettings {
+    pub(crate) bind: Option<IpAddr>,
     pub bind_v6: Option<Ipv6Addr>,
-    pub web_port: u16,
-    pub websecure_port: u16,
-    pub tcp_ports: Vec<u16>,
-    pub udp_ports: Vec<u16>,
-    pub lease_range: RangeInclusive<u16>,
-    pub cert_email: Option<String>,
-    pub cert_resolver: String,
-    pub acme_storage: PathBuf,
-    pub cf_dns_token_file: Option<PathBuf>,
+    pub(crate) web_port: u16,
+    pub(crate) websecure_port: u16,
+    pub(crate) tcp_ports: Vec<u16>,
+    pub(crate) udp_ports: Vec<u16>,
+    pub(crate) lease_range: RangeInclusive<u16>,
+    pub(crate) cert_email: Option<String>,
+    pub(crate) cert_resolver: String,
+    pub(crate) acme_storage: PathBuf,
+    pub(crate) cf_dns_token_file: Option<PathBuf>,
     /// The route server's `/config` URL.
-    pub route_server: String,
-    pub poll_interval: Duration,
-    pub log_level: String,
+    pub(crate) route_server: String,
+    pub(crate) poll_interval: Duration,
+    pub(crate) log_level: String,
 }
 
 /// `3306,5432` (blanks allowed, empty = none) as sorted, distinct ports.
-pub fn parse_ports(raw: &str) -> Result<Vec<u16>, String> {
+pub(crate) fn parse_ports(raw: &str) -> Result<Vec<u16>, InvalidValue> {
     let mut out = Vec::new();
     for item in raw.split(',') {
         let t = item.trim();
@@ -52,31 +50,37 @@ pub fn parse_ports(raw: &str) -> Result<Vec<u16>, String> {
     Ok(out)
 }
 
-/// `5s`, `500ms`, `2m`, `1.5s`, or plain seconds.
-pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+/// Why a duration on the command line was refused (clap shows the text after the value).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("{0:?} is not a duration (5s, 500ms, 2m)")]
+    Syntax(String),
+    #[error("{0:?} is out of range")]
+    Range(String),
+}
+
+/// Longest duration accepted: a year, so that adding one to an `Instant` cannot overflow.
+const MAX_DURATION: Duration = Duration::from_secs(86_400 * 365);
+
+/// `5s`, `500ms`, `2m`, `1.5s`, `1h 30m` (humantime's syntax), or a plain number of seconds
+/// (`3`, `1.5`).
+pub fn parse_duration(raw: &str) -> Result<Duration, DurationError> {
     let t = raw.trim();
-    let (num, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(i) => (&t[..i], &t[i..]),
-        None => (t, "s"),
-    };
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{raw:?} is not a duration (5s, 500ms, 2m)"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("{raw:?} is not a duration (5s, 500ms, 2m)")),
-    };
-    if !secs.is_finite() || !(0.0..=86_400.0 * 365.0).contains(&secs) {
-        return Err(format!("{raw:?} is out of range"));
+    // humantime wants a unit after every number; renet has always read a bare one as seconds.
+    let bare = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let with_unit = if bare { format!("{t}s") } else { t.to_owned() };
+    let d = humantime::parse_duration(&with_unit).map_err(|e| match e {
+        humantime::DurationError::NumberOverflow => DurationError::Range(raw.to_owned()),
+        _ => DurationError::Syntax(raw.to_owned()),
+    })?;
+    if d > MAX_DURATION {
+        return Err(DurationError::Range(raw.to_owned()));
     }
-    Ok(Duration::from_secs_f64(secs))
+    Ok(d)
 }
 
 /// A duration as Traefik reads it: `5s`, or `1500ms`.
-pub fn traefik_duration(d: Duration) -> String {
+pub(crate) fn traefik_duration(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{}s", d.as_secs())
     } else {
@@ -95,7 +99,7 @@ fn address(bind: Option<IpAddr>, port: u16, udp: bool) -> String {
 }
 
 /// The entrypoint names HTTP routes should use for these settings.
-pub fn http_entrypoints(s: &StaticSettings) -> Vec<String> {
+pub(crate) fn http_entrypoints(s: &StaticSettings) -> Vec<String> {
     let mut v = vec!["websecure".to_owned()];
     if s.bind_v6.is_some() {
         v.push("websecure-v6".to_owned());
@@ -103,88 +107,34 @@ pub fn http_entrypoints(s: &StaticSettings) -> Vec<String> {
     v
 }
 
-/// Traefik's static configuration as a JSON value (serialised as YAML by the caller).
-pub fn static_config(s: &StaticSettings) -> Result<Value, String> {
-    if let Some(v6) = s.bind_v6 {
-        if s.bind.is_none() {
-            return Err(
-                "--bind-v6 needs --bind: without --bind every entrypoint already listens on IPv4 and IPv6"
-                    .to_owned(),
-            );
-        }
-        if v6.is_unspecified() {
-            return Err(
-                "--bind-v6 :: would collide with the IPv4 listener (Go opens [::] dual-stack); give a \
-                 specific IPv6 address, or leave out --bind and --bind-v6 to listen on every address"
-                    .to_owned(),
-            );
-        }
-    }
-    if s.web_port == s.websecure_port {
-        return Err("--web-port and --websecure-port must differ".to_owned());
-    }
-    let mut entry = Map::new();
-    let mut tcp_taken = vec![
-        (s.web_port, "--web-port"),
-        (s.websecure_port, "--websecure-port"),
-    ];
-    let tls = match &s.cert_email {
-        Some(_) => json!({"certResolver": s.cert_resolver}),
-        None => json!({}),
-    };
-    entry.insert(
-        "web".into(),
-        json!({
-            "address": address(s.bind, s.web_port, false),
-            "http": {"redirections": {"entryPoint": {
-                "to": "websecure", "scheme": "https", "permanent": true
-            }}}
-        }),
-    );
-    entry.insert(
-        "websecure".into(),
-        json!({"address": address(s.bind, s.websecure_port, false), "http": {"tls": tls}}),
-    );
-    if let Some(v6) = s.bind_v6 {
-        entry.insert(
-            "websecure-v6".into(),
-            json!({"address": address(Some(IpAddr::V6(v6)), s.websecure_port, false), "http": {"tls": tls}}),
-        );
-    }
-    let mut tcp: Vec<u16> = s.tcp_ports.clone();
-    tcp.extend(s.lease_range.clone());
-    tcp.sort_unstable();
-    tcp.dedup();
-    for p in tcp {
-        if let Some((_, flag)) = tcp_taken.iter().find(|(q, _)| *q == p) {
-            return Err(format!(
-                "TCP port {p} (fixed ports or the lease range) is also {flag}"
-            ));
-        }
-        tcp_taken.push((p, "a TCP port"));
-        entry.insert(
-            format!("tcp-{p}"),
-            json!({"address": address(s.bind, p, false)}),
-        );
-    }
-    let mut udp: Vec<u16> = s.udp_ports.clone();
-    udp.extend(s.lease_range.clone());
-    udp.sort_unstable();
-    udp.dedup();
-    for p in udp {
-        entry.insert(
-            format!("udp-{p}"),
-            json!({"address": address(s.bind, p, true)}),
-        );
-    }
+/// Why `renet proxy config` refused its settings (exit code 2: they are usage errors).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum StaticConfigError {
+    #[error(
+        "--bind-v6 needs --bind: without --bind every entrypoint already listens on IPv4 and IPv6"
+    )]
+    BindV6WithoutBind,
+    #[error(
+        "--bind-v6 :: would collide with the IPv4 listener (Go opens [::] dual-stack); give a \
+         specific IPv6 address, or leave out --bind and --bind-v6 to listen on every address"
+    )]
+    BindV6Unspecified,
+    #[error("--web-port and --websecure-port must differ")]
+    SamePorts,
+    #[error("TCP port {port} (fixed ports or the lease range) is also {flag}")]
+    TcpPortTaken { port: u16, flag: &'static str },
+}
 
+/// Traefik's static configuration as a JSON value (serialised as YAML by the caller).
+pub(crate) fn static_config(s: &StaticSettings) -> Result<Value, StaticConfigError> {
+    check_listeners(s)?;
     let mut root = Map::new();
     root.insert(
         "global".into(),
         json!({"checkNewVersion": false, "sendAnonymousUsage": false}),
     );
     root.insert("log".into(), json!({"level": s.log_level}));
-    root.insert("entryPoints".into(), Value::Object(entry));
+    root.insert("entryPoints".into(), Value::Object(entry_points(s)?));
     root.insert(
         "providers".into(),
         json!({"http": {
@@ -208,8 +158,83 @@ pub fn static_config(s: &StaticSettings) -> Result<Value, String> {
     Ok(Value::Object(root))
 }
 
+/// The listening addresses Traefik could not open together.
+fn check_listeners(s: &StaticSettings) -> Result<(), StaticConfigError> {
+    if let Some(v6) = s.bind_v6 {
+        if s.bind.is_none() {
+            return Err(StaticConfigError::BindV6WithoutBind);
+        }
+        if v6.is_unspecified() {
+            return Err(StaticConfigError::BindV6Unspecified);
+        }
+    }
+    if s.web_port == s.websecure_port {
+        return Err(StaticConfigError::SamePorts);
+    }
+    Ok(())
+}
+
+/// `web` (redirecting to `websecure`), `websecure` (and `websecure-v6`), then `tcp-<port>` and
+/// `udp-<port>` for the fixed ports and the lease range.
+fn entry_points(s: &StaticSettings) -> Result<Map<String, Value>, StaticConfigError> {
+    let mut entry = Map::new();
+    let tls = match &s.cert_email {
+        Some(_) => json!({"certResolver": s.cert_resolver}),
+        None => json!({}),
+    };
+    entry.insert(
+        "web".into(),
+        json!({
+            "address": address(s.bind, s.web_port, false),
+            "http": {"redirections": {"entryPoint": {
+                "to": "websecure", "scheme": "https", "permanent": true
+            }}}
+        }),
+    );
+    entry.insert(
+        "websecure".into(),
+        json!({"address": address(s.bind, s.websecure_port, false), "http": {"tls": tls}}),
+    );
+    if let Some(v6) = s.bind_v6 {
+        entry.insert(
+            "websecure-v6".into(),
+            json!({"address": address(Some(IpAddr::V6(v6)), s.websecure_port, false), "http": {"tls": tls}}),
+        );
+    }
+    let mut tcp_taken = vec![
+        (s.web_port, "--web-port"),
+        (s.websecure_port, "--websecure-port"),
+    ];
+    for p in with_lease_range(&s.tcp_ports, s) {
+        if let Some((_, flag)) = tcp_taken.iter().find(|(q, _)| *q == p) {
+            return Err(StaticConfigError::TcpPortTaken { port: p, flag });
+        }
+        tcp_taken.push((p, "a TCP port"));
+        entry.insert(
+            format!("tcp-{p}"),
+            json!({"address": address(s.bind, p, false)}),
+        );
+    }
+    for p in with_lease_range(&s.udp_ports, s) {
+        entry.insert(
+            format!("udp-{p}"),
+            json!({"address": address(s.bind, p, true)}),
+        );
+    }
+    Ok(entry)
+}
+
+/// `fixed` and every port of the lease range, sorted and distinct.
+fn with_lease_range(fixed: &[u16], s: &StaticSettings) -> Vec<u16> {
+    let mut ports = fixed.to_vec();
+    ports.extend(s.lease_range.clone());
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
 /// `traefik.yml`: a header saying where it came from, then the configuration.
-pub fn traefik_yml(s: &StaticSettings) -> Result<String, String> {
+pub(crate) fn traefik_yml(s: &StaticSettings) -> Result<String, StaticConfigError> {
     let value = static_config(s)?;
     let mut out = String::from(
         "# Traefik static configuration written by `renet proxy config`; regenerate rather than edit.\n\
@@ -232,15 +257,15 @@ pub fn traefik_yml(s: &StaticSettings) -> Result<String, String> {
 
 /// What `renet proxy unit` needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitSettings {
-    pub renet: PathBuf,
-    pub traefik: PathBuf,
-    pub config_dir: PathBuf,
-    pub run_dir: PathBuf,
-    pub state_dir: PathBuf,
-    pub cf_dns_token_file: Option<PathBuf>,
+pub(crate) struct UnitSettings {
+    pub(crate) renet: PathBuf,
+    pub(crate) traefik: PathBuf,
+    pub(crate) config_dir: PathBuf,
+    pub(crate) run_dir: PathBuf,
+    pub(crate) state_dir: PathBuf,
+    pub(crate) cf_dns_token_file: Option<PathBuf>,
     /// Arguments of `renet route-server`, already validated.
-    pub route_server_args: Vec<String>,
+    pub(crate) route_server_args: Vec<String>,
 }
 
 fn shell_word(s: &str) -> String {
@@ -260,7 +285,7 @@ fn path_word(p: &Path) -> String {
 
 /// Two systemd units: `rediacc-router.service` (the route server) and
 /// `rediacc-proxy.service` (Traefik on the generated static configuration).
-pub fn units(u: &UnitSettings) -> String {
+pub(crate) fn units(u: &UnitSettings) -> String {
     let args: Vec<String> = u.route_server_args.iter().map(|a| shell_word(a)).collect();
     let token = u.cf_dns_token_file.as_ref().map_or_else(String::new, |f| {
         format!("Environment=CF_DNS_API_TOKEN_FILE={}\n", path_word(f))
@@ -311,6 +336,11 @@ pub fn units(u: &UnitSettings) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fixed TCP entrypoints of `renet proxy config`'s defaults (MySQL, PostgreSQL, Redis,
+    /// MongoDB, Memcached, RabbitMQ, Kafka; src/cli.rs).
+    const DEFAULT_TCP_PORTS: &[u16] = &[3306, 5432, 6379, 27017, 11211, 5672, 9092];
+    const DEFAULT_UDP_PORTS: &[u16] = &[53];
 
     fn settings() -> StaticSettings {
         StaticSettings {
@@ -403,16 +433,44 @@ mod tests {
     fn refused_combinations() {
         let mut s = settings();
         s.bind_v6 = Some("2001:db8::1".parse().unwrap());
-        assert!(static_config(&s).unwrap_err().contains("--bind"));
+        assert!(
+            static_config(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("--bind")
+        );
         s.bind = Some("127.0.0.1".parse().unwrap());
         s.bind_v6 = Some(Ipv6Addr::UNSPECIFIED);
-        assert!(static_config(&s).unwrap_err().contains("collide"));
+        assert!(
+            static_config(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("collide")
+        );
         let mut s = settings();
         s.tcp_ports = vec![443];
-        assert!(static_config(&s).unwrap_err().contains("--websecure-port"));
+        assert!(
+            static_config(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("--websecure-port")
+        );
         let mut s = settings();
         s.web_port = 443;
         assert!(static_config(&s).is_err());
+        assert_eq!(
+            StaticConfigError::BindV6Unspecified.to_string(),
+            "--bind-v6 :: would collide with the IPv4 listener (Go opens [::] dual-stack); give a \
+             specific IPv6 address, or leave out --bind and --bind-v6 to listen on every address"
+        );
+        assert_eq!(
+            StaticConfigError::TcpPortTaken {
+                port: 443,
+                flag: "--websecure-port"
+            }
+            .to_string(),
+            "TCP port 443 (fixed ports or the lease range) is also --websecure-port"
+        );
     }
 
     #[test]
@@ -428,6 +486,20 @@ mod tests {
         for bad in ["", "s", "5x", "-1s", "1e400s"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse_duration(" 1.5 ").unwrap(),
+            Duration::from_millis(1500)
+        );
+        assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(
+            parse_duration("5x").unwrap_err().to_string(),
+            "\"5x\" is not a duration (5s, 500ms, 2m)"
+        );
+        assert_eq!(
+            parse_duration("366d").unwrap_err().to_string(),
+            "\"366d\" is out of range"
+        );
+        assert!(parse_duration("99999999999999999999s").is_err());
         assert_eq!(traefik_duration(Duration::from_secs(5)), "5s");
         assert_eq!(traefik_duration(Duration::from_millis(250)), "250ms");
     }

@@ -18,7 +18,7 @@ use axum::routing::get;
 
 use super::discover::Shared;
 
-pub fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/config", get(config))
         .route("/routes.json", get(routes_json))

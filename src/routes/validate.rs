@@ -9,13 +9,59 @@
 
 use std::net::Ipv4Addr;
 
+use ipnet::Ipv4Net;
+
 use crate::network::NetworkId;
 
+/// Why a label value was refused. The text is what `/health` reports, word for word; values
+/// are quoted with `{:?}` so control characters are escaped and a log line stays one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum InvalidValue {
+    #[error("{0:?} is not usable in a host name (letters, digits, '-', '_', '.'; at most 63)")]
+    HostPart(String),
+    #[error("{0:?} is not a port number")]
+    NotPort(String),
+    #[error("{0:?} is not a port number (1-65535)")]
+    PortRange(String),
+    #[error("rediacc.service_ip {0:?} is not an IPv4 address")]
+    NotIpv4(String),
+    #[error("rediacc.service_ip {0} is not a loopback address (127.0.0.0/8)")]
+    NotLoopback(Ipv4Addr),
+    #[error("rediacc.service_ip {ip} is outside network {network}'s block {block}")]
+    OutsideBlock {
+        ip: Ipv4Addr,
+        network: NetworkId,
+        block: Ipv4Net,
+    },
+    #[error("rediacc.domain item {0:?} is not a host name (letters, digits, '-' and dots only)")]
+    Domain(String),
+    #[error("label {0} is longer than 4096 bytes")]
+    TooLong(String),
+    #[error("label {0} contains a control character")]
+    ControlCharacter(String),
+    #[error("label {0} is empty")]
+    Empty(String),
+    #[error("label {0} is longer than {MAX_RULE_LEN} bytes")]
+    RuleTooLong(String),
+    #[error("label {key}: unbalanced parentheses in {rule}")]
+    Unbalanced { key: String, rule: String },
+    #[error("label {key}: unterminated quote in {rule}")]
+    Unterminated { key: String, rule: String },
+    #[error(
+        "label {key}: a rule needs a host matcher ({matchers}), or it would catch every host on the entrypoint"
+    )]
+    NoHostMatcher { key: String, matchers: String },
+    #[error("label {key}: {name:?} is not a valid name")]
+    Name { key: String, name: String },
+    #[error("label {key}: {raw:?} is not true or false")]
+    NotBoolean { key: String, raw: String },
+}
+
 /// Longest rule accepted from a tier-2 label.
-pub const MAX_RULE_LEN: usize = 2048;
+pub(crate) const MAX_RULE_LEN: usize = 2048;
 
 /// A DNS label: `[a-z0-9]`, inner `-`, 1..=63 bytes (input must already be lower case).
-pub fn is_dns_label(s: &str) -> bool {
+pub(crate) fn is_dns_label(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= 63
@@ -27,14 +73,14 @@ pub fn is_dns_label(s: &str) -> bool {
 
 /// A host name made of DNS labels separated by dots, at most 253 bytes, lower case, no
 /// trailing dot, no wildcard.
-pub fn is_host_name(s: &str) -> bool {
+pub(crate) fn is_host_name(s: &str) -> bool {
     !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns_label)
 }
 
 /// A label value used as one part of a host name (`{service}.{repo}...`): lower-cased, `_` and
 /// `.` (allowed in compose service names) turned into `-`. Anything else outside `[a-z0-9-]`
 /// is refused.
-pub fn host_part(raw: &str) -> Result<String, String> {
+pub(crate) fn host_part(raw: &str) -> Result<String, InvalidValue> {
     let s: String = raw
         .chars()
         .map(|c| match c {
@@ -45,15 +91,12 @@ pub fn host_part(raw: &str) -> Result<String, String> {
     if is_dns_label(&s) {
         Ok(s)
     } else {
-        Err(format!(
-            "{} is not usable in a host name (letters, digits, '-', '_', '.'; at most 63)",
-            quote(raw)
-        ))
+        Err(InvalidValue::HostPart(raw.to_owned()))
     }
 }
 
 /// A name for routers, services, middlewares and entrypoints: `[A-Za-z0-9_-]`, 1..=100 bytes.
-pub fn is_name(s: &str) -> bool {
+pub(crate) fn is_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 100
         && s.bytes()
@@ -61,40 +104,36 @@ pub fn is_name(s: &str) -> bool {
 }
 
 /// A port: decimal digits only, 1..=65535.
-pub fn port(raw: &str) -> Result<u16, String> {
+pub(crate) fn port(raw: &str) -> Result<u16, InvalidValue> {
     let t = raw.trim();
     if t.is_empty() || t.len() > 5 || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("{} is not a port number", quote(raw)));
+        return Err(InvalidValue::NotPort(raw.to_owned()));
     }
     match t.parse::<u16>() {
         Ok(p) if p > 0 => Ok(p),
-        _ => Err(format!("{} is not a port number (1-65535)", quote(raw))),
+        _ => Err(InvalidValue::PortRange(raw.to_owned())),
     }
 }
 
 /// `rediacc.service_ip`: an IPv4 address inside the daemon's own /26 block (which is inside
 /// 127.0.0.0/8). A container can never send traffic meant for it to another repository.
-pub fn service_ip(raw: &str, network: NetworkId) -> Result<Ipv4Addr, String> {
+pub(crate) fn service_ip(raw: &str, network: NetworkId) -> Result<Ipv4Addr, InvalidValue> {
     let ip: Ipv4Addr = raw
         .parse()
-        .map_err(|_| format!("rediacc.service_ip {} is not an IPv4 address", quote(raw)))?;
+        .map_err(|_| InvalidValue::NotIpv4(raw.to_owned()))?;
     if !ip.is_loopback() {
-        return Err(format!(
-            "rediacc.service_ip {ip} is not a loopback address (127.0.0.0/8)"
-        ));
+        return Err(InvalidValue::NotLoopback(ip));
     }
     let block = network.block();
     if !block.contains(&ip) {
-        return Err(format!(
-            "rediacc.service_ip {ip} is outside network {network}'s block {block}"
-        ));
+        return Err(InvalidValue::OutsideBlock { ip, network, block });
     }
     Ok(ip)
 }
 
 /// `rediacc.domain`: comma-separated host names or short names, each lower-cased; blanks
 /// around commas and empty items are ignored. Any invalid item refuses the whole value.
-pub fn domains(raw: &str) -> Result<Vec<String>, String> {
+pub(crate) fn domains(raw: &str) -> Result<Vec<String>, InvalidValue> {
     let mut out = Vec::new();
     for item in raw.split(',') {
         let d = item.trim_matches([' ', '\t']);
@@ -103,10 +142,7 @@ pub fn domains(raw: &str) -> Result<Vec<String>, String> {
         }
         let lower = d.to_ascii_lowercase();
         if !is_host_name(&lower) {
-            return Err(format!(
-                "rediacc.domain item {} is not a host name (letters, digits, '-' and dots only)",
-                quote(d)
-            ));
+            return Err(InvalidValue::Domain(d.to_owned()));
         }
         if !out.contains(&lower) {
             out.push(lower);
@@ -117,12 +153,12 @@ pub fn domains(raw: &str) -> Result<Vec<String>, String> {
 
 /// A label value that goes into the configuration as it is: no control characters, at most
 /// 4 KiB.
-pub fn plain_value(key: &str, raw: &str) -> Result<(), String> {
+pub(crate) fn plain_value(key: &str, raw: &str) -> Result<(), InvalidValue> {
     if raw.len() > 4096 {
-        return Err(format!("label {key} is longer than 4096 bytes"));
+        return Err(InvalidValue::TooLong(key.to_owned()));
     }
     if raw.chars().any(char::is_control) {
-        return Err(format!("label {key} contains a control character"));
+        return Err(InvalidValue::ControlCharacter(key.to_owned()));
     }
     Ok(())
 }
@@ -130,14 +166,56 @@ pub fn plain_value(key: &str, raw: &str) -> Result<(), String> {
 /// A rule from a tier-2 label: balanced quotes (backticks and double quotes) and parentheses,
 /// no control characters, and at least one host matcher, so one container cannot catch every
 /// host on an entrypoint (`` PathPrefix(`/`) `` alone would).
-pub fn tier2_rule(key: &str, rule: &str, tcp: bool) -> Result<(), String> {
+pub(crate) fn tier2_rule(key: &str, rule: &str, tcp: bool) -> Result<(), InvalidValue> {
     plain_value(key, rule)?;
     if rule.trim().is_empty() {
-        return Err(format!("label {key} is empty"));
+        return Err(InvalidValue::Empty(key.to_owned()));
     }
     if rule.len() > MAX_RULE_LEN {
-        return Err(format!("label {key} is longer than {MAX_RULE_LEN} bytes"));
+        return Err(InvalidValue::RuleTooLong(key.to_owned()));
     }
+    match pairing(rule) {
+        Ok(()) => {}
+        Err(Pairing::Parentheses) => {
+            return Err(InvalidValue::Unbalanced {
+                key: key.to_owned(),
+                rule: rule.to_owned(),
+            });
+        }
+        Err(Pairing::Quote) => {
+            return Err(InvalidValue::Unterminated {
+                key: key.to_owned(),
+                rule: rule.to_owned(),
+            });
+        }
+    }
+    let matchers: &[&str] = if tcp {
+        &["HostSNI(", "HostSNIRegexp("]
+    } else {
+        &["Host(", "HostRegexp("]
+    };
+    if !matchers.iter().any(|m| rule.contains(m)) {
+        return Err(InvalidValue::NoHostMatcher {
+            key: key.to_owned(),
+            matchers: matchers
+                .iter()
+                .map(|m| m.trim_end_matches('('))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        });
+    }
+    Ok(())
+}
+
+/// What does not pair up in a rule.
+enum Pairing {
+    Parentheses,
+    Quote,
+}
+
+/// Checks that quotes (backticks, and double quotes with `\` escapes inside) close and that
+/// parentheses outside them balance. A `)` without its `(` is reported before anything else.
+fn pairing(rule: &str) -> Result<(), Pairing> {
     let mut depth: i64 = 0;
     let mut quote_char: Option<char> = None;
     let mut escaped = false;
@@ -159,38 +237,27 @@ pub fn tier2_rule(key: &str, rule: &str, tcp: bool) -> Result<(), String> {
             ')' => {
                 depth -= 1;
                 if depth < 0 {
-                    return Err(format!("label {key}: unbalanced parentheses in {rule}"));
+                    return Err(Pairing::Parentheses);
                 }
             }
             _ => {}
         }
     }
     if quote_char.is_some() {
-        return Err(format!("label {key}: unterminated quote in {rule}"));
+        return Err(Pairing::Quote);
     }
     if depth != 0 {
-        return Err(format!("label {key}: unbalanced parentheses in {rule}"));
-    }
-    let matchers: &[&str] = if tcp {
-        &["HostSNI(", "HostSNIRegexp("]
-    } else {
-        &["Host(", "HostRegexp("]
-    };
-    if !matchers.iter().any(|m| rule.contains(m)) {
-        return Err(format!(
-            "label {key}: a rule needs a host matcher ({}), or it would catch every host on the entrypoint",
-            matchers
-                .iter()
-                .map(|m| m.trim_end_matches('('))
-                .collect::<Vec<_>>()
-                .join(" or ")
-        ));
+        return Err(Pairing::Parentheses);
     }
     Ok(())
 }
 
 /// Comma-separated names (entrypoints, middlewares), each checked with `ok`.
-pub fn name_list(key: &str, raw: &str, ok: impl Fn(&str) -> bool) -> Result<Vec<String>, String> {
+pub(crate) fn name_list(
+    key: &str,
+    raw: &str,
+    ok: impl Fn(&str) -> bool,
+) -> Result<Vec<String>, InvalidValue> {
     let mut out = Vec::new();
     for item in raw.split(',') {
         let n = item.trim();
@@ -198,28 +265,29 @@ pub fn name_list(key: &str, raw: &str, ok: impl Fn(&str) -> bool) -> Result<Vec<
             continue;
         }
         if !ok(n) {
-            return Err(format!("label {key}: {} is not a valid name", quote(n)));
+            return Err(InvalidValue::Name {
+                key: key.to_owned(),
+                name: n.to_owned(),
+            });
         }
         out.push(n.to_owned());
     }
     if out.is_empty() {
-        return Err(format!("label {key} is empty"));
+        return Err(InvalidValue::Empty(key.to_owned()));
     }
     Ok(out)
 }
 
 /// `true`/`false` as Traefik's label parser reads them (case-insensitive).
-pub fn boolean(key: &str, raw: &str) -> Result<bool, String> {
+pub(crate) fn boolean(key: &str, raw: &str) -> Result<bool, InvalidValue> {
     match raw.trim().to_ascii_lowercase().as_str() {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(format!("label {key}: {} is not true or false", quote(raw))),
+        _ => Err(InvalidValue::NotBoolean {
+            key: key.to_owned(),
+            raw: raw.to_owned(),
+        }),
     }
-}
-
-/// A value quoted for a message, with control characters escaped so a log line stays one line.
-pub fn quote(s: &str) -> String {
-    format!("{s:?}")
 }
 
 #[cfg(test)]
@@ -277,9 +345,15 @@ mod tests {
         assert!(
             service_ip("127.0.11.66", n)
                 .unwrap_err()
+                .to_string()
                 .contains("outside")
         );
-        assert!(service_ip("10.0.0.1", n).unwrap_err().contains("loopback"));
+        assert!(
+            service_ip("10.0.0.1", n)
+                .unwrap_err()
+                .to_string()
+                .contains("loopback")
+        );
         assert!(service_ip("127.0.11.2:80", n).is_err());
         assert!(service_ip("", n).is_err());
     }
@@ -323,6 +397,83 @@ mod tests {
             assert!(tier2_rule(k, bad, false).is_err(), "{bad:?}");
         }
         assert!(tier2_rule(k, "Host(`a`)", true).is_err());
+    }
+
+    /// The texts `/health` has always shown (they were `format!` strings before this enum).
+    #[test]
+    fn messages_are_verbatim() {
+        let n = NetworkId::new(2816).unwrap();
+        let k = || "traefik.http.routers.r.rule".to_owned();
+        let cases: Vec<(InvalidValue, &str)> = vec![
+            (
+                service_ip("127.0.11.66", n).unwrap_err(),
+                "rediacc.service_ip 127.0.11.66 is outside network 2816's block 127.0.11.0/26",
+            ),
+            (
+                service_ip("10.0.0.1", n).unwrap_err(),
+                "rediacc.service_ip 10.0.0.1 is not a loopback address (127.0.0.0/8)",
+            ),
+            (
+                service_ip("x\n", n).unwrap_err(),
+                "rediacc.service_ip \"x\\n\" is not an IPv4 address",
+            ),
+            (
+                port("0").unwrap_err(),
+                "\"0\" is not a port number (1-65535)",
+            ),
+            (port("8o").unwrap_err(), "\"8o\" is not a port number"),
+            (
+                domains("a b").unwrap_err(),
+                "rediacc.domain item \"a b\" is not a host name (letters, digits, '-' and dots only)",
+            ),
+            (
+                plain_value("rediacc.x", &"x".repeat(4097)).unwrap_err(),
+                "label rediacc.x is longer than 4096 bytes",
+            ),
+            (
+                plain_value("rediacc.x", "a\tb").unwrap_err(),
+                "label rediacc.x contains a control character",
+            ),
+            (
+                tier2_rule(&k(), &format!("Host(`{}`)", "a".repeat(2048)), false).unwrap_err(),
+                "label traefik.http.routers.r.rule is longer than 2048 bytes",
+            ),
+            (
+                tier2_rule(&k(), " ", false).unwrap_err(),
+                "label traefik.http.routers.r.rule is empty",
+            ),
+            (
+                tier2_rule(&k(), "Host(`a`))", false).unwrap_err(),
+                "label traefik.http.routers.r.rule: unbalanced parentheses in Host(`a`))",
+            ),
+            (
+                tier2_rule(&k(), "Host(`a)", false).unwrap_err(),
+                "label traefik.http.routers.r.rule: unterminated quote in Host(`a)",
+            ),
+            (
+                tier2_rule(&k(), "PathPrefix(`/`)", false).unwrap_err(),
+                "label traefik.http.routers.r.rule: a rule needs a host matcher (Host or HostRegexp), or it would catch every host on the entrypoint",
+            ),
+            (
+                tier2_rule("t", "Host(`a`)", true).unwrap_err(),
+                "label t: a rule needs a host matcher (HostSNI or HostSNIRegexp), or it would catch every host on the entrypoint",
+            ),
+            (
+                name_list("k", "a, b c", is_name).unwrap_err(),
+                "label k: \"b c\" is not a valid name",
+            ),
+            (
+                name_list("k", " , ", is_name).unwrap_err(),
+                "label k is empty",
+            ),
+            (
+                boolean("k", "yes").unwrap_err(),
+                "label k: \"yes\" is not true or false",
+            ),
+        ];
+        for (e, text) in cases {
+            assert_eq!(e.to_string(), text);
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::fmt::{self, Write};
 use serde::ser::{self, Serialize};
 
 /// `value` as a YAML document, ending with a newline.
-pub fn to_yaml<T: Serialize + ?Sized>(value: &T) -> String {
+pub(crate) fn to_yaml<T: Serialize + ?Sized>(value: &T) -> String {
     let mut out = String::new();
     value
         .serialize(Ser {
@@ -26,7 +26,7 @@ pub fn to_yaml<T: Serialize + ?Sized>(value: &T) -> String {
 }
 
 #[derive(Debug)]
-pub struct Error(String);
+pub(crate) struct Error(String);
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -491,15 +491,6 @@ fn write_key(out: &mut String, k: &str) {
     }
 }
 
-/// A YAML double-quoted scalar: `"` and `\` escaped, and every character outside YAML's
-/// printable set (C0, DEL, C1, the Unicode line and paragraph separators, BOM, non-characters)
-/// written as an escape.
-pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    quote_into(&mut out, s);
-    out
-}
-
 fn needs_escape(c: char) -> bool {
     c == '"'
         || c == '\\'
@@ -510,6 +501,9 @@ fn needs_escape(c: char) -> bool {
         )
 }
 
+/// Appends `s` as a YAML double-quoted scalar: `"` and `\` escaped, and every character
+/// outside YAML's printable set (C0, DEL, C1, the Unicode line and paragraph separators, BOM,
+/// non-characters) written as an escape.
 fn quote_into(out: &mut String, s: &str) {
     out.push('"');
     if !s.chars().any(needs_escape) {
