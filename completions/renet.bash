@@ -266,7 +266,7 @@ _renet() {
 
     case "${cmd}" in
         renet)
-            opts="-h -V --help --version ip slots compose daemon ports repository route-server proxy completions help"
+            opts="-h -V --json --help --version ip slots compose daemon ports repository route-server proxy completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -280,7 +280,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__completions)
-            opts="-h --help bash elvish fish powershell zsh"
+            opts="-h --json --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -294,7 +294,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__compose)
-            opts="-h --network-id --repo --name --unsafe --dry-run --help"
+            opts="-h --network-id --repo --name --unsafe --dry-run --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -320,7 +320,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__daemon)
-            opts="-h --help start stop status list unit help"
+            opts="-h --json --help start stop status list unit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -446,7 +446,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__daemon__subcmd__start)
-            opts="-h --network-id --repo --json --timeout --foreground --help"
+            opts="-h --network-id --repo --timeout --foreground --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -494,7 +494,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__daemon__subcmd__stop)
-            opts="-h --network-id --repo --json --timeout --help"
+            opts="-h --network-id --repo --timeout --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -956,7 +956,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__ports)
-            opts="-h --help lease release list gc help"
+            opts="-h --json --help lease release list gc help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1146,7 +1146,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__proxy)
-            opts="-h --help config unit help"
+            opts="-h --json --help config unit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1160,7 +1160,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__proxy__subcmd__config)
-            opts="-h --out --bind --bind-v6 --web-port --websecure-port --tcp-ports --udp-ports --lease-range --cert-email --cert-resolver --cf-dns-token-file --route-server --poll-interval --log-level --help"
+            opts="-h --out --bind --bind-v6 --web-port --websecure-port --tcp-ports --udp-ports --lease-range --cert-email --cert-resolver --cf-dns-token-file --route-server --poll-interval --log-level --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1286,7 +1286,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__proxy__subcmd__unit)
-            opts="-h --config-dir --traefik --cf-dns-token-file --listen --base-domain --machine-name --cert-resolver --entrypoints --help"
+            opts="-h --config-dir --traefik --cf-dns-token-file --listen --base-domain --machine-name --cert-resolver --entrypoints --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1332,7 +1332,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__repository)
-            opts="-h --help up down status help"
+            opts="-h --json --help up down status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1346,7 +1346,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__repository__subcmd__down)
-            opts="-h --path --network-id --name --json --stop-daemon --timeout --help"
+            opts="-h --path --network-id --name --stop-daemon --timeout --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1446,7 +1446,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__repository__subcmd__status)
-            opts="-h --path --network-id --name --json --timeout --help"
+            opts="-h --path --network-id --name --timeout --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1476,7 +1476,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__repository__subcmd__up)
-            opts="-h --path --network-id --name --json --timeout --help"
+            opts="-h --path --network-id --name --timeout --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1506,7 +1506,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__route__subcmd__server)
-            opts="-h --listen --base-domain --machine-name --cert-resolver --entrypoints --poll --watchdog-grace --no-watchdog --daemon-timeout --help"
+            opts="-h --listen --base-domain --machine-name --cert-resolver --entrypoints --poll --watchdog-grace --no-watchdog --daemon-timeout --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_renet_global_optspecs
-    string join \n h/help V/version
+    string join \n json h/help V/version
 end
 
 function __fish_renet_needs_command
@@ -24,6 +24,7 @@ function __fish_renet_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c renet -n "__fish_renet_needs_command" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c renet -n "__fish_renet_needs_command" -s V -l version -d 'Print version'
 complete -c renet -n "__fish_renet_needs_command" -f -a "ip" -d 'Print a repository\'s address block, or one slot\'s address'
@@ -38,11 +39,11 @@ complete -c renet -n "__fish_renet_needs_command" -f -a "completions" -d 'Print 
 complete -c renet -n "__fish_renet_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c renet -n "__fish_renet_using_subcommand ip" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand ip" -l slot -d 'Slot 0..=60 (service address = block + slot + 2)' -r
-complete -c renet -n "__fish_renet_using_subcommand ip" -l json -d 'Print a JSON document instead of plain text'
+complete -c renet -n "__fish_renet_using_subcommand ip" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand ip" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c renet -n "__fish_renet_using_subcommand slots; and not __fish_seen_subcommand_from list sync prune help" -l repo -d 'Repository folder (see `renet compose --help`)' -r -F
 complete -c renet -n "__fish_renet_using_subcommand slots; and not __fish_seen_subcommand_from list sync prune help" -l network-id -d 'Network ID, to show addresses [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
-complete -c renet -n "__fish_renet_using_subcommand slots; and not __fish_seen_subcommand_from list sync prune help" -l json -d 'Print a JSON document instead of a table'
+complete -c renet -n "__fish_renet_using_subcommand slots; and not __fish_seen_subcommand_from list sync prune help" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand slots; and not __fish_seen_subcommand_from list sync prune help" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand slots; and not __fish_seen_subcommand_from list sync prune help" -f -a "list" -d 'List every service with its slot, address, variable and saved restart policy (default)'
 complete -c renet -n "__fish_renet_using_subcommand slots; and not __fish_seen_subcommand_from list sync prune help" -f -a "sync" -d 'Give every service named by the repository\'s compose files a slot'
@@ -50,17 +51,17 @@ complete -c renet -n "__fish_renet_using_subcommand slots; and not __fish_seen_s
 complete -c renet -n "__fish_renet_using_subcommand slots; and not __fish_seen_subcommand_from list sync prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from list" -l repo -d 'Repository folder (see `renet compose --help`)' -r -F
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from list" -l network-id -d 'Network ID, to show addresses [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
-complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from list" -l json -d 'Print a JSON document instead of a table'
+complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from sync" -s f -l file -d 'Compose file to read instead of discovering them (repeatable)' -r -F
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from sync" -l repo -d 'Repository folder (see `renet compose --help`)' -r -F
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from sync" -l network-id -d 'Network ID, to show addresses [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
-complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from sync" -l json -d 'Print a JSON document instead of a table'
+complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from sync" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from prune" -l repo -d 'Repository folder (see `renet compose --help`)' -r -F
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from prune" -l network-id -d 'Network ID, to show addresses [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from prune" -l dry-run -d 'Show what would be freed, change nothing'
-complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from prune" -l json -d 'Print a JSON document instead of a table'
+complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from prune" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every service with its slot, address, variable and saved restart policy (default)'
 complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subcommand_from help" -f -a "sync" -d 'Give every service named by the repository\'s compose files a slot'
@@ -71,7 +72,9 @@ complete -c renet -n "__fish_renet_using_subcommand compose" -l repo -d 'Reposit
 complete -c renet -n "__fish_renet_using_subcommand compose" -l name -d 'Repository name for the rediacc.repo_name label [default: "name" in .rediacc.json, else the folder\'s name]' -r
 complete -c renet -n "__fish_renet_using_subcommand compose" -l unsafe -d 'Allow dangerous settings (privileged, host pid/ipc/userns, SYS_ADMIN, system bind mounts)'
 complete -c renet -n "__fish_renet_using_subcommand compose" -l dry-run -d 'Print the rewritten model (stdout), the variables and the compose command (stderr); run and write nothing'
+complete -c renet -n "__fish_renet_using_subcommand compose" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand compose" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c renet -n "__fish_renet_using_subcommand daemon; and not __fish_seen_subcommand_from start stop status list unit help" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and not __fish_seen_subcommand_from start stop status list unit help" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and not __fish_seen_subcommand_from start stop status list unit help" -f -a "start" -d 'Start the repository\'s dockerd (no-op when it already runs); returns once its API answers'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and not __fish_seen_subcommand_from start stop status list unit help" -f -a "stop" -d 'Stop the daemon: containers are stopped, then dockerd; the socket is removed'
@@ -82,23 +85,23 @@ complete -c renet -n "__fish_renet_using_subcommand daemon; and not __fish_seen_
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from start" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from start" -l repo -d 'Repository folder: the daemon keeps its data in <DIR>/.rediacc/docker/data [default: $RENET_STATE_DIR/docker-<N>/data when no repository is known]' -r -F
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from start" -l timeout -d 'Seconds to wait for the API before giving up (the log tail is shown)' -r
-complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from start" -l json -d 'Print a JSON document'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from start" -l foreground -d 'Run dockerd in the foreground, replacing this process (for systemd units)'
+complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from start" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from stop" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from stop" -l repo -d 'Repository folder: the daemon keeps its data in <DIR>/.rediacc/docker/data [default: $RENET_STATE_DIR/docker-<N>/data when no repository is known]' -r -F
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from stop" -l timeout -d 'Seconds to wait for dockerd to exit before killing it' -r
-complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from stop" -l json -d 'Print a JSON document'
+complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from stop" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from status" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from status" -l repo -d 'Repository folder: the daemon keeps its data in <DIR>/.rediacc/docker/data [default: $RENET_STATE_DIR/docker-<N>/data when no repository is known]' -r -F
-complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from status" -l json -d 'Print a JSON document'
+complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
-complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from list" -l json -d 'Print a JSON document'
+complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from unit" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from unit" -l repo -d 'Repository folder: the daemon keeps its data in <DIR>/.rediacc/docker/data [default: $RENET_STATE_DIR/docker-<N>/data when no repository is known]' -r -F
-complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from unit" -l json -d 'Print a JSON document'
+complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from unit" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from unit" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "start" -d 'Start the repository\'s dockerd (no-op when it already runs); returns once its API answers'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the daemon: containers are stopped, then dockerd; the socket is removed'
@@ -106,6 +109,7 @@ complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subc
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every daemon socket in $RENET_RUN_DIR with its state'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "unit" -d 'Print a systemd unit that runs this daemon'
 complete -c renet -n "__fish_renet_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand ports; and not __fish_seen_subcommand_from lease release list gc help" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand ports; and not __fish_seen_subcommand_from lease release list gc help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c renet -n "__fish_renet_using_subcommand ports; and not __fish_seen_subcommand_from lease release list gc help" -f -a "lease" -d 'Lease an external port for one service port and print it (stdout)'
 complete -c renet -n "__fish_renet_using_subcommand ports; and not __fish_seen_subcommand_from lease release list gc help" -f -a "release" -d 'Free leases of a network: all of them, or those of one service, protocol or port'
@@ -118,26 +122,27 @@ complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subco
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from lease" -l proto -d 'Protocol: tcp and udp are separate pools' -r -f -a "tcp\t''
 udp\t''"
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from lease" -l probe -d 'Skip free ports that another program already listens on (0.0.0.0), and report them. Off by default: the proxy itself listens on the whole lease range'
-complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from lease" -l json -d 'Print the lease as a JSON document'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from lease" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from lease" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -l service -d 'Only this service\'s leases' -r
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -l port -d 'Only leases for this container port' -r
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -l proto -d 'Only this protocol\'s leases' -r -f -a "tcp\t''
 udp\t''"
-complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -l json -d 'Print a JSON document'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from release" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from list" -l network-id -d 'Only this network\'s leases (the environment is not consulted: the list is machine-wide by default)' -r
-complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from list" -l json -d 'Print a JSON document'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from gc" -l dry-run -d 'Show what would be freed, change nothing'
-complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from gc" -l json -d 'Print a JSON document'
+complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from gc" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from gc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "lease" -d 'Lease an external port for one service port and print it (stdout)'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "release" -d 'Free leases of a network: all of them, or those of one service, protocol or port'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every lease on this machine (or one network\'s), sorted by protocol and port'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "gc" -d 'Free leases whose daemon or service is gone'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -f -a "up" -d 'Start the daemon if needed, sync slots, run prep and up in every Rediaccfile'
 complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -f -a "down" -d 'Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted'
@@ -147,20 +152,20 @@ complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l name -d 'Repository name [default: "name" in .rediacc.json, else the folder\'s name]' -r
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l timeout -d 'Kill a Rediaccfile function (and everything it started) after this many seconds' -r
-complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l json -d 'Print one JSON result document on stdout (all progress goes to stderr)'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l path -d 'Repository folder (holds compose files, Rediaccfiles, .rediacc.json)' -r -F
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l name -d 'Repository name [default: "name" in .rediacc.json, else the folder\'s name]' -r
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l timeout -d 'Kill a Rediaccfile function (and everything it started) after this many seconds' -r
-complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l json -d 'Print one JSON result document on stdout (all progress goes to stderr)'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l stop-daemon -d 'Stop the repository\'s daemon afterwards'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l path -d 'Repository folder (holds compose files, Rediaccfiles, .rediacc.json)' -r -F
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l name -d 'Repository name [default: "name" in .rediacc.json, else the folder\'s name]' -r
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l timeout -d 'Kill an info function after this many seconds' -r
-complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON result document on stdout (all progress goes to stderr)'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start the daemon if needed, sync slots, run prep and up in every Rediaccfile'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from help" -f -a "down" -d 'Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted'
@@ -175,7 +180,9 @@ complete -c renet -n "__fish_renet_using_subcommand route-server" -l poll -d 'Re
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l watchdog-grace -d 'Restart a stopped container whose saved policy asks for it once it has been stopped this long' -r
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l daemon-timeout -d 'How long one daemon may take to answer before it is reported and skipped' -r
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l no-watchdog -d 'Do not restart anything (routes only)'
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand route-server" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -f -a "config" -d 'Write Traefik\'s static configuration to DIR/traefik.yml (atomically)'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -f -a "unit" -d 'Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)'
@@ -194,6 +201,7 @@ complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subco
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l route-server -d 'The route server\'s configuration URL' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l poll-interval -d 'How often Traefik polls the route server' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l log-level -d 'Traefik\'s log level' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l config-dir -d 'Folder holding traefik.yml (as given to `proxy config --out`)' -r -F
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l traefik -d 'The Traefik binary' -r -F
@@ -203,10 +211,12 @@ complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subco
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l machine-name -d 'Machine name: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it: {service}-{network-id}.{base-domain})' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l cert-resolver -d 'Certificate resolver for HTTP routes (e.g. letsencrypt, as `renet proxy config --cert-email` defines it); without it Traefik serves its default certificate' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l entrypoints -d 'Entrypoints of HTTP routes (add websecure-v6 when `proxy config --bind-v6` is used)' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "config" -d 'Write Traefik\'s static configuration to DIR/traefik.yml (atomically)'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "unit" -d 'Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand completions" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon ports repository route-server proxy completions help" -f -a "ip" -d 'Print a repository\'s address block, or one slot\'s address'
 complete -c renet -n "__fish_renet_using_subcommand help; and not __fish_seen_subcommand_from ip slots compose daemon ports repository route-server proxy completions help" -f -a "slots" -d 'Show and maintain the slot map (.rediacc.json): which service gets which address'

@@ -15,6 +15,7 @@ _renet() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -32,7 +33,7 @@ _renet() {
 _arguments "${_arguments_options[@]}" : \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--slot=[Slot 0..=60 (service address = block + slot + 2)]:S:_default' \
-'--json[Print a JSON document instead of plain text]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
@@ -41,7 +42,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--repo=[Repository folder (see \`renet compose --help\`)]:DIR:_files' \
 '--network-id=[Network ID, to show addresses \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
-'--json[Print a JSON document instead of a table]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ":: :_renet__subcmd__slots_commands" \
@@ -58,7 +59,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--repo=[Repository folder (see \`renet compose --help\`)]:DIR:_files' \
 '--network-id=[Network ID, to show addresses \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
-'--json[Print a JSON document instead of a table]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -69,7 +70,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--file=[Compose file to read instead of discovering them (repeatable)]:FILE:_files' \
 '--repo=[Repository folder (see \`renet compose --help\`)]:DIR:_files' \
 '--network-id=[Network ID, to show addresses \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
-'--json[Print a JSON document instead of a table]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
@@ -79,7 +80,7 @@ _arguments "${_arguments_options[@]}" : \
 '--repo=[Repository folder (see \`renet compose --help\`)]:DIR:_files' \
 '--network-id=[Network ID, to show addresses \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--dry-run[Show what would be freed, change nothing]' \
-'--json[Print a JSON document instead of a table]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -127,6 +128,7 @@ _arguments "${_arguments_options[@]}" : \
 '--name=[Repository name for the rediacc.repo_name label \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
 '--unsafe[Allow dangerous settings (privileged, host pid/ipc/userns, SYS_ADMIN, system bind mounts)]' \
 '--dry-run[Print the rewritten model (stdout), the variables and the compose command (stderr); run and write nothing]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '*::args -- Arguments for docker compose, after `--`:_default' \
@@ -134,6 +136,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (daemon)
 _arguments "${_arguments_options[@]}" : \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ":: :_renet__subcmd__daemon_commands" \
@@ -151,8 +154,8 @@ _arguments "${_arguments_options[@]}" : \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--repo=[Repository folder\: the daemon keeps its data in <DIR>/.rediacc/docker/data \[default\: \$RENET_STATE_DIR/docker-<N>/data when no repository is known\]]:DIR:_files' \
 '--timeout=[Seconds to wait for the API before giving up (the log tail is shown)]:SECS:_default' \
-'--json[Print a JSON document]' \
 '--foreground[Run dockerd in the foreground, replacing this process (for systemd units)]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -162,7 +165,7 @@ _arguments "${_arguments_options[@]}" : \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--repo=[Repository folder\: the daemon keeps its data in <DIR>/.rediacc/docker/data \[default\: \$RENET_STATE_DIR/docker-<N>/data when no repository is known\]]:DIR:_files' \
 '--timeout=[Seconds to wait for dockerd to exit before killing it]:SECS:_default' \
-'--json[Print a JSON document]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -171,14 +174,14 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--repo=[Repository folder\: the daemon keeps its data in <DIR>/.rediacc/docker/data \[default\: \$RENET_STATE_DIR/docker-<N>/data when no repository is known\]]:DIR:_files' \
-'--json[Print a JSON document]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
 ;;
 (list)
 _arguments "${_arguments_options[@]}" : \
-'--json[Print a JSON document]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -187,7 +190,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--repo=[Repository folder\: the daemon keeps its data in <DIR>/.rediacc/docker/data \[default\: \$RENET_STATE_DIR/docker-<N>/data when no repository is known\]]:DIR:_files' \
-'--json[Print a JSON document]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -238,6 +241,7 @@ esac
 ;;
 (ports)
 _arguments "${_arguments_options[@]}" : \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ":: :_renet__subcmd__ports_commands" \
@@ -257,7 +261,7 @@ _arguments "${_arguments_options[@]}" : \
 '--port=[The port the service listens on (1-65535)]:PORT:_default' \
 '--proto=[Protocol\: tcp and udp are separate pools]:PROTO:(tcp udp)' \
 '--probe[Skip free ports that another program already listens on (0.0.0.0), and report them. Off by default\: the proxy itself listens on the whole lease range]' \
-'--json[Print the lease as a JSON document]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
@@ -268,7 +272,7 @@ _arguments "${_arguments_options[@]}" : \
 '--service=[Only this service'\''s leases]:NAME:_default' \
 '--port=[Only leases for this container port]:PORT:_default' \
 '--proto=[Only this protocol'\''s leases]:PROTO:(tcp udp)' \
-'--json[Print a JSON document]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
@@ -276,7 +280,7 @@ _arguments "${_arguments_options[@]}" : \
 (list)
 _arguments "${_arguments_options[@]}" : \
 '--network-id=[Only this network'\''s leases (the environment is not consulted\: the list is machine-wide by default)]:N:_default' \
-'--json[Print a JSON document]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -284,7 +288,7 @@ _arguments "${_arguments_options[@]}" : \
 (gc)
 _arguments "${_arguments_options[@]}" : \
 '--dry-run[Show what would be freed, change nothing]' \
-'--json[Print a JSON document]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
@@ -331,6 +335,7 @@ esac
 ;;
 (repository)
 _arguments "${_arguments_options[@]}" : \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ":: :_renet__subcmd__repository_commands" \
@@ -349,7 +354,7 @@ _arguments "${_arguments_options[@]}" : \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--name=[Repository name \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
 '--timeout=[Kill a Rediaccfile function (and everything it started) after this many seconds]:SECS:_default' \
-'--json[Print one JSON result document on stdout (all progress goes to stderr)]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -360,8 +365,8 @@ _arguments "${_arguments_options[@]}" : \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--name=[Repository name \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
 '--timeout=[Kill a Rediaccfile function (and everything it started) after this many seconds]:SECS:_default' \
-'--json[Print one JSON result document on stdout (all progress goes to stderr)]' \
 '--stop-daemon[Stop the repository'\''s daemon afterwards]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -372,7 +377,7 @@ _arguments "${_arguments_options[@]}" : \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--name=[Repository name \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
 '--timeout=[Kill an info function after this many seconds]:SECS:_default' \
-'--json[Print one JSON result document on stdout (all progress goes to stderr)]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -424,12 +429,14 @@ _arguments "${_arguments_options[@]}" : \
 '--watchdog-grace=[Restart a stopped container whose saved policy asks for it once it has been stopped this long]:DURATION:_default' \
 '--daemon-timeout=[How long one daemon may take to answer before it is reported and skipped]:DURATION:_default' \
 '--no-watchdog[Do not restart anything (routes only)]' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
 ;;
 (proxy)
 _arguments "${_arguments_options[@]}" : \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ":: :_renet__subcmd__proxy_commands" \
@@ -458,6 +465,7 @@ _arguments "${_arguments_options[@]}" : \
 '--route-server=[The route server'\''s configuration URL]:URL:_default' \
 '--poll-interval=[How often Traefik polls the route server]:DURATION:_default' \
 '--log-level=[Traefik'\''s log level]:LEVEL:_default' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
@@ -472,6 +480,7 @@ _arguments "${_arguments_options[@]}" : \
 '--machine-name=[Machine name\: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it\: {service}-{network-id}.{base-domain})]:NAME:_default' \
 '--cert-resolver=[Certificate resolver for HTTP routes (e.g. letsencrypt, as \`renet proxy config --cert-email\` defines it); without it Traefik serves its default certificate]:NAME:_default' \
 '*--entrypoints=[Entrypoints of HTTP routes (add websecure-v6 when \`proxy config --bind-v6\` is used)]:NAMES:_default' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -510,6 +519,7 @@ esac
 ;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':shell:(bash elvish fish powershell zsh)' \

@@ -1,17 +1,30 @@
-//! Command-line definitions only: no logic lives here (see `commands.rs`).
+//! Command-line definitions only: no logic lives here (see `commands/`). Values with a type
+//! of their own (network IDs, slots, port lists) are parsed here by clap; what the command line
+//! leaves implicit is resolved in `settings`.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-const AFTER_HELP: &str = "\
+use crate::network::{NetworkId, Slot};
+use crate::settings::{DEFAULT_ROUTE_SERVER, DEFAULT_RUN_DIR, DEFAULT_STATE_DIR};
+
+/// The default lease range as `FIRST-LAST`, for help texts.
+fn default_range() -> String {
+    let r = crate::leases::DEFAULT_RANGE;
+    format!("{}-{}", r.start(), r.end())
+}
+
+fn after_long_help() -> String {
+    format!(
+        "\
 Environment:
   REDIACC_NETWORK_ID     network ID when --network-id is not given (legacy: REPOSITORY_NETWORK_ID)
   REDIACC_WORKING_DIR    repository folder when --repo is not given (legacy: REPOSITORY_PATH)
-  RENET_RUN_DIR          daemon sockets and runtime files [default: /var/run/rediacc]
-  RENET_STATE_DIR        machine state [default: /var/lib/rediacc]
-  RENET_PORT_RANGE       lease range for rediacc.tcp_ports/udp_ports [default: 10000-10010]
+  RENET_RUN_DIR          daemon sockets and runtime files [default: {DEFAULT_RUN_DIR}]
+  RENET_STATE_DIR        machine state [default: {DEFAULT_STATE_DIR}]
+  RENET_PORT_RANGE       lease range for rediacc.tcp_ports/udp_ports [default: {range}]
 
 Exit status:
   0  success
@@ -22,13 +35,19 @@ Exit status:
   5  the repository's Docker daemon is not running
   6  no free port in the lease range (RENET_PORT_RANGE); the error lists who holds every port
   `renet compose` exits with compose's own status once compose has run.
-  With --json, an error is also printed on stdout as {\"error\": {\"kind\", \"message\", \"exit_code\"}}.";
+  With --json, an error is also printed on stdout as {{\"error\": {{\"kind\", \"message\", \"exit_code\"}}}}.",
+        range = default_range()
+    )
+}
 
 /// renet: many application stacks on one Linux host, each with its own Docker daemon and its
 /// own block of 64 loopback addresses, so every service listens on its native port.
 #[derive(Debug, Parser)]
-#[command(name = "renet", version, about, long_about = None, after_long_help = AFTER_HELP)]
+#[command(name = "renet", version, about, long_about = None, after_long_help = after_long_help())]
 pub struct Cli {
+    /// Print one JSON document on stdout (an error too); progress stays on stderr
+    #[arg(long, global = true)]
+    pub json: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -55,22 +74,7 @@ pub enum Command {
     /// Manage per-repository Docker daemons (one dockerd per network ID).
     Daemon(DaemonArgs),
     /// Lease, list and free the machine-wide external ports of rediacc.tcp_ports/udp_ports.
-    ///
-    /// A service labelled `rediacc.tcp_ports=5432,6379` (or `rediacc.udp_ports=53`) gets one
-    /// external port per entry from the lease range (RENET_PORT_RANGE, default 10000-10010),
-    /// which the proxy forwards to the service. A lease is keyed by (network ID, service,
-    /// protocol, container port): the same key always gets the same port back while it is
-    /// leased, even after the range is narrowed. TCP and UDP are separate pools. New keys get
-    /// the lowest free port. `renet compose -- up` (and `start`) leases, `down` releases; these
-    /// commands inspect and clean up by hand. Leases live in $RENET_STATE_DIR/router/ports.db
-    /// (SQLite); concurrent renet processes never get the same port.
-    ///
-    /// Examples:
-    ///   renet ports lease --network-id 2816 --service db --port 5432     # prints e.g. 10000
-    ///   renet ports list
-    ///   renet ports release --network-id 2816 --service db
-    ///   renet ports gc --dry-run
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, long_about = ports_long_about())]
     Ports(PortsArgs),
     /// Bring a whole repository up or down: its daemon, its slots and its Rediaccfile hooks.
     ///
@@ -94,11 +98,34 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
 }
 
+fn ports_long_about() -> String {
+    format!(
+        "\
+Lease, list and free the machine-wide external ports of rediacc.tcp_ports/udp_ports.
+
+A service labelled `rediacc.tcp_ports=5432,6379` (or `rediacc.udp_ports=53`) gets one
+external port per entry from the lease range (RENET_PORT_RANGE, default {}),
+which the proxy forwards to the service. A lease is keyed by (network ID, service,
+protocol, container port): the same key always gets the same port back while it is
+leased, even after the range is narrowed. TCP and UDP are separate pools. New keys get
+the lowest free port. `renet compose -- up` (and `start`) leases, `down` releases; these
+commands inspect and clean up by hand. Leases live in $RENET_STATE_DIR/router/ports.db
+(SQLite); concurrent renet processes never get the same port.
+
+Examples:
+  renet ports lease --network-id 2816 --service db --port 5432     # prints e.g. 10000
+  renet ports list
+  renet ports release --network-id 2816 --service db
+  renet ports gc --dry-run",
+        default_range()
+    )
+}
+
 #[derive(Debug, Args)]
 pub struct NetworkArg {
     /// Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]
-    #[arg(long, value_name = "N")]
-    pub network_id: Option<String>,
+    #[arg(long, value_name = "N", value_parser = NetworkId::parse)]
+    pub network_id: Option<NetworkId>,
 }
 
 #[derive(Debug, Args)]
@@ -114,11 +141,8 @@ pub struct IpArgs {
     #[command(flatten)]
     pub network: NetworkArg,
     /// Slot 0..=60 (service address = block + slot + 2)
-    #[arg(long, value_name = "S")]
-    pub slot: Option<String>,
-    /// Print a JSON document instead of plain text
-    #[arg(long)]
-    pub json: bool,
+    #[arg(long, value_name = "S", value_parser = Slot::parse)]
+    pub slot: Option<Slot>,
 }
 
 #[derive(Debug, Args)]
@@ -136,11 +160,8 @@ pub struct SlotsCommon {
     #[arg(long, value_name = "DIR", global = true)]
     pub repo: Option<PathBuf>,
     /// Network ID, to show addresses [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]
-    #[arg(long, value_name = "N", global = true)]
-    pub network_id: Option<String>,
-    /// Print a JSON document instead of a table
-    #[arg(long, global = true)]
-    pub json: bool,
+    #[arg(long, value_name = "N", global = true, value_parser = NetworkId::parse)]
+    pub network_id: Option<NetworkId>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,9 +224,6 @@ pub struct RepositoryTarget {
     /// Repository name [default: "name" in .rediacc.json, else the folder's name]
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
-    /// Print one JSON result document on stdout (all progress goes to stderr)
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,9 +271,6 @@ pub struct DaemonTarget {
     /// [default: $RENET_STATE_DIR/docker-<N>/data when no repository is known]
     #[arg(long, value_name = "DIR")]
     pub repo: Option<PathBuf>,
-    /// Print a JSON document
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -285,11 +300,7 @@ pub enum DaemonCommand {
         target: DaemonTarget,
     },
     /// List every daemon socket in $RENET_RUN_DIR with its state.
-    List {
-        /// Print a JSON document
-        #[arg(long)]
-        json: bool,
-    },
+    List,
     /// Print a systemd unit that runs this daemon.
     Unit {
         #[command(flatten)]
@@ -331,9 +342,6 @@ pub enum PortsCommand {
         /// Off by default: the proxy itself listens on the whole lease range
         #[arg(long)]
         probe: bool,
-        /// Print the lease as a JSON document
-        #[arg(long)]
-        json: bool,
     },
     /// Free leases of a network: all of them, or those of one service, protocol or port.
     ///
@@ -350,19 +358,13 @@ pub enum PortsCommand {
         /// Only this protocol's leases
         #[arg(long, value_enum)]
         proto: Option<ProtoArg>,
-        /// Print a JSON document
-        #[arg(long)]
-        json: bool,
     },
     /// List every lease on this machine (or one network's), sorted by protocol and port.
     List {
         /// Only this network's leases (the environment is not consulted: the list is
         /// machine-wide by default)
-        #[arg(long, value_name = "N")]
-        network_id: Option<String>,
-        /// Print a JSON document
-        #[arg(long)]
-        json: bool,
+        #[arg(long, value_name = "N", value_parser = NetworkId::parse)]
+        network_id: Option<NetworkId>,
     },
     /// Free leases whose daemon or service is gone.
     ///
@@ -373,9 +375,6 @@ pub enum PortsCommand {
         /// Show what would be freed, change nothing
         #[arg(long)]
         dry_run: bool,
-        /// Print a JSON document
-        #[arg(long)]
-        json: bool,
     },
 }
 
@@ -417,7 +416,7 @@ pub struct RouteOptions {
 #[derive(Debug, Args)]
 pub struct RouteServerArgs {
     /// Address to serve on; Traefik on this machine polls http://ADDR/config
-    #[arg(long, default_value = "127.0.0.1:7111", value_name = "ADDR")]
+    #[arg(long, default_value = DEFAULT_ROUTE_SERVER, value_name = "ADDR")]
     pub listen: std::net::SocketAddr,
     #[command(flatten)]
     pub routes: RouteOptions,
@@ -478,14 +477,15 @@ pub struct ProxyConfigArgs {
     #[arg(
         long,
         default_value = "3306,5432,6379,27017,11211,5672,9092",
-        value_name = "PORTS"
+        value_name = "PORTS",
+        value_parser = crate::settings::port_list
     )]
-    pub tcp_ports: String,
+    pub tcp_ports: PortList,
     /// Fixed UDP entrypoints (udp-<port>), comma-separated; "" for none
-    #[arg(long, default_value = "53", value_name = "PORTS")]
-    pub udp_ports: String,
-    /// Range of leased ports: tcp-<port> and udp-<port> for each [default: 10000-10010]
+    #[arg(long, default_value = "53", value_name = "PORTS", value_parser = crate::settings::port_list)]
+    pub udp_ports: PortList,
     #[arg(
+        help = format!("Range of leased ports: tcp-<port> and udp-<port> for each [default: {}]", default_range()),
         long,
         env = "RENET_PORT_RANGE",
         hide_env_values = true,
@@ -502,11 +502,7 @@ pub struct ProxyConfigArgs {
     #[arg(long, value_name = "FILE")]
     pub cf_dns_token_file: Option<PathBuf>,
     /// The route server's configuration URL
-    #[arg(
-        long,
-        default_value = "http://127.0.0.1:7111/config",
-        value_name = "URL"
-    )]
+    #[arg(long, default_value_t = crate::settings::default_route_server_url(), value_name = "URL")]
     pub route_server: String,
     /// How often Traefik polls the route server
     #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = crate::routes::parse_duration)]
@@ -528,8 +524,12 @@ pub struct ProxyUnitArgs {
     #[arg(long, value_name = "FILE")]
     pub cf_dns_token_file: Option<PathBuf>,
     /// Address of the route server
-    #[arg(long, default_value = "127.0.0.1:7111", value_name = "ADDR")]
+    #[arg(long, default_value = DEFAULT_ROUTE_SERVER, value_name = "ADDR")]
     pub listen: std::net::SocketAddr,
     #[command(flatten)]
     pub routes: RouteOptions,
 }
+
+/// A comma-separated port list, sorted, without duplicates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortList(pub Vec<u16>);

@@ -10,9 +10,7 @@ use crate::error::Result;
 /// holding a Rediaccfile; each folder is its own compose project.
 pub fn repo_projects(repo: &Path) -> Result<Vec<Vec<PathBuf>>> {
     let mut out = Vec::new();
-    for folder in
-        crate::context::rediaccfile_folders(repo).map_err(crate::error::Error::io(repo))?
-    {
+    for folder in crate::rediaccfile::folders(repo).map_err(crate::error::Error::io(repo))? {
         if let Some(files) = compose::default_files(&folder)? {
             out.push(files);
         }

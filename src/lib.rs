@@ -8,7 +8,6 @@ pub mod compat_v1;
 pub mod compose;
 pub mod compose_args;
 pub mod compose_bin;
-pub mod context;
 pub mod daemon;
 pub mod discover;
 pub mod error;
@@ -19,6 +18,7 @@ pub mod output;
 pub mod rediaccfile;
 pub mod rewrite;
 pub mod routes;
+mod settings;
 pub mod signals;
 pub mod slotmap;
 
@@ -29,9 +29,14 @@ use clap::Parser;
 
 /// Parse `args`, run the command, turn the outcome into an exit status.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let cli = match cli::Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let out = output::Printer::terminal();
+    let cli = match cli::Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
+            if let Some(err) = settings::argument_error(&e) {
+                return report(&out, &err, settings::json_requested(&args));
+            }
             // clap prints help/version on stdout and usage errors on stderr itself.
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() {
@@ -41,26 +46,25 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             });
         }
     };
-    let json = commands::wants_json(&cli);
     let cwd = match std::env::current_dir() {
         Ok(d) => d,
         Err(e) => {
-            output::error(&format!("cannot read the current folder: {e}"));
+            out.error(&format!("cannot read the current folder: {e}"));
             return ExitCode::from(error::code::FAILED);
         }
     };
-    let ctx = commands::Ctx {
-        env: &context::ProcessEnv,
-        cwd,
-    };
-    match commands::run(cli, &ctx) {
+    let ctx = settings::Settings::resolve(&settings::ProcessEnv, cwd, cli.json, &out);
+    match commands::run(cli.command, &ctx) {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            output::error(&e.to_string());
-            if json {
-                output::json(&error::ErrorReport::new(&e));
-            }
-            ExitCode::from(e.exit_code())
-        }
+        Err(e) => report(&out, &e, ctx.json),
     }
+}
+
+/// An error on stderr, and with `--json` also as a document on stdout.
+fn report(out: &output::Printer, e: &error::Error, json: bool) -> ExitCode {
+    out.error(&e.to_string());
+    if json {
+        out.json(&error::ErrorReport::new(e));
+    }
+    ExitCode::from(e.exit_code())
 }

@@ -34,6 +34,27 @@ impl Watch {
         }
     }
 
+    /// A watch that catches nothing: only [`Watch::raise`] sets it (unit tests).
+    #[cfg(test)]
+    pub(crate) fn unhooked() -> Self {
+        Self {
+            int: Arc::default(),
+            term: Arc::default(),
+            seen: AtomicBool::new(false),
+        }
+    }
+
+    /// As if `sig` had arrived (unit tests).
+    #[cfg(test)]
+    pub(crate) fn raise(&self, sig: Signal) {
+        let flag = if sig == Signal::SIGTERM {
+            &self.term
+        } else {
+            &self.int
+        };
+        flag.store(true, Ordering::SeqCst);
+    }
+
     /// The process-wide watch, installed on first use.
     pub fn global() -> &'static Watch {
         static WATCH: std::sync::OnceLock<Watch> = std::sync::OnceLock::new();

@@ -1105,3 +1105,86 @@ fn concurrent_syncs_never_lose_or_share_a_slot() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// --json (global) and repository paths (canonical)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn json_is_global_before_or_after_the_subcommand() {
+    let before = Test::new()
+        .args(["--json", "ip", "--network-id", "2816"])
+        .run()
+        .success()
+        .json();
+    let after = Test::new()
+        .args(["ip", "--network-id", "2816", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(before, after);
+    assert_eq!(before["block"], "127.0.11.0/26");
+    // A value clap's parser refuses is renet's own error: same text, kind and exit status as
+    // the same value from the environment, and a JSON document wherever --json stands.
+    for args in [
+        ["--json", "ip", "--network-id=2817"],
+        ["ip", "--network-id=2817", "--json"],
+    ] {
+        let out = Test::new().args(args).run().code(2);
+        assert!(
+            out.stderr
+                .starts_with("error: invalid network ID: must be 2816 + (n * 64)\n"),
+            "{out}"
+        );
+        assert_eq!(out.json()["error"]["kind"], "network_id", "{out}");
+    }
+    let out = Test::new()
+        .args(["--json", "ip", "--network-id=2816", "--slot=61"])
+        .run()
+        .code(2);
+    assert_eq!(out.json()["error"]["kind"], "slot", "{out}");
+    // Every reporting command takes it in either place.
+    let mut t = layout();
+    let list = t
+        .args(["--json", "slots", "--network-id", "2816", "sync"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(list["network_id"], 2816);
+    let leases = t.args(["--json", "ports", "list"]).run().success().json();
+    assert!(
+        leases["leases"].as_array().is_some_and(Vec::is_empty),
+        "{leases}"
+    );
+    let daemons = t.args(["daemon", "list", "--json"]).run().success().json();
+    assert!(daemons.as_array().is_some(), "{daemons}");
+    // After `--`, --json is compose's.
+    t.args([
+        "compose",
+        "--network-id",
+        "2816",
+        "--dry-run",
+        "--",
+        "ps",
+        "--json",
+    ])
+    .run()
+    .success()
+    .stderr_has("ps --json");
+}
+
+#[test]
+fn a_repository_given_by_a_relative_path_is_named_canonically() {
+    let mut t = Test::new();
+    let root = t.repo().canonicalize().expect("canonical repository");
+    t.write("sub/keep", "");
+    let sub = t.path("sub");
+    let unit = t
+        .args(["daemon", "unit", "--network-id", "2816", "--repo", ".."])
+        .current_dir(sub)
+        .run()
+        .success();
+    let expected = format!(" --repo {}\n", root.display());
+    assert!(unit.stdout.contains(&expected), "{unit}");
+    assert!(!unit.stdout.contains("sub/.."), "{unit}");
+}

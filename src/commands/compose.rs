@@ -15,7 +15,7 @@ use crate::network::{NetworkId, Slot};
 use crate::rewrite::{self, RewriteContext};
 type Slots = std::collections::BTreeMap<String, Slot>;
 
-use crate::{compat_v1, compose, compose_args, context, output, slotmap};
+use crate::{compat_v1, compose, compose_args, output, settings, slotmap};
 
 /// The compose files: `-f` options, else `COMPOSE_FILE`, else the default names in the working
 /// folder or the nearest ancestor that has them (compose's own search).
@@ -23,7 +23,7 @@ fn select_files(ctx: &Ctx<'_>, from_args: &[PathBuf]) -> Result<Vec<PathBuf>> {
     if !from_args.is_empty() {
         return Ok(from_args
             .iter()
-            .map(|f| context::absolute(&ctx.cwd, f))
+            .map(|f| settings::absolute(&ctx.cwd, f))
             .collect());
     }
     if let Some(list) = ctx.env.var("COMPOSE_FILE") {
@@ -37,7 +37,7 @@ fn select_files(ctx: &Ctx<'_>, from_args: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
         let files: Vec<PathBuf> = names
             .into_iter()
-            .map(|f| context::absolute(&ctx.cwd, Path::new(f)))
+            .map(|f| settings::absolute(&ctx.cwd, Path::new(f)))
             .collect();
         return Ok(files);
     }
@@ -142,19 +142,19 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
-    let id = context::network_id(args.network.network_id.as_deref(), ctx.env)?;
-    let repo = context::repo_dir(args.repo.repo.as_deref(), ctx.env, &ctx.cwd)?;
+    let id = settings::network_id(args.network.network_id, ctx.env)?;
+    let repo = settings::repo_dir(args.repo.repo.as_deref(), ctx.env, &ctx.cwd)?;
     let user = compose_args::parse(&args.args)?;
     let files = select_files(ctx, &user.files)?;
     let project_dir = match &user.project_directory {
-        Some(d) => context::absolute(&ctx.cwd, d),
+        Some(d) => settings::absolute(&ctx.cwd, d),
         None => files[0]
             .parent()
             .map_or_else(|| ctx.cwd.clone(), Path::to_path_buf),
     };
     let project = compose::load(&files, &project_dir)?;
-    let run_dir = context::run_dir(ctx.env);
-    let state_dir = context::state_dir(ctx.env);
+    let run_dir = ctx.run_dir.clone();
+    let state_dir = ctx.state_dir.clone();
     let protected = [
         run_dir.display().to_string(),
         state_dir.display().to_string(),
@@ -196,7 +196,7 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     let settle = |path: &Path, map: &mut slotmap::SlotMap| -> Result<(rewrite::Rewritten, Slots)> {
         map.allocate(path, names.iter().map(String::as_str))?;
         let slots = map.slots();
-        let repo_name = context::repo_name(name_flag.as_deref(), map.name(), &repo);
+        let repo_name = settings::repo_name(name_flag.as_deref(), map.name(), &repo);
         let rctx = RewriteContext {
             network: id,
             repo_name: &repo_name,

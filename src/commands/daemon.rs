@@ -6,17 +6,12 @@ use crate::cli::{DaemonArgs, DaemonCommand, DaemonTarget};
 use crate::daemon::{self, DaemonPaths};
 use crate::error::{Result, code};
 use crate::network::NetworkId;
-use crate::{context, output};
+use crate::{output, settings};
 
 fn resolve(ctx: &Ctx<'_>, t: &DaemonTarget) -> Result<(NetworkId, Option<PathBuf>, DaemonPaths)> {
-    let id = context::network_id(t.network.network_id.as_deref(), ctx.env)?;
-    let repo = context::find_repo(t.repo.as_deref(), ctx.env, &ctx.cwd)?;
-    let paths = DaemonPaths::new(
-        &context::run_dir(ctx.env),
-        &context::state_dir(ctx.env),
-        id,
-        repo.as_deref(),
-    );
+    let id = settings::network_id(t.network.network_id, ctx.env)?;
+    let repo = settings::find_repo(t.repo.as_deref(), ctx.env, &ctx.cwd)?;
+    let paths = DaemonPaths::new(&ctx.run_dir, &ctx.state_dir, id, repo.as_deref());
     Ok((id, repo, paths))
 }
 
@@ -34,7 +29,7 @@ pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
                     daemon::exec_foreground(&paths, repo.as_deref(), path_env.as_deref()).into(),
                 );
             }
-            if !target.json {
+            if !ctx.json {
                 output::note(&format!(
                     "starting dockerd for network {id} on {} ...",
                     paths.socket.display()
@@ -47,7 +42,7 @@ pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
                 Duration::from_secs(timeout),
                 path_env.as_deref(),
             )?;
-            if target.json {
+            if ctx.json {
                 output::json(&r);
             } else if r.already_running {
                 output::note(&format!(
@@ -72,7 +67,7 @@ pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
         DaemonCommand::Stop { target, timeout } => {
             let (id, _, paths) = resolve(ctx, &target)?;
             let r = daemon::stop(id, &paths, Duration::from_secs(timeout))?;
-            if target.json {
+            if ctx.json {
                 output::json(&r);
             } else if r.was_running {
                 output::note(&format!(
@@ -88,22 +83,19 @@ pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
             let (id, _, paths) = resolve(ctx, &target)?;
             let s = daemon::status(id, &paths);
             let running = s.running;
-            if target.json {
+            if ctx.json {
                 output::json(&s);
             } else {
                 output::data(&status_line(&s));
             }
             Ok(if running { 0 } else { code::DAEMON_DOWN })
         }
-        DaemonCommand::List { json } => {
-            let all = daemon::list(&context::run_dir(ctx.env), &context::state_dir(ctx.env))?;
-            if json {
+        DaemonCommand::List => {
+            let all = daemon::list(&ctx.run_dir, &ctx.state_dir)?;
+            if ctx.json {
                 output::json(&all);
             } else if all.is_empty() {
-                output::note(&format!(
-                    "no daemon sockets in {}",
-                    context::run_dir(ctx.env).display()
-                ));
+                output::note(&format!("no daemon sockets in {}", ctx.run_dir.display()));
             } else {
                 for s in &all {
                     output::data(&status_line(s));
@@ -114,14 +106,8 @@ pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
         DaemonCommand::Unit { target } => {
             let (id, repo, _) = resolve(ctx, &target)?;
             let me = std::env::current_exe().map_err(crate::error::Error::IoPlain)?;
-            let text = daemon::unit(
-                id,
-                &me,
-                repo.as_deref(),
-                &context::run_dir(ctx.env),
-                &context::state_dir(ctx.env),
-            );
-            if target.json {
+            let text = daemon::unit(id, &me, repo.as_deref(), &ctx.run_dir, &ctx.state_dir);
+            if ctx.json {
                 output::json(
                     &serde_json::json!({ "network_id": id.get(), "name": format!("rediacc-docker-{id}.service"), "unit": text }),
                 );

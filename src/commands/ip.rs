@@ -2,10 +2,9 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::IpArgs;
-use crate::context;
 use crate::error::Result;
 use crate::network::Slot;
-use crate::output;
+use crate::settings;
 
 #[derive(Serialize)]
 struct Block {
@@ -23,34 +22,34 @@ struct Address {
 }
 
 pub fn run(ctx: &Ctx<'_>, args: &IpArgs) -> Result<u8> {
-    let id = context::network_id(args.network.network_id.as_deref(), ctx.env)?;
-    match &args.slot {
-        Some(text) => {
-            let slot = Slot::parse(text)?;
+    let id = settings::network_id(args.network.network_id, ctx.env)?;
+    let out = ctx.out;
+    match args.slot {
+        Some(slot) => {
             let address = id.slot_addr(slot).to_string();
-            if args.json {
-                output::json(&Address {
+            if ctx.json {
+                out.json(&Address {
                     network_id: id.get(),
                     slot: slot.get(),
                     address,
                 });
             } else {
-                output::data(&address);
+                out.data(&address);
             }
         }
         None => {
             let block = id.block().to_string();
-            if args.json {
+            if ctx.json {
                 let first = Slot::all().next().expect("61 slots");
                 let last = Slot::all().last().expect("61 slots");
-                output::json(&Block {
+                out.json(&Block {
                     network_id: id.get(),
                     block,
                     first_service_address: id.slot_addr(first).to_string(),
                     last_service_address: id.slot_addr(last).to_string(),
                 });
             } else {
-                output::data(&block);
+                out.data(&block);
             }
         }
     }

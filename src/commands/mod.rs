@@ -1,5 +1,5 @@
 //! One module per subcommand. Each takes typed arguments and returns an exit status or an
-//! error; printing goes through `output`.
+//! error; they print through the printer their settings carry (`ctx.out`).
 
 mod compose;
 mod daemon;
@@ -11,17 +11,13 @@ mod route_server;
 mod slots;
 
 use crate::cli::{Cli, Command};
-use crate::context::Env;
 use crate::error::Result;
 
-/// Shared inputs of every command: the environment and the working directory.
-pub struct Ctx<'a> {
-    pub env: &'a dyn Env,
-    pub cwd: std::path::PathBuf,
-}
+/// What every command receives: the settings resolved once by `lib::run`.
+pub(crate) type Ctx<'a> = crate::settings::Settings<'a>;
 
-pub fn run(cli: Cli, ctx: &Ctx<'_>) -> Result<u8> {
-    match cli.command {
+pub(crate) fn run(command: Command, ctx: &Ctx<'_>) -> Result<u8> {
+    match command {
         Command::Ip(args) => ip::run(ctx, &args),
         Command::Slots(args) => slots::run(ctx, args),
         Command::Compose(args) => compose::run(ctx, args),
@@ -35,40 +31,5 @@ pub fn run(cli: Cli, ctx: &Ctx<'_>) -> Result<u8> {
             clap_complete::generate(shell, &mut Cli::command(), "renet", &mut std::io::stdout());
             Ok(0)
         }
-    }
-}
-
-/// Whether the command asked for JSON, so errors can be reported as JSON too.
-pub fn wants_json(cli: &Cli) -> bool {
-    use crate::cli::DaemonCommand as D;
-    match &cli.command {
-        Command::Ip(a) => a.json,
-        Command::Slots(a) => a.common.json,
-        Command::Daemon(a) => match &a.command {
-            D::Start { target, .. }
-            | D::Stop { target, .. }
-            | D::Status { target }
-            | D::Unit { target } => target.json,
-            D::List { json } => *json,
-        },
-        Command::Repository(a) => {
-            use crate::cli::RepositoryCommand as R;
-            match &a.command {
-                R::Up { target, .. } | R::Down { target, .. } | R::Status { target, .. } => {
-                    target.json
-                }
-            }
-        }
-        Command::Ports(a) => {
-            use crate::cli::PortsCommand as P;
-            match &a.command {
-                P::Lease { json, .. }
-                | P::Release { json, .. }
-                | P::List { json, .. }
-                | P::Gc { json, .. } => *json,
-            }
-        }
-        Command::RouteServer(_) | Command::Proxy(_) => false,
-        Command::Compose(_) | Command::Completions { .. } => false,
     }
 }

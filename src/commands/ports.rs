@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::leases::gc::{self, DaemonState, Stale};
 use crate::leases::{self, Lease, LeaseKey, Leased, PortRange, Proto, ReleaseFilter, Store};
 use crate::network::NetworkId;
-use crate::{context, output};
+use crate::{output, settings};
 
 impl From<ProtoArg> for Proto {
     fn from(p: ProtoArg) -> Self {
@@ -76,7 +76,7 @@ fn print_table(leases: &[Lease], range: PortRange) {
 }
 
 pub fn run(ctx: &Ctx<'_>, args: PortsArgs) -> Result<u8> {
-    let state_dir = context::state_dir(ctx.env);
+    let state_dir = ctx.state_dir.clone();
     let db = leases::db_path(&state_dir);
     match args.command {
         PortsCommand::Lease {
@@ -85,9 +85,8 @@ pub fn run(ctx: &Ctx<'_>, args: PortsArgs) -> Result<u8> {
             port,
             proto,
             probe,
-            json,
         } => {
-            let id = context::network_id(network.network_id.as_deref(), ctx.env)?;
+            let id = settings::network_id(network.network_id, ctx.env)?;
             if service.trim().is_empty() {
                 return Err(Error::Usage(
                     "--service must name a service (e.g. --service db)".to_owned(),
@@ -107,7 +106,7 @@ pub fn run(ctx: &Ctx<'_>, args: PortsArgs) -> Result<u8> {
                 })?
                 .remove(0);
             report_skipped(&got);
-            if json {
+            if ctx.json {
                 output::json(&got);
             } else {
                 output::data(&got.lease.external_port.to_string());
@@ -127,9 +126,8 @@ pub fn run(ctx: &Ctx<'_>, args: PortsArgs) -> Result<u8> {
             service,
             port,
             proto,
-            json,
         } => {
-            let id = context::network_id(network.network_id.as_deref(), ctx.env)?;
+            let id = settings::network_id(network.network_id, ctx.env)?;
             let filter = ReleaseFilter {
                 network_id: id.get(),
                 service,
@@ -140,7 +138,7 @@ pub fn run(ctx: &Ctx<'_>, args: PortsArgs) -> Result<u8> {
                 Some(mut store) => store.release(&[filter])?,
                 None => Vec::new(),
             };
-            if json {
+            if ctx.json {
                 output::json(&ReleaseReport { db, released });
             } else if released.is_empty() {
                 output::note(&format!("no lease matched on network {id}"));
@@ -151,18 +149,14 @@ pub fn run(ctx: &Ctx<'_>, args: PortsArgs) -> Result<u8> {
                 output::note(&format!("released {} lease(s)", released.len()));
             }
         }
-        PortsCommand::List { network_id, json } => {
-            let id = network_id
-                .as_deref()
-                .map(NetworkId::parse)
-                .transpose()?
-                .map(NetworkId::get);
+        PortsCommand::List { network_id } => {
+            let id = network_id.map(NetworkId::get);
             let range = range(ctx)?;
             let leases = match Store::open_existing(&state_dir)? {
                 Some(store) => store.list(id)?,
                 None => Vec::new(),
             };
-            if json {
+            if ctx.json {
                 output::json(&ListReport {
                     db,
                     range: range.to_string(),
@@ -174,9 +168,9 @@ pub fn run(ctx: &Ctx<'_>, args: PortsArgs) -> Result<u8> {
                 print_table(&leases, range);
             }
         }
-        PortsCommand::Gc { dry_run, json } => {
+        PortsCommand::Gc { dry_run } => {
             let Some(mut store) = Store::open_existing(&state_dir)? else {
-                if json {
+                if ctx.json {
                     output::json(&GcReport {
                         db,
                         dry_run,
@@ -190,7 +184,7 @@ pub fn run(ctx: &Ctx<'_>, args: PortsArgs) -> Result<u8> {
             };
             let all = store.list(None)?;
             let networks: BTreeSet<u32> = all.iter().map(|l| l.key.network_id).collect();
-            let daemons = inspect_daemons(&context::run_dir(ctx.env), &networks);
+            let daemons = inspect_daemons(&ctx.run_dir, &networks);
             let mut freed = gc::stale(&all, &daemons);
             if !dry_run {
                 let gone =
@@ -201,7 +195,7 @@ pub fn run(ctx: &Ctx<'_>, args: PortsArgs) -> Result<u8> {
                 .into_iter()
                 .filter(|l| !freed.iter().any(|s| s.lease == *l))
                 .collect();
-            if json {
+            if ctx.json {
                 output::json(&GcReport {
                     db,
                     dry_run,
@@ -325,7 +319,7 @@ pub(super) fn lease_for_model(
         return Ok(());
     }
     let range = range(ctx)?;
-    let state_dir = context::state_dir(ctx.env);
+    let state_dir = ctx.state_dir.clone();
     if dry_run {
         let store = Store::open_existing(&state_dir)?;
         for key in &keys {
@@ -370,7 +364,7 @@ pub(super) fn down_services(rest: &[OsString], model: &Map<String, Value>) -> Ve
 /// After a successful `down`: release the leases of `services` (see [`down_services`]) on this
 /// network, and print what was released.
 pub(super) fn release_services(ctx: &Ctx<'_>, id: NetworkId, services: &[String]) -> Result<()> {
-    let Some(mut store) = Store::open_existing(&context::state_dir(ctx.env))? else {
+    let Some(mut store) = Store::open_existing(&ctx.state_dir)? else {
         return Ok(());
     };
     let filters: Vec<ReleaseFilter> = services

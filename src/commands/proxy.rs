@@ -6,11 +6,10 @@ use super::Ctx;
 use crate::cli::{ProxyArgs, ProxyCommand, ProxyConfigArgs, ProxyUnitArgs};
 use crate::error::{Error, Result};
 use crate::routes::proxy::{self, StaticSettings, UnitSettings};
-use crate::{context, output};
+use crate::{output, settings};
 
 fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings> {
-    let usage = |e: crate::routes::validate::InvalidValue| Error::Usage(e.to_string());
-    let out = context::absolute(&ctx.cwd, &a.out);
+    let out = settings::absolute(&ctx.cwd, &a.out);
     if let Some(e) = &a.cert_email
         && (e.chars().any(|c| c.is_control() || c.is_whitespace()) || !e.contains('@'))
     {
@@ -43,8 +42,8 @@ fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings>
         bind_v6: a.bind_v6,
         web_port: a.web_port,
         websecure_port: a.websecure_port,
-        tcp_ports: proxy::parse_ports(&a.tcp_ports).map_err(usage)?,
-        udp_ports: proxy::parse_ports(&a.udp_ports).map_err(usage)?,
+        tcp_ports: a.tcp_ports.0.clone(),
+        udp_ports: a.udp_ports.0.clone(),
         lease_range,
         cert_email: a.cert_email.clone(),
         cert_resolver: a.cert_resolver.clone(),
@@ -52,7 +51,7 @@ fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings>
         cf_dns_token_file: a
             .cf_dns_token_file
             .as_ref()
-            .map(|f| context::absolute(&ctx.cwd, f)),
+            .map(|f| settings::absolute(&ctx.cwd, f)),
         route_server: a.route_server.clone(),
         poll_interval: a.poll_interval,
         log_level: a.log_level.clone(),
@@ -69,7 +68,7 @@ pub(crate) fn run(ctx: &Ctx<'_>, args: ProxyArgs) -> Result<u8> {
 fn config(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<u8> {
     let s = static_settings(ctx, a)?;
     let text = proxy::traefik_yml(&s).map_err(|e| Error::Usage(e.to_string()))?;
-    let dir = context::absolute(&ctx.cwd, &a.out);
+    let dir = settings::absolute(&ctx.cwd, &a.out);
     fs_err::create_dir_all(&dir)?;
     let path = dir.join("traefik.yml");
     crate::slotmap::write_atomic(&path, text.as_bytes()).map_err(Error::io(&path))?;
@@ -108,13 +107,13 @@ fn unit(ctx: &Ctx<'_>, a: &ProxyUnitArgs) -> Result<u8> {
     let u = UnitSettings {
         renet,
         traefik: a.traefik.clone(),
-        config_dir: context::absolute(&ctx.cwd, &a.config_dir),
-        run_dir: context::run_dir(ctx.env),
-        state_dir: context::state_dir(ctx.env),
+        config_dir: settings::absolute(&ctx.cwd, &a.config_dir),
+        run_dir: ctx.run_dir.clone(),
+        state_dir: ctx.state_dir.clone(),
         cf_dns_token_file: a
             .cf_dns_token_file
             .as_ref()
-            .map(|f| context::absolute(&ctx.cwd, f)),
+            .map(|f| settings::absolute(&ctx.cwd, f)),
         route_server_args: rs,
     };
     output::data(proxy::units(&u).trim_end());

@@ -11,11 +11,14 @@ use crate::cli::{RepositoryArgs, RepositoryCommand, RepositoryTarget};
 use crate::daemon::{self, ContainerState, DaemonPaths};
 use crate::error::{Error, Result};
 use crate::network::NetworkId;
-use crate::rediaccfile::{self, Rediaccfile, Run, RunOptions};
-use crate::{context, discover, output, slotmap};
+use crate::output::Printer;
+use crate::rediaccfile::{self, FileReport, Lifecycle, RunOptions};
+use crate::{discover, settings, slotmap};
 
+/// The repository a command acts on, resolved from its target flags.
 struct Repo {
     id: NetworkId,
+    /// Canonical (see `settings::repository_path`).
     path: PathBuf,
     name: String,
     paths: DaemonPaths,
@@ -24,28 +27,18 @@ struct Repo {
 }
 
 fn resolve(ctx: &Ctx<'_>, t: &RepositoryTarget) -> Result<Repo> {
-    let id = context::network_id(t.network.network_id.as_deref(), ctx.env)?;
-    let given = context::absolute(&ctx.cwd, &t.path);
-    if !given.is_dir() {
-        return Err(Error::Usage(format!(
-            "--path {}: no such folder; pass the repository folder (it holds the compose files and Rediaccfiles)",
-            given.display()
-        )));
-    }
-    // Canonical, so the daemon's record of its repository compares equal whatever the spelling.
-    let path = given.canonicalize().map_err(Error::io(&given))?;
+    let id = settings::network_id(t.network.network_id, ctx.env)?;
+    let path = settings::repository_path(&t.path, &ctx.cwd)?;
     let map = slotmap::read(&path)?;
-    let name = context::repo_name(t.name.as_deref(), map.name(), &path);
-    let run_dir = context::run_dir(ctx.env);
-    let state_dir = context::state_dir(ctx.env);
-    let paths = DaemonPaths::new(&run_dir, &state_dir, id, Some(&path));
+    let name = settings::repo_name(t.name.as_deref(), map.name(), &path);
+    let paths = DaemonPaths::new(&ctx.run_dir, &ctx.state_dir, id, Some(&path));
     Ok(Repo {
         id,
         path,
         name,
         paths,
-        run_dir,
-        state_dir,
+        run_dir: ctx.run_dir.clone(),
+        state_dir: ctx.state_dir.clone(),
     })
 }
 
@@ -100,15 +93,6 @@ struct ServiceRow {
 }
 
 #[derive(Serialize)]
-struct FileReport {
-    #[serde(flatten)]
-    file: Rediaccfile,
-    runs: Vec<Run>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    info: Option<String>,
-}
-
-#[derive(Serialize)]
 struct Report {
     schema: u32,
     action: &'static str,
@@ -128,8 +112,7 @@ impl Report {
         r: &Repo,
         action: &'static str,
         running: bool,
-        rediaccfiles: Vec<FileReport>,
-        failures: Vec<String>,
+        run: Lifecycle,
         ok: bool,
     ) -> Result<Self> {
         Ok(Self {
@@ -141,8 +124,8 @@ impl Report {
             daemon_socket: r.paths.socket.clone(),
             daemon_running: running,
             services: services(r, running)?,
-            rediaccfiles,
-            failures,
+            rediaccfiles: run.files,
+            failures: run.failures,
             ok,
         })
     }
@@ -174,47 +157,6 @@ fn services(r: &Repo, running: bool) -> Result<Vec<ServiceRow>> {
     Ok(rows)
 }
 
-fn run_step(
-    files: &mut [FileReport],
-    i: usize,
-    function: &str,
-    opts: &RunOptions<'_>,
-    step: (usize, usize),
-    failures: &mut Vec<String>,
-) -> bool {
-    let f = &mut files[i];
-    output::note(&format!(
-        "[{}/{}] {function} {}",
-        step.0,
-        step.1,
-        f.file.label()
-    ));
-    let (run, _) = rediaccfile::run(&f.file, function, opts);
-    let ok = run.ok;
-    if let Some(e) = &run.error {
-        output::error(&format!("[{}] {e}", f.file.label()));
-        failures.push(format!("{}: {e}", f.file.folder));
-    } else if run.skipped {
-        output::note(&format!(
-            "[{}] {function} is not defined after sourcing; skipped",
-            f.file.label()
-        ));
-    }
-    f.runs.push(run);
-    ok
-}
-
-/// SIGINT/SIGTERM stop a lifecycle run where it is: the function running got the signal, the
-/// remaining ones do not start.
-fn interrupted(failures: &mut Vec<String>) -> bool {
-    let hit = crate::signals::Watch::global().interrupted();
-    if hit && !failures.iter().any(|f| f.starts_with("interrupted")) {
-        output::error("interrupted: the remaining Rediaccfile functions were not run");
-        failures.push("interrupted by a signal: the remaining functions were not run".to_owned());
-    }
-    hit
-}
-
 pub fn run(ctx: &Ctx<'_>, args: RepositoryArgs) -> Result<u8> {
     match args.command {
         RepositoryCommand::Up { target, timeout } => {
@@ -231,74 +173,76 @@ pub fn run(ctx: &Ctx<'_>, args: RepositoryArgs) -> Result<u8> {
     }
 }
 
-fn load_files(r: &Repo) -> Result<Vec<FileReport>> {
+fn load_files(out: &Printer, r: &Repo) -> Result<Vec<rediaccfile::Rediaccfile>> {
     let files = rediaccfile::discover(&r.path).map_err(Error::io(&r.path))?;
     if files.is_empty() {
-        output::note(&format!(
+        out.note(&format!(
             "no Rediaccfile found in {} (nor in its first-level folders)",
             r.path.display()
         ));
     }
-    Ok(files
-        .into_iter()
-        .map(|file| FileReport {
-            file,
-            runs: Vec::new(),
-            info: None,
-        })
-        .collect())
+    Ok(files)
 }
 
-fn finish(report: &Report, json: bool) -> u8 {
+/// The report as JSON, or as a summary on stderr; the exit status.
+fn finish(out: &Printer, report: &Report, json: bool) -> u8 {
     if json {
-        output::json(report);
+        out.json(report);
     } else {
-        output::note(&format!(
+        out.note(&format!(
             "\nrepository {} (network {}, {})",
             report.repository,
             report.network_id,
             report.path.display()
         ));
-        for f in &report.rediaccfiles {
-            for r in &f.runs {
-                let state = if r.skipped {
-                    "skipped".to_owned()
-                } else if r.ok {
-                    "ok".to_owned()
-                } else {
-                    r.exit_status
-                        .map_or_else(|| "failed".to_owned(), |c| format!("failed ({c})"))
-                };
-                output::note(&format!(
-                    "  {:<6} {:<20} {:<10} {:.1}s",
-                    r.function,
-                    f.file.label(),
-                    state,
-                    r.seconds
-                ));
-            }
-        }
-        for s in &report.services {
-            let states: Vec<String> = s
-                .containers
-                .iter()
-                .map(|c| format!("{} {}", c.name, c.state))
-                .collect();
-            let states = if states.is_empty() {
-                "no container".to_owned()
-            } else {
-                states.join(", ")
-            };
-            output::note(&format!("  {:<20} {:<15} {}", s.name, s.address, states));
-        }
+        print_runs(out, &report.rediaccfiles);
+        print_services(out, &report.services);
         if !report.failures.is_empty() {
-            output::note("failures:");
+            out.note("failures:");
             for f in &report.failures {
-                output::note(&format!("  {f}"));
+                out.note(&format!("  {f}"));
             }
         }
     }
     u8::from(!report.ok)
+}
+
+fn print_runs(out: &Printer, files: &[FileReport]) {
+    for f in files {
+        for r in &f.runs {
+            let state = if r.skipped() {
+                "skipped".to_owned()
+            } else if r.ok() {
+                "ok".to_owned()
+            } else {
+                r.exit_status()
+                    .map_or_else(|| "failed".to_owned(), |c| format!("failed ({c})"))
+            };
+            out.note(&format!(
+                "  {:<6} {:<20} {:<10} {:.1}s",
+                r.function,
+                f.file.label(),
+                state,
+                r.seconds
+            ));
+        }
+    }
+}
+
+fn print_services(out: &Printer, services: &[ServiceRow]) {
+    for s in services {
+        let states: Vec<String> = s
+            .containers
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.state))
+            .collect();
+        let states = if states.is_empty() {
+            "no container".to_owned()
+        } else {
+            states.join(", ")
+        };
+        out.note(&format!("  {:<20} {:<15} {}", s.name, s.address, states));
+    }
 }
 
 /// A daemon already serving this repository on another network ID means the given ID is a
@@ -330,7 +274,7 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
         ctx.env.var("PATH").as_deref(),
     )?;
     if !started.already_running {
-        output::note(&format!(
+        ctx.out.note(&format!(
             "daemon for network {} started on {}",
             r.id,
             r.paths.socket.display()
@@ -343,61 +287,13 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
         env: &env,
         timeout,
         capture: false,
+        watch: crate::signals::Watch::global(),
     };
-    let mut files = load_files(&r)?;
-    let mut failures = Vec::new();
-    let mut ok = true;
-    let n = files.len();
-
-    // A broken root Rediaccfile fails the run before anything runs.
-    if let Some(root) = files.iter().find(|f| f.file.is_root())
-        && let Some(p) = &root.file.problem
-    {
-        output::error(&format!("[root] {p}"));
-        failures.push(format!(".: {p}"));
-        ok = false;
-    }
-    if ok {
-        let preps: Vec<usize> = (0..n)
-            .filter(|i| files[*i].file.problem.is_none() && files[*i].file.defines("prep"))
-            .collect();
-        for (step, &i) in preps.iter().enumerate() {
-            if !run_step(
-                &mut files,
-                i,
-                "prep",
-                &opts,
-                (step + 1, preps.len()),
-                &mut failures,
-            ) || interrupted(&mut failures)
-            {
-                ok = false;
-                break;
-            }
-        }
-    }
-    if ok {
-        // A broken subfolder file is reported as a failed `up`, like a failing function.
-        let ups: Vec<usize> = (0..n)
-            .filter(|i| files[*i].file.problem.is_some() || files[*i].file.defines("up"))
-            .collect();
-        for (step, &i) in ups.iter().enumerate() {
-            let good = run_step(
-                &mut files,
-                i,
-                "up",
-                &opts,
-                (step + 1, ups.len()),
-                &mut failures,
-            );
-            if (!good && files[i].file.is_root()) || interrupted(&mut failures) {
-                ok = false;
-                break;
-            }
-        }
-    }
-    let report = Report::new(&r, "up", true, files, failures, ok)?;
-    Ok(finish(&report, t.json))
+    let run = rediaccfile::up(load_files(ctx.out, &r)?, &opts, ctx.out);
+    // A subfolder's failed `up` is listed, but only a stopped run fails (SPEC section 4).
+    let ok = !run.stopped;
+    let report = Report::new(&r, "up", true, run, ok)?;
+    Ok(finish(ctx.out, &report, ctx.json))
 }
 
 fn down(
@@ -413,37 +309,19 @@ fn down(
         env: &env,
         timeout,
         capture: false,
+        watch: crate::signals::Watch::global(),
     };
-    let mut files = load_files(&r)?;
-    let mut failures = Vec::new();
-    let n = files.len();
-    // Subfolders Z to A, then the root: the reverse of `up`.
-    let mut order: Vec<usize> = (0..n).filter(|i| !files[*i].file.is_root()).rev().collect();
-    order.extend((0..n).filter(|i| files[*i].file.is_root()));
-    order.retain(|i| files[*i].file.problem.is_some() || files[*i].file.defines("down"));
-    for (step, &i) in order.iter().enumerate() {
-        run_step(
-            &mut files,
-            i,
-            "down",
-            &opts,
-            (step + 1, order.len()),
-            &mut failures,
-        );
-        if interrupted(&mut failures) {
-            break;
-        }
-    }
+    let mut run = rediaccfile::down(load_files(ctx.out, &r)?, &opts, ctx.out);
     let mut running = daemon::probe(&r.paths.socket).is_some();
     if stop_daemon {
         match daemon::stop(r.id, &r.paths, Duration::from_secs(60)) {
             Ok(_) => running = false,
-            Err(e) => failures.push(format!("daemon: {e}")),
+            Err(e) => run.failures.push(format!("daemon: {e}")),
         }
     }
-    let ok = failures.is_empty();
-    let report = Report::new(&r, "down", running, files, failures, ok)?;
-    Ok(finish(&report, t.json))
+    let ok = run.failures.is_empty();
+    let report = Report::new(&r, "down", running, run, ok)?;
+    Ok(finish(ctx.out, &report, ctx.json))
 }
 
 fn status(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Duration) -> Result<u8> {
@@ -454,34 +332,24 @@ fn status(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Duration) -> Result<u8> 
         env: &env,
         timeout: Some(timeout),
         capture: true,
+        watch: crate::signals::Watch::global(),
     };
-    let mut files = load_files(&r)?;
-    let mut failures = Vec::new();
-    for f in &mut files {
-        if f.file.defines("info") {
-            let (run, out) = rediaccfile::run(&f.file, "info", &opts);
-            if let Some(e) = &run.error {
-                failures.push(format!("{}: {e}", f.file.folder));
-            }
-            f.info = Some(out);
-            f.runs.push(run);
-        }
-    }
-    if !t.json {
-        output::note(&format!(
+    let run = rediaccfile::info(load_files(ctx.out, &r)?, &opts, ctx.out);
+    if !ctx.json {
+        ctx.out.note(&format!(
             "daemon for network {}: {}",
             r.id,
             if running { "running" } else { "not running" }
         ));
-        for f in &files {
+        for f in &run.files {
             if let Some(info) = &f.info {
                 for line in info.lines() {
-                    output::note(&format!("[{}] {line}", f.file.label()));
+                    ctx.out.note(&format!("[{}] {line}", f.file.label()));
                 }
             }
         }
     }
-    let ok = failures.is_empty();
-    let report = Report::new(&r, "status", running, files, failures, ok)?;
-    Ok(finish(&report, t.json))
+    let ok = run.failures.is_empty();
+    let report = Report::new(&r, "status", running, run, ok)?;
+    Ok(finish(ctx.out, &report, ctx.json))
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use super::Ctx;
 use crate::cli::{RouteOptions, RouteServerArgs};
 use crate::error::{Error, Result};
+use crate::output;
 use crate::routes::build::Options;
 use crate::routes::discover::{Refresher, Settings, Shared};
 use crate::routes::{server, validate};
-use crate::{context, output};
 
 /// Validated builder options from the command line.
 pub fn route_options(o: &RouteOptions) -> Result<Options> {
@@ -90,8 +90,8 @@ pub fn run(ctx: &Ctx<'_>, args: RouteServerArgs) -> Result<u8> {
         ));
     }
     let settings = Arc::new(Settings {
-        run_dir: context::run_dir(ctx.env),
-        state_dir: context::state_dir(ctx.env),
+        run_dir: ctx.run_dir.clone(),
+        state_dir: ctx.state_dir.clone(),
         poll: args.poll,
         daemon_timeout: args.daemon_timeout,
         watchdog_grace: (!args.no_watchdog).then_some(args.watchdog_grace),

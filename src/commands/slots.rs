@@ -8,7 +8,8 @@ use crate::allocator::var_name;
 use crate::cli::{SlotsArgs, SlotsCommand};
 use crate::error::{Error, Result};
 use crate::network::NetworkId;
-use crate::{context, discover, output, slotmap};
+use crate::output::Printer;
+use crate::{discover, settings, slotmap};
 
 #[derive(Serialize)]
 struct Row {
@@ -50,9 +51,9 @@ fn row(
     }
 }
 
-fn print_table(rows: &[Row]) {
+fn print_table(out: &Printer, rows: &[Row]) {
     let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(7).max(7);
-    output::data(&format!(
+    out.data(&format!(
         "{:<w$}  SLOT  {:<15}  {:<w2$}  RESTART",
         "SERVICE",
         "ADDRESS",
@@ -60,7 +61,7 @@ fn print_table(rows: &[Row]) {
         w2 = w + 3
     ));
     for r in rows {
-        output::data(&format!(
+        out.data(&format!(
             "{:<w$}  {:>4}  {:<15}  {:<w2$}  {}",
             r.name,
             r.slot,
@@ -72,103 +73,107 @@ fn print_table(rows: &[Row]) {
     }
 }
 
+/// The repository and the network ID (optional: it only adds addresses) a slots command acts on.
+struct Target {
+    repo: PathBuf,
+    id: Option<NetworkId>,
+}
+
 pub fn run(ctx: &Ctx<'_>, args: SlotsArgs) -> Result<u8> {
     let common = args.common;
-    let repo = context::repo_dir(common.repo.as_deref(), ctx.env, &ctx.cwd)?;
-    let id = context::optional_network_id(common.network_id.as_deref(), ctx.env)?;
+    let t = Target {
+        repo: settings::repo_dir(common.repo.as_deref(), ctx.env, &ctx.cwd)?,
+        id: settings::optional_network_id(common.network_id, ctx.env)?,
+    };
     match args.command.unwrap_or(SlotsCommand::List) {
-        SlotsCommand::List => {
-            let map = slotmap::read(&repo)?;
-            let mut rows: Vec<Row> = map
-                .services()
-                .into_iter()
-                .map(|(n, e)| row(&n, e.slot, e.restart_policy, id))
-                .collect();
-            rows.sort_by_key(|r| r.slot);
-            if common.json {
-                output::json(&ListReport {
-                    repository: repo,
-                    network_id: id.map(NetworkId::get),
-                    services: rows,
-                });
-            } else if rows.is_empty() {
-                output::note(&format!(
-                    "no services in {}",
-                    slotmap::path_in(&repo).display()
-                ));
-            } else {
-                print_table(&rows);
-            }
-        }
-        SlotsCommand::Sync { files } => {
-            let names: BTreeSet<String> = if files.is_empty() {
-                discover::repo_services(&repo)?
-            } else {
-                let files: Vec<PathBuf> = files
-                    .iter()
-                    .map(|f| context::absolute(&ctx.cwd, f))
-                    .collect();
-                discover::project_services(&files)?
-            };
-            let new = slotmap::sync(&repo, names.iter().map(String::as_str))?;
-            let rows: Vec<Row> = new.iter().map(|(n, s)| row(n, *s, None, id)).collect();
-            report_change(&repo, id, rows, false, common.json, "given a slot");
-        }
-        SlotsCommand::Prune { dry_run } => {
-            let names = discover::repo_services(&repo)?;
-            let freed = if dry_run {
-                let map = slotmap::read(&repo)?;
-                map.services()
-                    .into_iter()
-                    .filter(|(n, _)| !names.contains(n))
-                    .map(|(n, e)| (n, e.slot))
-                    .collect()
-            } else {
-                slotmap::update(&repo, |_, map| -> Result<_, Error> {
-                    let before = map.slots();
-                    let gone = map.prune(&|n| names.contains(n));
-                    let freed: Vec<_> = gone.iter().map(|n| (n.clone(), before[n])).collect();
-                    let changed = !freed.is_empty();
-                    Ok((freed, changed))
-                })?
-            };
-            let rows: Vec<Row> = freed.iter().map(|(n, s)| row(n, *s, None, id)).collect();
-            report_change(
-                &repo,
-                id,
-                rows,
-                dry_run,
-                common.json,
-                if dry_run { "would be freed" } else { "freed" },
-            );
-        }
+        SlotsCommand::List => list(ctx, &t)?,
+        SlotsCommand::Sync { files } => sync(ctx, &t, &files)?,
+        SlotsCommand::Prune { dry_run } => prune(ctx, &t, dry_run)?,
     }
     Ok(0)
 }
 
-fn report_change(
-    repo: &std::path::Path,
-    id: Option<NetworkId>,
-    rows: Vec<Row>,
-    dry_run: bool,
-    json: bool,
-    verb: &str,
-) {
-    if json {
-        output::json(&ChangeReport {
-            repository: repo.to_owned(),
-            network_id: id.map(NetworkId::get),
+fn list(ctx: &Ctx<'_>, t: &Target) -> Result<()> {
+    let map = slotmap::read(&t.repo)?;
+    let mut rows: Vec<Row> = map
+        .services()
+        .into_iter()
+        .map(|(n, e)| row(&n, e.slot, e.restart_policy, t.id))
+        .collect();
+    rows.sort_by_key(|r| r.slot);
+    if ctx.json {
+        ctx.out.json(&ListReport {
+            repository: t.repo.clone(),
+            network_id: t.id.map(NetworkId::get),
+            services: rows,
+        });
+    } else if rows.is_empty() {
+        ctx.out.note(&format!(
+            "no services in {}",
+            slotmap::path_in(&t.repo).display()
+        ));
+    } else {
+        print_table(ctx.out, &rows);
+    }
+    Ok(())
+}
+
+fn sync(ctx: &Ctx<'_>, t: &Target, files: &[PathBuf]) -> Result<()> {
+    let names: BTreeSet<String> = if files.is_empty() {
+        discover::repo_services(&t.repo)?
+    } else {
+        let files: Vec<PathBuf> = files
+            .iter()
+            .map(|f| settings::absolute(&ctx.cwd, f))
+            .collect();
+        discover::project_services(&files)?
+    };
+    let new = slotmap::sync(&t.repo, names.iter().map(String::as_str))?;
+    let rows: Vec<Row> = new.iter().map(|(n, s)| row(n, *s, None, t.id)).collect();
+    report_change(ctx, t, rows, false, "given a slot");
+    Ok(())
+}
+
+fn prune(ctx: &Ctx<'_>, t: &Target, dry_run: bool) -> Result<()> {
+    let names = discover::repo_services(&t.repo)?;
+    let freed = if dry_run {
+        let map = slotmap::read(&t.repo)?;
+        map.services()
+            .into_iter()
+            .filter(|(n, _)| !names.contains(n))
+            .map(|(n, e)| (n, e.slot))
+            .collect()
+    } else {
+        slotmap::update(&t.repo, |_, map| -> Result<_, Error> {
+            let before = map.slots();
+            let gone = map.prune(&|n| names.contains(n));
+            let freed: Vec<_> = gone.iter().map(|n| (n.clone(), before[n])).collect();
+            let changed = !freed.is_empty();
+            Ok((freed, changed))
+        })?
+    };
+    let rows: Vec<Row> = freed.iter().map(|(n, s)| row(n, *s, None, t.id)).collect();
+    let verb = if dry_run { "would be freed" } else { "freed" };
+    report_change(ctx, t, rows, dry_run, verb);
+    Ok(())
+}
+
+fn report_change(ctx: &Ctx<'_>, t: &Target, rows: Vec<Row>, dry_run: bool, verb: &str) {
+    if ctx.json {
+        ctx.out.json(&ChangeReport {
+            repository: t.repo.clone(),
+            network_id: t.id.map(NetworkId::get),
             changed: rows,
             dry_run,
         });
         return;
     }
     if rows.is_empty() {
-        output::note("nothing to change");
+        ctx.out.note("nothing to change");
         return;
     }
     for r in &rows {
-        output::note(&format!(
+        ctx.out.note(&format!(
             "{} {verb}: slot {}{}",
             r.name,
             r.slot,
