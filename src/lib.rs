@@ -11,6 +11,7 @@ pub mod compose_bin;
 pub mod context;
 pub mod daemon;
 pub mod discover;
+pub mod docker;
 pub mod error;
 pub mod leases;
 pub mod memory;

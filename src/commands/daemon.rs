@@ -4,6 +4,7 @@ use std::time::Duration;
 use super::Ctx;
 use crate::cli::{DaemonArgs, DaemonCommand, DaemonTarget};
 use crate::daemon::{self, DaemonPaths};
+use crate::docker::Bollard;
 use crate::error::{Result, code};
 use crate::network::NetworkId;
 use crate::{context, output};
@@ -86,7 +87,7 @@ pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
         }
         DaemonCommand::Status { target } => {
             let (id, _, paths) = resolve(ctx, &target)?;
-            let s = daemon::status(id, &paths);
+            let s = daemon::status(&Bollard, id, &paths);
             let running = s.running;
             if target.json {
                 output::json(&s);
@@ -96,7 +97,11 @@ pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
             Ok(if running { 0 } else { code::DAEMON_DOWN })
         }
         DaemonCommand::List { json } => {
-            let all = daemon::list(&context::run_dir(ctx.env), &context::state_dir(ctx.env))?;
+            let all = daemon::list(
+                &Bollard,
+                &context::run_dir(ctx.env),
+                &context::state_dir(ctx.env),
+            )?;
             if json {
                 output::json(&all);
             } else if all.is_empty() {

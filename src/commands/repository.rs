@@ -9,6 +9,7 @@ use super::Ctx;
 use crate::allocator::var_name;
 use crate::cli::{RepositoryArgs, RepositoryCommand, RepositoryTarget};
 use crate::daemon::{self, ContainerState, DaemonPaths};
+use crate::docker::Bollard;
 use crate::error::{Error, Result};
 use crate::network::NetworkId;
 use crate::rediaccfile::{self, Rediaccfile, Run, RunOptions};
@@ -150,7 +151,7 @@ impl Report {
 
 fn services(r: &Repo, running: bool) -> Result<Vec<ServiceRow>> {
     let containers = if running {
-        daemon::containers(&r.paths.socket).unwrap_or_default()
+        daemon::containers(&Bollard, &r.paths.socket).unwrap_or_default()
     } else {
         Vec::new()
     };
@@ -434,7 +435,7 @@ fn down(
             break;
         }
     }
-    let mut running = daemon::probe(&r.paths.socket).is_some();
+    let mut running = daemon::probe(&Bollard, &r.paths.socket).is_some();
     if stop_daemon {
         match daemon::stop(r.id, &r.paths, Duration::from_secs(60)) {
             Ok(_) => running = false,
@@ -448,7 +449,7 @@ fn down(
 
 fn status(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Duration) -> Result<u8> {
     let r = resolve(ctx, t)?;
-    let running = daemon::probe(&r.paths.socket).is_some();
+    let running = daemon::probe(&Bollard, &r.paths.socket).is_some();
     let env = function_env(ctx, &r)?;
     let opts = RunOptions {
         env: &env,

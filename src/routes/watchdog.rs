@@ -6,8 +6,27 @@
 //! operator action is not fought). Like Docker: `on-failure` only after a non-zero exit code
 //! (and at most N times for `on-failure:N`), and a container stopped on purpose (`docker
 //! stop`, `compose stop`: the daemon reports a `stop` event) stays stopped under every policy.
+//!
+//! [`plan`] turns what the route server observed (stopped containers with a saved policy) and
+//! what the watchdog remembers (restarts made, when it first saw a container stopped) into the
+//! restarts to make; the route server makes them and [`Memory::record`]s the outcome.
 
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
+
+use super::documents::{WatchdogAction, WatchdogHealth};
+use crate::docker::Exit;
+
+/// Watchdog actions kept for `/health`.
+const RECENT: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("restart policy {0:?}: bad retry count")]
+    BadRetryCount(String),
+    #[error("unknown restart policy {0:?}")]
+    Unknown(String),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
@@ -20,7 +39,7 @@ pub enum Policy {
 impl Policy {
     /// A policy as `.rediacc.json` saves it (`restart:` or `deploy.restart_policy.condition`
     /// already translated). Unknown values are refused.
-    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+    pub fn parse(raw: Option<&str>) -> Result<Self, PolicyError> {
         let Some(raw) = raw else {
             return Ok(Policy::No);
         };
@@ -36,8 +55,8 @@ impl Policy {
                     .map(|n| Policy::OnFailure {
                         max_retries: Some(n),
                     })
-                    .map_err(|_| format!("restart policy {raw:?}: bad retry count")),
-                None => Err(format!("unknown restart policy {raw:?}")),
+                    .map_err(|_| PolicyError::BadRetryCount(raw.to_owned())),
+                None => Err(PolicyError::Unknown(raw.to_owned())),
             },
         }
     }
@@ -83,6 +102,135 @@ pub fn decide(policy: Policy, s: &Stopped, grace: Duration) -> Decision {
     } else {
         Decision::Restart
     }
+}
+
+/// A stopped container with a saved restart policy, as the route server found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    pub network_id: u32,
+    pub id: String,
+    pub name: String,
+    pub service: String,
+    /// The policy as `.rediacc.json` saves it (for the log and `/health`), and parsed.
+    pub policy_text: String,
+    pub policy: Policy,
+    /// What inspecting it told; None when the daemon did not answer.
+    pub exit: Option<Exit>,
+    /// A `stop` event was seen for it since it last started.
+    pub stopped_on_purpose: bool,
+}
+
+/// A restart to make now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restart {
+    pub network_id: u32,
+    pub id: String,
+    pub name: String,
+    pub service: String,
+    pub policy_text: String,
+    pub exit_code: i64,
+    pub stopped_for: Duration,
+}
+
+/// What the watchdog remembers between refreshes.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Container ID -> unix time first seen stopped (when FinishedAt is unusable).
+    first_seen: HashMap<String, i64>,
+    /// Container ID -> restarts made (for `on-failure:N`).
+    restarts: HashMap<String, u32>,
+    /// Successful restarts since the route server started.
+    total: u64,
+    /// The last [`RECENT`] actions, oldest first.
+    recent: VecDeque<WatchdogAction>,
+}
+
+impl Memory {
+    /// `/health`'s view: `grace` None means the watchdog is off.
+    pub fn health(&self, grace: Option<Duration>) -> WatchdogHealth {
+        WatchdogHealth {
+            enabled: grace.is_some(),
+            grace_seconds: grace.map(|g| g.as_secs_f64()),
+            restarts: self.total,
+            recent: self.recent.iter().cloned().collect(),
+        }
+    }
+
+    /// Remember a restart made at `time_unix` and how it went; returns the result as
+    /// `/health` words it.
+    pub fn record(&mut self, r: &Restart, started: Result<(), String>, time_unix: u64) -> String {
+        let result = match &started {
+            Ok(()) => "restarted".to_owned(),
+            Err(e) => format!("restart failed: {e}"),
+        };
+        // Failed attempts count too: a container that cannot start is not retried for ever
+        // under `on-failure:N`.
+        *self.restarts.entry(r.id.clone()).or_insert(0) += 1;
+        self.first_seen.remove(&r.id);
+        if started.is_ok() {
+            self.total += 1;
+        }
+        self.recent.push_back(WatchdogAction {
+            time_unix,
+            network_id: r.network_id,
+            container: r.name.clone(),
+            service: r.service.clone(),
+            policy: r.policy_text.clone(),
+            exit_code: r.exit_code,
+            stopped_seconds: r.stopped_for.as_secs(),
+            result: result.clone(),
+        });
+        while self.recent.len() > RECENT {
+            self.recent.pop_front();
+        }
+        result
+    }
+}
+
+/// The restarts to make at unix time `now`, from this round's observations. Pure: it only
+/// updates `memory`'s first sightings (and forgets containers no longer stopped).
+pub fn plan(
+    memory: &mut Memory,
+    observed: Vec<Observed>,
+    now: i64,
+    grace: Duration,
+) -> Vec<Restart> {
+    let mut seen = HashSet::new();
+    let mut restarts = Vec::new();
+    for o in observed {
+        seen.insert(o.id.clone());
+        // Not inspected: known to be stopped, not since when.
+        let Some(exit) = &o.exit else {
+            continue;
+        };
+        let first = *memory.first_seen.entry(o.id.clone()).or_insert(now);
+        let finished = exit
+            .finished_at
+            .as_deref()
+            .and_then(parse_utc)
+            .unwrap_or(first);
+        let stopped_for =
+            Duration::from_secs(u64::try_from(now.saturating_sub(finished)).unwrap_or(0));
+        let facts = Stopped {
+            exit_code: exit.exit_code,
+            stopped_for,
+            stopped_on_purpose: o.stopped_on_purpose,
+            restarts: memory.restarts.get(&o.id).copied().unwrap_or(0),
+        };
+        if decide(o.policy, &facts, grace) == Decision::Restart {
+            restarts.push(Restart {
+                network_id: o.network_id,
+                exit_code: exit.exit_code,
+                stopped_for,
+                id: o.id,
+                name: o.name,
+                service: o.service,
+                policy_text: o.policy_text,
+            });
+        }
+    }
+    memory.first_seen.retain(|id, _| seen.contains(id));
+    restarts
 }
 
 /// Seconds since the Unix epoch of an RFC 3339 UTC time as Docker writes it
