@@ -117,7 +117,11 @@ async fn serve(listen: std::net::SocketAddr, settings: Arc<Settings>) -> Result<
         ))
     })?;
     let shared = Arc::new(Shared::default());
-    let mut refresher = Refresher::new(Bollard, Arc::clone(&settings), Arc::clone(&shared));
+    let mut refresher = Refresher::new(
+        Arc::new(Bollard),
+        Arc::clone(&settings),
+        Arc::clone(&shared),
+    );
     // The first configuration is built before anything is served: an empty answer would make
     // Traefik drop every route after a restart of the route server.
     refresher.refresh(true).await;

@@ -165,7 +165,7 @@ mod tests {
     #[test]
     fn stale_leases_found_on_scripted_daemons() {
         let dir = tempfile::tempdir().unwrap();
-        let socket = |n: u32| dir.path().join(format!("docker-{n}.sock"));
+        let socket = |n: u32| paths::socket(dir.path(), NetworkId::new(n.into()).unwrap());
         let fake = FakeDocker::default();
         for n in [2816, 2880] {
             std::fs::write(socket(n), "").unwrap();

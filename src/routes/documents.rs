@@ -357,3 +357,102 @@ pub fn ports_bytes(
     };
     pretty(&doc)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::leases::{LeaseKey, Proto};
+    use crate::network::NetworkId;
+    use crate::routes::build::ContainerInput;
+
+    /// `/health` and `/ports` read back as their own types, and write the same bytes again.
+    #[test]
+    fn documents_read_back() {
+        let labels = [
+            ("rediacc.service_name", "db"),
+            ("rediacc.service_ip", "127.0.11.3"),
+            ("rediacc.network_id", "2816"),
+            ("rediacc.repo_name", "shop"),
+            ("rediacc.tcp_ports", "5432"),
+        ];
+        let db = ContainerInput {
+            id: "1".into(),
+            name: "shop-db-1".into(),
+            state: "running".into(),
+            labels: labels.into_iter().collect(),
+        };
+        let mut bad = db.clone();
+        bad.name = "shop-bad-1".into();
+        bad.labels.insert("rediacc.service_name", "bad");
+        bad.labels.insert("rediacc.service_ip", "127.0.11.4");
+        bad.labels.insert("rediacc.service_port", "nope");
+        let daemons = [
+            DaemonInput {
+                network_id: NetworkId::new(2816).unwrap(),
+                socket: "/run/rediacc/docker-2816.sock".into(),
+                error: None,
+                containers: vec![db, bad],
+            },
+            DaemonInput {
+                network_id: NetworkId::new(2880).unwrap(),
+                socket: "/run/rediacc/docker-2880.sock".into(),
+                error: Some("no answer within 2s".into()),
+                containers: Vec::new(),
+            },
+        ];
+        let leases = [Lease {
+            key: LeaseKey::new(2816, "db", Proto::Tcp, 5432),
+            external_port: 10000,
+        }];
+        let settings = Settings {
+            run_dir: "/run/rediacc".into(),
+            state_dir: "/var/lib/rediacc".into(),
+            poll: Duration::from_secs(5),
+            daemon_timeout: Duration::from_secs(2),
+            watchdog_grace: Some(Duration::from_secs(30)),
+            options: build::Options::default(),
+        };
+        let meta = Meta {
+            refreshes: 1,
+            time_unix: 1_700_000_000,
+            discover_ms: 0.5,
+            lease_error: Some("locked".into()),
+            watchdog: WatchdogHealth {
+                enabled: true,
+                grace_seconds: Some(30.0),
+                restarts: 1,
+                recent: vec![WatchdogAction {
+                    time_unix: 1_699_999_999,
+                    network_id: 2816,
+                    container: "shop-db-1".into(),
+                    service: "db".into(),
+                    policy: "always".into(),
+                    exit_code: 137,
+                    stopped_seconds: 31,
+                    result: "restarted".into(),
+                }],
+            },
+            events: BTreeMap::from([(2880, EventStream::default())]),
+        };
+        let built = build_state(&daemons, &leases, &settings);
+        let bytes = health_bytes(&daemons, 1, &built, &settings, &meta, 1);
+        let health: Health<'_> = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(pretty(&health), bytes);
+        assert_eq!(health.status, "degraded");
+        assert_eq!(health.problems[0].service, "bad");
+        assert_eq!(health.problems[0].effect, build::DROPPED);
+        assert_eq!(
+            health.daemons[1].error.as_deref(),
+            Some("no answer within 2s")
+        );
+        assert_eq!(health.leases.error.as_deref(), Some("locked"));
+        assert_eq!(health.watchdog.recent, meta.watchdog.recent);
+
+        let bytes = ports_bytes(&daemons, &leases, &built.summary, None);
+        let ports: PortsDoc<'_> = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(pretty(&ports), bytes);
+        assert_eq!(ports.leases[0].target.as_deref(), Some("127.0.11.3:5432"));
+        assert!(ports.leases[0].active);
+        assert_eq!(ports.error, None);
+    }
+}

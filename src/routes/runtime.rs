@@ -253,9 +253,9 @@ pub struct Refresher<A> {
 }
 
 impl<A: DockerApi> Refresher<A> {
-    pub fn new(api: A, settings: Arc<Settings>, shared: Arc<Shared>) -> Self {
+    pub fn new(api: Arc<A>, settings: Arc<Settings>, shared: Arc<Shared>) -> Self {
         Self {
-            api: Arc::new(api),
+            api,
             settings,
             shared,
             conns: BTreeMap::new(),
@@ -546,9 +546,7 @@ impl<A: DockerApi> Refresher<A> {
                 version: *version,
                 timeout,
             };
-            let started = within(timeout, CallError::TimedOut, self.api.start(at, &r.id))
-                .await
-                .map_err(|e| e.to_string());
+            let started = within(timeout, CallError::TimedOut, self.api.start(at, &r.id)).await;
             let result = self.watchdog.record(&r, started, now_unix());
             output::note(&format!(
                 "route-server: watchdog: network {} container {} (service {}, restart {}, \
@@ -609,5 +607,299 @@ impl<A: DockerApi> Refresher<A> {
             });
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::docker::Event;
+    use crate::docker::fake::{Behaviour, Call, FakeContainer, FakeDaemon, FakeDocker};
+    use crate::routes::documents::Health;
+
+    const TIMEOUT: Duration = Duration::from_millis(200);
+
+    struct Machine {
+        _dir: tempfile::TempDir,
+        run: PathBuf,
+        root: PathBuf,
+        fake: Arc<FakeDocker>,
+        shared: Arc<Shared>,
+    }
+
+    impl Machine {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let run = dir.path().join("run");
+            std::fs::create_dir_all(&run).unwrap();
+            Self {
+                run,
+                root: dir.path().to_owned(),
+                _dir: dir,
+                fake: Arc::new(FakeDocker::default()),
+                shared: Arc::new(Shared::default()),
+            }
+        }
+
+        fn socket(&self, n: u32) -> PathBuf {
+            paths::socket(&self.run, NetworkId::new(n.into()).unwrap())
+        }
+
+        /// A daemon socket in the run folder, answered as `daemon` scripts.
+        fn daemon(&self, n: u32, daemon: FakeDaemon) -> PathBuf {
+            let socket = self.socket(n);
+            std::fs::write(&socket, "").unwrap();
+            self.fake.set(&socket, daemon);
+            socket
+        }
+
+        fn refresher(&self, watchdog_grace: Option<Duration>) -> Refresher<FakeDocker> {
+            let settings = Settings {
+                run_dir: self.run.clone(),
+                state_dir: self.root.join("state"),
+                poll: Duration::from_secs(5),
+                daemon_timeout: TIMEOUT,
+                watchdog_grace,
+                options: Options {
+                    base_domain: "example.com".into(),
+                    ..Options::default()
+                },
+            };
+            Refresher::new(
+                Arc::clone(&self.fake),
+                Arc::new(settings),
+                Arc::clone(&self.shared),
+            )
+        }
+
+        fn health(&self) -> Health<'static> {
+            serde_json::from_slice(&self.shared.snapshot().health).unwrap()
+        }
+
+        fn config(&self) -> serde_json::Value {
+            serde_json::from_slice(&self.shared.snapshot().config_json).unwrap()
+        }
+    }
+
+    /// A running container of network `n` renet started, in slot `slot`.
+    fn service(n: u32, slot: u8, name: &str, extra: &[(&str, &str)]) -> FakeContainer {
+        let net = NetworkId::new(n.into()).unwrap();
+        let ip = net
+            .slot_addr(crate::network::Slot::new(slot.into()).unwrap())
+            .to_string();
+        let n = n.to_string();
+        let mut labels = vec![
+            ("rediacc.service_name", name),
+            ("rediacc.service_ip", ip.as_str()),
+            ("rediacc.network_id", n.as_str()),
+            ("rediacc.repo_name", "shop"),
+            (
+                "com.docker.compose.config-hash",
+                "dropped by the route server",
+            ),
+        ];
+        labels.extend_from_slice(extra);
+        let mut c = FakeContainer::new(&format!("{name}-{n}"), "running", &labels);
+        c.container.name = format!("shop-{name}-1");
+        c
+    }
+
+    fn routers(config: &serde_json::Value) -> Vec<String> {
+        config["http"]["routers"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// A daemon that vanishes, one that hangs and one with bad labels cost their own routes
+    /// only, each with its error in /health; a daemon that comes back is listed again.
+    #[tokio::test]
+    async fn refresh_survives_vanished_hung_and_badly_labelled_daemons() {
+        let m = Machine::new();
+        let web = service(2816, 0, "web", &[("rediacc.service_port", "80")]);
+        m.daemon(2816, FakeDaemon::with(vec![web]));
+        let vanished = m.daemon(2880, FakeDaemon::behaving(Behaviour::Vanished));
+        m.daemon(2944, FakeDaemon::behaving(Behaviour::Hangs));
+        let bad = service(3008, 0, "bad", &[("rediacc.service_port", "x")]);
+        m.daemon(3008, FakeDaemon::with(vec![bad]));
+        let mut r = m.refresher(None);
+
+        let began = Instant::now();
+        r.refresh(false).await;
+        assert!(
+            began.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            began.elapsed()
+        );
+        let h = m.health();
+        assert_eq!(h.status, "degraded");
+        assert_eq!((h.daemons_seen, h.daemons_failed), (4, 2));
+        let errors: Vec<Option<&str>> = h.daemons.iter().map(|d| d.error.as_deref()).collect();
+        let refused = format!("connection refused: {}", vanished.display());
+        assert_eq!(
+            errors,
+            [
+                None,
+                Some(refused.as_str()),
+                Some("no answer within 0.2s"),
+                None
+            ]
+        );
+        assert_eq!(h.problems.len(), 1, "{:?}", h.problems);
+        assert_eq!(
+            (h.problems[0].network_id, &*h.problems[0].service),
+            (3008, "bad")
+        );
+        assert_eq!(routers(&m.config()), ["web-2816"]);
+        assert_eq!(h.containers_routed, 1);
+
+        let back = service(2880, 0, "shop", &[("rediacc.service_port", "80")]);
+        m.fake.set(&vanished, FakeDaemon::with(vec![back]));
+        r.refresh(false).await;
+        let h = m.health();
+        assert_eq!(h.daemons_failed, 1);
+        assert_eq!(routers(&m.config()), ["shop-2880", "web-2816"]);
+        // The version negotiated once is kept for a daemon that answers.
+        let negotiations = |s: &Path| {
+            m.fake
+                .calls()
+                .iter()
+                .filter(|c| **c == Call::Negotiate(s.to_owned()))
+                .count()
+        };
+        assert_eq!(negotiations(&m.socket(2816)), 1);
+        assert_eq!(negotiations(&m.socket(2944)), 2);
+
+        // A socket that is removed is forgotten.
+        std::fs::remove_file(m.socket(2944)).unwrap();
+        r.refresh(false).await;
+        assert_eq!(m.health().daemons_seen, 3);
+    }
+
+    fn stopped(name: &str, exit_code: i64) -> FakeContainer {
+        let mut c = FakeContainer::new(name, "exited", &[(SERVICE_LABEL, name)]);
+        c.exit = crate::docker::Exit {
+            exit_code,
+            finished_at: Some("2020-01-01T00:00:00Z".into()),
+        };
+        c
+    }
+
+    /// The watchdog over several refreshes: crashed containers with a policy are restarted,
+    /// `on-failure:1` only once, one stopped on purpose (a `stop` event) never, one without a
+    /// policy never; the restarts show in /health.
+    #[tokio::test]
+    async fn the_watchdog_restarts_what_the_saved_policies_ask_for() {
+        let m = Machine::new();
+        let repo = m.root.join("shop");
+        std::fs::create_dir_all(&repo).unwrap();
+        std::fs::write(
+            slotmap::path_in(&repo),
+            r#"{"services": {"db": {"slot": 1, "restart_policy": "always"},
+                "job": {"slot": 2, "restart_policy": "on-failure:1"},
+                "worker": {"slot": 3, "restart_policy": "unless-stopped"},
+                "web": {"slot": 4}}}"#,
+        )
+        .unwrap();
+        let net = NetworkId::new(2816).unwrap();
+        std::fs::create_dir_all(paths::folder(&m.run, net)).unwrap();
+        std::fs::write(paths::repo_marker(&m.run, net), repo.display().to_string()).unwrap();
+        let containers = ["db", "job", "worker", "web"]
+            .map(|n| stopped(n, 1))
+            .to_vec();
+        let socket = m.daemon(2816, FakeDaemon::with(containers));
+        let mut r = m.refresher(Some(Duration::from_secs(30)));
+
+        // The first refresh starts following the daemon's events; the worker is stopped on
+        // purpose before the watchdog looks.
+        r.refresh(false).await;
+        m.fake.send(
+            &socket,
+            Event {
+                id: "worker".into(),
+                action: "stop".into(),
+            },
+        );
+        for _ in 0..100 {
+            if m.shared.stopped_on_purpose(2816, "worker") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(m.shared.stopped_on_purpose(2816, "worker"));
+
+        r.refresh(true).await;
+        assert_eq!(m.fake.starts(), ["db", "job"]);
+        // Both crash again.
+        m.fake.update(&socket, |d| {
+            for c in &mut d.containers {
+                c.container.state = "exited".into();
+            }
+        });
+        r.refresh(true).await;
+        assert_eq!(m.fake.starts(), ["db", "job", "db"]);
+
+        r.refresh(false).await;
+        let w = m.health().watchdog.into_owned();
+        assert!(w.enabled);
+        assert_eq!(w.grace_seconds, Some(30.0));
+        assert_eq!(w.restarts, 3);
+        let done: Vec<(&str, &str, &str)> = w
+            .recent
+            .iter()
+            .map(|a| (a.container.as_str(), a.policy.as_str(), a.result.as_str()))
+            .collect();
+        assert_eq!(
+            done,
+            [
+                ("db", "always", "restarted"),
+                ("job", "on-failure:1", "restarted"),
+                ("db", "always", "restarted"),
+            ]
+        );
+        assert_eq!(w.recent[0].exit_code, 1);
+        assert!(w.recent[0].stopped_seconds > 100_000_000);
+    }
+
+    /// Listed containers keep only the labels routing reads, sorted by name then ID.
+    #[test]
+    fn inputs_keep_routing_labels_in_a_stable_order() {
+        let listed = [("b", "2"), ("a", "9"), ("b", "1")].map(|(name, id)| {
+            let mut c = service(2816, 0, "web", &[("traefik.enable", "true"), ("x", "y")]);
+            c.container.name = name.into();
+            c.container.id = id.into();
+            c.container
+        });
+        let got = inputs(listed.to_vec());
+        let order: Vec<(&str, &str)> = got.iter().map(|c| (&*c.name, &*c.id)).collect();
+        assert_eq!(order, [("a", "9"), ("b", "1"), ("b", "2")]);
+        let keys: Vec<&str> = got[0].labels.iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            [
+                "rediacc.network_id",
+                "rediacc.repo_name",
+                "rediacc.service_ip",
+                "rediacc.service_name",
+                "traefik.enable"
+            ]
+        );
+    }
+
+    /// Without `--watchdog-grace` (the watchdog off), nothing is inspected or started.
+    #[tokio::test]
+    async fn no_watchdog_no_restarts() {
+        let m = Machine::new();
+        m.daemon(2816, FakeDaemon::with(vec![stopped("db", 1)]));
+        let mut r = m.refresher(None);
+        r.refresh(true).await;
+        assert!(m.fake.starts().is_empty());
+        assert!(
+            !m.fake
+                .calls()
+                .iter()
+                .any(|c| matches!(c, Call::Inspect(..)))
+        );
+        assert!(!m.health().watchdog.enabled);
     }
 }

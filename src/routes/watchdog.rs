@@ -158,7 +158,12 @@ impl Memory {
 
     /// Remember a restart made at `time_unix` and how it went; returns the result as
     /// `/health` words it.
-    pub fn record(&mut self, r: &Restart, started: Result<(), String>, time_unix: u64) -> String {
+    pub fn record<E: std::fmt::Display>(
+        &mut self,
+        r: &Restart,
+        started: Result<(), E>,
+        time_unix: u64,
+    ) -> String {
         let result = match &started {
             Ok(()) => "restarted".to_owned(),
             Err(e) => format!("restart failed: {e}"),
@@ -406,5 +411,106 @@ mod tests {
         ] {
             assert_eq!(parse_utc(bad), None, "{bad}");
         }
+    }
+
+    fn observed(id: &str, policy: &str, exit_code: i64, finished_at: Option<&str>) -> Observed {
+        Observed {
+            network_id: 2816,
+            id: id.into(),
+            name: format!("shop-{id}-1"),
+            service: id.into(),
+            policy_text: policy.into(),
+            policy: Policy::parse(Some(policy)).unwrap(),
+            exit: Some(Exit {
+                exit_code,
+                finished_at: finished_at.map(str::to_owned),
+            }),
+            stopped_on_purpose: false,
+        }
+    }
+
+    fn ids(restarts: &[Restart]) -> Vec<&str> {
+        restarts.iter().map(|r| r.id.as_str()).collect()
+    }
+
+    /// The plan over a sequence of rounds: grace counted from FinishedAt or, when Docker gives
+    /// none, from the first sighting; restarts counted against `on-failure:N`; a container
+    /// stopped on purpose left alone; one not inspected only remembered.
+    #[test]
+    fn plan_over_a_sequence_of_rounds() {
+        const T0: i64 = 1_700_000_000;
+        // 1_700_000_000 is 2023-11-14T22:13:20Z.
+        let at_t0 = Some("2023-11-14T22:13:20.5Z");
+        let never = Some("0001-01-01T00:00:00Z");
+        let mut m = Memory::default();
+
+        // A crash (no usable FinishedAt): the grace period runs from the first sighting.
+        let a = observed("a", "always", 137, never);
+        assert!(plan(&mut m, vec![a.clone()], T0, GRACE).is_empty());
+        assert!(plan(&mut m, vec![a.clone()], T0 + 29, GRACE).is_empty());
+        let b = observed("b", "on-failure:1", 1, at_t0);
+        let mut on_purpose = observed("c", "always", 0, at_t0);
+        on_purpose.stopped_on_purpose = true;
+        let round = vec![a.clone(), b.clone(), on_purpose.clone()];
+        let todo = plan(&mut m, round, T0 + 30, GRACE);
+        assert_eq!(ids(&todo), ["a", "b"]);
+        assert_eq!(todo[0].stopped_for, GRACE);
+        assert_eq!(todo[1].exit_code, 1);
+        assert_eq!(m.record(&todo[0], Ok::<_, &str>(()), 1), "restarted");
+        assert_eq!(m.record(&todo[1], Err("boom"), 2), "restart failed: boom");
+        assert_eq!(m.total, 1);
+        // Restarted: no longer waiting; the one stopped on purpose is still watched.
+        let watched: Vec<&String> = m.first_seen.keys().collect();
+        assert_eq!(watched, ["c"]);
+
+        // Both stop again; b has had its one retry; d could not be inspected.
+        let mut d = observed("d", "always", 1, at_t0);
+        d.exit = None;
+        let round = vec![a.clone(), b.clone(), on_purpose, d];
+        assert!(plan(&mut m, round, T0 + 100, GRACE).is_empty());
+        assert_eq!(m.first_seen.get("a"), Some(&(T0 + 100)));
+        let todo = plan(&mut m, vec![a.clone(), b], T0 + 130, GRACE);
+        assert_eq!(ids(&todo), ["a"]);
+        m.record(&todo[0], Ok::<_, &str>(()), 3);
+        assert_eq!(m.restarts.get("a"), Some(&2));
+
+        // A container no longer seen stopped is forgotten.
+        plan(&mut m, vec![a], T0 + 200, GRACE);
+        assert!(m.first_seen.contains_key("a"));
+        plan(&mut m, Vec::new(), T0 + 201, GRACE);
+        assert!(m.first_seen.is_empty());
+
+        let h = m.health(Some(GRACE));
+        assert!(h.enabled);
+        assert_eq!(h.restarts, 2);
+        let results: Vec<(u64, &str)> = h
+            .recent
+            .iter()
+            .map(|r| (r.time_unix, r.result.as_str()))
+            .collect();
+        assert_eq!(
+            results,
+            [
+                (1, "restarted"),
+                (2, "restart failed: boom"),
+                (3, "restarted")
+            ]
+        );
+        assert!(!m.health(None).enabled);
+    }
+
+    #[test]
+    fn recent_actions_are_capped() {
+        let mut m = Memory::default();
+        let mut a = observed("a", "always", 1, Some("2000-01-01T00:00:00Z"));
+        for i in 0..25 {
+            a.id = format!("c{i}");
+            let todo = plan(&mut m, vec![a.clone()], 1_700_000_000, GRACE);
+            m.record(&todo[0], Ok::<_, &str>(()), i);
+        }
+        let h = m.health(Some(GRACE));
+        assert_eq!(h.restarts, 25);
+        assert_eq!(h.recent.len(), RECENT);
+        assert_eq!(h.recent[0].time_unix, 5);
     }
 }
