@@ -10,6 +10,7 @@ pub mod compose_args;
 pub mod compose_bin;
 pub mod daemon;
 pub mod discover;
+pub mod docker;
 pub mod error;
 pub mod leases;
 pub mod memory;

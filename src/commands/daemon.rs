@@ -4,6 +4,7 @@ use std::time::Duration;
 use super::Ctx;
 use crate::cli::{DaemonArgs, DaemonCommand, DaemonTarget};
 use crate::daemon::{self, DaemonPaths};
+use crate::docker::Bollard;
 use crate::error::{Result, code};
 use crate::network::NetworkId;
 use crate::{output, settings};
@@ -16,107 +17,109 @@ fn resolve(ctx: &Ctx<'_>, t: &DaemonTarget) -> Result<(NetworkId, Option<PathBuf
 }
 
 pub fn run(ctx: &Ctx<'_>, args: DaemonArgs) -> Result<u8> {
-    let path_env = ctx.env.var("PATH");
     match args.command {
         DaemonCommand::Start {
             target,
             timeout,
             foreground,
-        } => {
-            let (id, repo, paths) = resolve(ctx, &target)?;
-            if foreground {
-                return Err(
-                    daemon::exec_foreground(&paths, repo.as_deref(), path_env.as_deref()).into(),
-                );
-            }
-            if !ctx.json {
-                output::note(&format!(
-                    "starting dockerd for network {id} on {} ...",
-                    paths.socket.display()
-                ));
-            }
-            let r = daemon::start(
-                id,
-                &paths,
-                repo.as_deref(),
-                Duration::from_secs(timeout),
-                path_env.as_deref(),
-            )?;
-            if ctx.json {
-                output::json(&r);
-            } else if r.already_running {
-                output::note(&format!(
-                    "daemon for network {id} already running on {}",
-                    r.socket.display()
-                ));
-            } else {
-                output::note(&format!(
-                    "daemon for network {id} running (pid {}) on {} after {:.1}s; data in {}",
-                    r.pid.unwrap_or(0),
-                    r.socket.display(),
-                    r.seconds,
-                    r.data_root.display()
-                ));
-                output::note(&format!(
-                    "use it: DOCKER_HOST=unix://{} docker ps",
-                    r.socket.display()
-                ));
-            }
-            Ok(0)
-        }
-        DaemonCommand::Stop { target, timeout } => {
-            let (id, _, paths) = resolve(ctx, &target)?;
-            let r = daemon::stop(id, &paths, Duration::from_secs(timeout))?;
-            if ctx.json {
-                output::json(&r);
-            } else if r.was_running {
-                output::note(&format!(
-                    "daemon for network {id} stopped after {:.1}s",
-                    r.seconds
-                ));
-            } else {
-                output::note(&format!("daemon for network {id} was not running"));
-            }
-            Ok(0)
-        }
-        DaemonCommand::Status { target } => {
-            let (id, _, paths) = resolve(ctx, &target)?;
-            let s = daemon::status(id, &paths);
-            let running = s.running;
-            if ctx.json {
-                output::json(&s);
-            } else {
-                output::data(&status_line(&s));
-            }
-            Ok(if running { 0 } else { code::DAEMON_DOWN })
-        }
-        DaemonCommand::List => {
-            let all = daemon::list(&ctx.run_dir, &ctx.state_dir)?;
-            if ctx.json {
-                output::json(&all);
-            } else if all.is_empty() {
-                output::note(&format!("no daemon sockets in {}", ctx.run_dir.display()));
-            } else {
-                for s in &all {
-                    output::data(&status_line(s));
-                }
-            }
-            Ok(0)
-        }
-        DaemonCommand::Unit { target } => {
-            let (id, repo, _) = resolve(ctx, &target)?;
-            let me = std::env::current_exe().map_err(crate::error::Error::IoPlain)?;
-            let text = daemon::unit(id, &me, repo.as_deref(), &ctx.run_dir, &ctx.state_dir);
-            if ctx.json {
-                output::json(
-                    &serde_json::json!({ "network_id": id.get(), "name": format!("rediacc-docker-{id}.service"), "unit": text }),
-                );
-            } else {
-                output::data(text.trim_end());
-            }
-            Ok(0)
+        } => start(ctx, &target, Duration::from_secs(timeout), foreground),
+        DaemonCommand::Stop { target, timeout } => stop(ctx, &target, Duration::from_secs(timeout)),
+        DaemonCommand::Status { target } => status(ctx, &target),
+        DaemonCommand::List => list(ctx),
+        DaemonCommand::Unit { target } => unit(ctx, &target),
+    }
+}
+
+fn start(ctx: &Ctx<'_>, target: &DaemonTarget, timeout: Duration, foreground: bool) -> Result<u8> {
+    let path_env = ctx.env.var("PATH");
+    let (id, repo, paths) = resolve(ctx, target)?;
+    if foreground {
+        return Err(daemon::exec_foreground(&paths, repo.as_deref(), path_env.as_deref()).into());
+    }
+    if !ctx.json {
+        output::note(&format!(
+            "starting dockerd for network {id} on {} ...",
+            paths.socket.display()
+        ));
+    }
+    let r = daemon::start(id, &paths, repo.as_deref(), timeout, path_env.as_deref())?;
+    if ctx.json {
+        output::json(&r);
+    } else if r.already_running {
+        output::note(&format!(
+            "daemon for network {id} already running on {}",
+            r.socket.display()
+        ));
+    } else {
+        output::note(&format!(
+            "daemon for network {id} running (pid {}) on {} after {:.1}s; data in {}",
+            r.pid.unwrap_or(0),
+            r.socket.display(),
+            r.seconds,
+            r.data_root.display()
+        ));
+        output::note(&format!(
+            "use it: DOCKER_HOST=unix://{} docker ps",
+            r.socket.display()
+        ));
+    }
+    Ok(0)
+}
+
+fn stop(ctx: &Ctx<'_>, target: &DaemonTarget, timeout: Duration) -> Result<u8> {
+    let (id, _, paths) = resolve(ctx, target)?;
+    let r = daemon::stop(id, &paths, timeout)?;
+    if ctx.json {
+        output::json(&r);
+    } else if r.was_running {
+        output::note(&format!(
+            "daemon for network {id} stopped after {:.1}s",
+            r.seconds
+        ));
+    } else {
+        output::note(&format!("daemon for network {id} was not running"));
+    }
+    Ok(0)
+}
+
+fn status(ctx: &Ctx<'_>, target: &DaemonTarget) -> Result<u8> {
+    let (id, _, paths) = resolve(ctx, target)?;
+    let s = daemon::status(&Bollard, id, &paths);
+    if ctx.json {
+        output::json(&s);
+    } else {
+        output::data(&status_line(&s));
+    }
+    Ok(if s.running { 0 } else { code::DAEMON_DOWN })
+}
+
+fn list(ctx: &Ctx<'_>) -> Result<u8> {
+    let run_dir = &ctx.run_dir;
+    let all = daemon::list(&Bollard, run_dir, &ctx.state_dir)?;
+    if ctx.json {
+        output::json(&all);
+    } else if all.is_empty() {
+        output::note(&format!("no daemon sockets in {}", run_dir.display()));
+    } else {
+        for s in &all {
+            output::data(&status_line(s));
         }
     }
+    Ok(0)
+}
+
+fn unit(ctx: &Ctx<'_>, target: &DaemonTarget) -> Result<u8> {
+    let (id, repo, _) = resolve(ctx, target)?;
+    let me = std::env::current_exe().map_err(crate::error::Error::IoPlain)?;
+    let text = daemon::unit(id, &me, repo.as_deref(), &ctx.run_dir, &ctx.state_dir);
+    if ctx.json {
+        output::json(
+            &serde_json::json!({ "network_id": id.get(), "name": format!("rediacc-docker-{id}.service"), "unit": text }),
+        );
+    } else {
+        output::data(text.trim_end());
+    }
+    Ok(0)
 }
 
 fn status_line(s: &daemon::Status) -> String {

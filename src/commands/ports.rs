@@ -1,16 +1,17 @@
 //! `renet ports lease|release|list|gc`, and the leasing done by `renet compose -- up|down`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::Ctx;
 use crate::cli::{PortsArgs, PortsCommand, ProtoArg};
+use crate::docker::Bollard;
 use crate::error::{Error, Result};
-use crate::leases::gc::{self, DaemonState, Stale};
+use crate::leases::gc::{self, Stale};
 use crate::leases::{self, Lease, LeaseKey, Leased, PortRange, Proto, ReleaseFilter, Store};
 use crate::network::NetworkId;
 use crate::{output, settings};
@@ -184,7 +185,7 @@ pub fn run(ctx: &Ctx<'_>, args: PortsArgs) -> Result<u8> {
             };
             let all = store.list(None)?;
             let networks: BTreeSet<u32> = all.iter().map(|l| l.key.network_id).collect();
-            let daemons = inspect_daemons(&ctx.run_dir, &networks);
+            let daemons = gc::inspect_daemons(&Bollard, &ctx.run_dir, &networks);
             let mut freed = gc::stale(&all, &daemons);
             if !dry_run {
                 let gone =
@@ -227,70 +228,6 @@ fn report_skipped(l: &Leased) {
             ports.join(", ")
         ));
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// gc: ask each network's daemon which services still have containers
-// ---------------------------------------------------------------------------------------------
-
-fn inspect_daemons(run_dir: &Path, networks: &BTreeSet<u32>) -> BTreeMap<u32, DaemonState> {
-    if networks.is_empty() {
-        return BTreeMap::new();
-    }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a current-thread runtime always builds");
-    networks
-        .iter()
-        .map(|&n| {
-            let socket = run_dir.join(format!("docker-{n}.sock"));
-            let state = if socket.exists() {
-                match rt.block_on(services_on(&socket, n)) {
-                    Ok(names) => DaemonState::Services(names),
-                    Err(e) => DaemonState::Unreachable(format!(
-                        "the daemon for network {n} does not answer on {}: {e}",
-                        socket.display()
-                    )),
-                }
-            } else {
-                DaemonState::Unreachable(format!(
-                    "the daemon for network {n} is gone (no socket at {})",
-                    socket.display()
-                ))
-            };
-            (n, state)
-        })
-        .collect()
-}
-
-/// The `rediacc.service_name` of every container, running or not, labelled
-/// `rediacc.network_id=<network>` on the daemon behind `socket`.
-async fn services_on(
-    socket: &Path,
-    network: u32,
-) -> std::result::Result<BTreeSet<String>, bollard::errors::Error> {
-    use bollard::query_parameters::ListContainersOptionsBuilder;
-    let docker = bollard::Docker::connect_with_unix(
-        &socket.to_string_lossy(),
-        10,
-        bollard::API_DEFAULT_VERSION,
-    )?;
-    // These daemons may speak an older API: always negotiate down.
-    let docker = docker.negotiate_version().await?;
-    let filters = HashMap::from([(
-        "label".to_owned(),
-        vec![format!("rediacc.network_id={network}")],
-    )]);
-    let opts = ListContainersOptionsBuilder::default()
-        .all(true)
-        .filters(&filters)
-        .build();
-    let containers = docker.list_containers(Some(opts)).await?;
-    Ok(containers
-        .into_iter()
-        .filter_map(|c| c.labels?.remove("rediacc.service_name"))
-        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------

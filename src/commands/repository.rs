@@ -9,6 +9,7 @@ use super::Ctx;
 use crate::allocator::var_name;
 use crate::cli::{RepositoryArgs, RepositoryCommand, RepositoryTarget};
 use crate::daemon::{self, ContainerState, DaemonPaths};
+use crate::docker::Bollard;
 use crate::error::{Error, Result};
 use crate::network::NetworkId;
 use crate::output::Printer;
@@ -133,7 +134,7 @@ impl Report {
 
 fn services(r: &Repo, running: bool) -> Result<Vec<ServiceRow>> {
     let containers = if running {
-        daemon::containers(&r.paths.socket).unwrap_or_default()
+        daemon::containers(&Bollard, &r.paths.socket).unwrap_or_default()
     } else {
         Vec::new()
     };
@@ -312,7 +313,7 @@ fn down(
         watch: crate::signals::Watch::global(),
     };
     let mut run = rediaccfile::down(load_files(ctx.out, &r)?, &opts, ctx.out);
-    let mut running = daemon::probe(&r.paths.socket).is_some();
+    let mut running = daemon::probe(&Bollard, &r.paths.socket).is_some();
     if stop_daemon {
         match daemon::stop(r.id, &r.paths, Duration::from_secs(60)) {
             Ok(_) => running = false,
@@ -326,7 +327,7 @@ fn down(
 
 fn status(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Duration) -> Result<u8> {
     let r = resolve(ctx, t)?;
-    let running = daemon::probe(&r.paths.socket).is_some();
+    let running = daemon::probe(&Bollard, &r.paths.socket).is_some();
     let env = function_env(ctx, &r)?;
     let opts = RunOptions {
         env: &env,

@@ -4,10 +4,12 @@ use std::sync::Arc;
 
 use super::Ctx;
 use crate::cli::{RouteOptions, RouteServerArgs};
+use crate::docker::Bollard;
 use crate::error::{Error, Result};
 use crate::output;
 use crate::routes::build::Options;
-use crate::routes::discover::{Refresher, Settings, Shared};
+use crate::routes::runtime::{Refresher, Settings};
+use crate::routes::state::Shared;
 use crate::routes::{server, validate};
 
 /// Validated builder options from the command line.
@@ -115,7 +117,11 @@ async fn serve(listen: std::net::SocketAddr, settings: Arc<Settings>) -> Result<
         ))
     })?;
     let shared = Arc::new(Shared::default());
-    let mut refresher = Refresher::new(Arc::clone(&settings), Arc::clone(&shared));
+    let mut refresher = Refresher::new(
+        Arc::new(Bollard),
+        Arc::clone(&settings),
+        Arc::clone(&shared),
+    );
     // The first configuration is built before anything is served: an empty answer would make
     // Traefik drop every route after a restart of the route server.
     refresher.refresh(true).await;

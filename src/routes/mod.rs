@@ -4,17 +4,21 @@
 //! Traefik's static configuration (`renet proxy`).
 //!
 //! Pure: `build` (the builder), `validate`, `config` (the schema), `yaml` (the emitter),
-//! `watchdog` (the decision), `labels` (the packed label set), `proxy` (static configuration
-//! and units). Effects: `discover` (daemons, leases, watchdog actions), `events` (a daemon's
-//! event stream) and `server` (axum).
+//! `watchdog` (the decision and the plan), `documents` (`/health`, `/ports` and the serialised
+//! configuration), `labels` (the packed label set), `proxy` (static configuration and units).
+//! Effects: `runtime` (the refresh loop: daemons through `crate::docker`, leases, the
+//! watchdog's restarts), `builder` (the build thread), `state` (what the loop, the event
+//! followers and the handlers share) and `server` (axum).
 
 pub mod build;
+mod builder;
 pub mod config;
-pub mod discover;
-pub mod events;
+pub mod documents;
 pub mod labels;
 pub mod proxy;
+pub mod runtime;
 pub mod server;
+pub mod state;
 pub mod validate;
 pub mod watchdog;
 pub mod yaml;

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::discover::Shared;
+use super::state::Shared;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()

@@ -768,9 +768,9 @@ fn the_fixture_has_the_expected_shape() {
 
 #[test]
 fn health_and_ports_documents() {
-    use super::discover::{
-        EventStream, Meta, Settings, WatchdogHealth, build_state, health_bytes, ports_bytes,
-    };
+    use super::documents::{Meta, WatchdogHealth, build_state, health_bytes, ports_bytes};
+    use super::runtime::Settings;
+    use super::state::EventStream;
     let mut down = daemon(2880, vec![]);
     down.error = Some("no answer within 2s".into());
     let daemons = vec![

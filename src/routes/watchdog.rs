@@ -6,8 +6,27 @@
 //! operator action is not fought). Like Docker: `on-failure` only after a non-zero exit code
 //! (and at most N times for `on-failure:N`), and a container stopped on purpose (`docker
 //! stop`, `compose stop`: the daemon reports a `stop` event) stays stopped under every policy.
+//!
+//! [`plan`] turns what the route server observed (stopped containers with a saved policy) and
+//! what the watchdog remembers (restarts made, when it first saw a container stopped) into the
+//! restarts to make; the route server makes them and [`Memory::record`]s the outcome.
 
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
+
+use super::documents::{WatchdogAction, WatchdogHealth};
+use crate::docker::Exit;
+
+/// Watchdog actions kept for `/health`.
+const RECENT: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("restart policy {0:?}: bad retry count")]
+    BadRetryCount(String),
+    #[error("unknown restart policy {0:?}")]
+    Unknown(String),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
@@ -20,7 +39,7 @@ pub enum Policy {
 impl Policy {
     /// A policy as `.rediacc.json` saves it (`restart:` or `deploy.restart_policy.condition`
     /// already translated). Unknown values are refused.
-    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+    pub fn parse(raw: Option<&str>) -> Result<Self, PolicyError> {
         let Some(raw) = raw else {
             return Ok(Policy::No);
         };
@@ -36,8 +55,8 @@ impl Policy {
                     .map(|n| Policy::OnFailure {
                         max_retries: Some(n),
                     })
-                    .map_err(|_| format!("restart policy {raw:?}: bad retry count")),
-                None => Err(format!("unknown restart policy {raw:?}")),
+                    .map_err(|_| PolicyError::BadRetryCount(raw.to_owned())),
+                None => Err(PolicyError::Unknown(raw.to_owned())),
             },
         }
     }
@@ -83,6 +102,140 @@ pub fn decide(policy: Policy, s: &Stopped, grace: Duration) -> Decision {
     } else {
         Decision::Restart
     }
+}
+
+/// A stopped container with a saved restart policy, as the route server found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    pub network_id: u32,
+    pub id: String,
+    pub name: String,
+    pub service: String,
+    /// The policy as `.rediacc.json` saves it (for the log and `/health`), and parsed.
+    pub policy_text: String,
+    pub policy: Policy,
+    /// What inspecting it told; None when the daemon did not answer.
+    pub exit: Option<Exit>,
+    /// A `stop` event was seen for it since it last started.
+    pub stopped_on_purpose: bool,
+}
+
+/// A restart to make now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restart {
+    pub network_id: u32,
+    pub id: String,
+    pub name: String,
+    pub service: String,
+    pub policy_text: String,
+    pub exit_code: i64,
+    pub stopped_for: Duration,
+}
+
+/// What the watchdog remembers between refreshes.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Container ID -> unix time first seen stopped (when FinishedAt is unusable).
+    first_seen: HashMap<String, i64>,
+    /// Container ID -> restarts made (for `on-failure:N`).
+    restarts: HashMap<String, u32>,
+    /// Successful restarts since the route server started.
+    total: u64,
+    /// The last [`RECENT`] actions, oldest first.
+    recent: VecDeque<WatchdogAction>,
+}
+
+impl Memory {
+    /// `/health`'s view: `grace` None means the watchdog is off.
+    pub fn health(&self, grace: Option<Duration>) -> WatchdogHealth {
+        WatchdogHealth {
+            enabled: grace.is_some(),
+            grace_seconds: grace.map(|g| g.as_secs_f64()),
+            restarts: self.total,
+            recent: self.recent.iter().cloned().collect(),
+        }
+    }
+
+    /// Remember a restart made at `time_unix` and how it went; returns the result as
+    /// `/health` words it.
+    pub fn record<E: std::fmt::Display>(
+        &mut self,
+        r: &Restart,
+        started: Result<(), E>,
+        time_unix: u64,
+    ) -> String {
+        let result = match &started {
+            Ok(()) => "restarted".to_owned(),
+            Err(e) => format!("restart failed: {e}"),
+        };
+        // Failed attempts count too: a container that cannot start is not retried for ever
+        // under `on-failure:N`.
+        *self.restarts.entry(r.id.clone()).or_insert(0) += 1;
+        self.first_seen.remove(&r.id);
+        if started.is_ok() {
+            self.total += 1;
+        }
+        self.recent.push_back(WatchdogAction {
+            time_unix,
+            network_id: r.network_id,
+            container: r.name.clone(),
+            service: r.service.clone(),
+            policy: r.policy_text.clone(),
+            exit_code: r.exit_code,
+            stopped_seconds: r.stopped_for.as_secs(),
+            result: result.clone(),
+        });
+        while self.recent.len() > RECENT {
+            self.recent.pop_front();
+        }
+        result
+    }
+}
+
+/// The restarts to make at unix time `now`, from this round's observations. Pure: it only
+/// updates `memory`'s first sightings (and forgets containers no longer stopped).
+pub fn plan(
+    memory: &mut Memory,
+    observed: Vec<Observed>,
+    now: i64,
+    grace: Duration,
+) -> Vec<Restart> {
+    let mut seen = HashSet::new();
+    let mut restarts = Vec::new();
+    for o in observed {
+        seen.insert(o.id.clone());
+        // Not inspected: known to be stopped, not since when.
+        let Some(exit) = &o.exit else {
+            continue;
+        };
+        let first = *memory.first_seen.entry(o.id.clone()).or_insert(now);
+        let finished = exit
+            .finished_at
+            .as_deref()
+            .and_then(parse_utc)
+            .unwrap_or(first);
+        let stopped_for =
+            Duration::from_secs(u64::try_from(now.saturating_sub(finished)).unwrap_or(0));
+        let facts = Stopped {
+            exit_code: exit.exit_code,
+            stopped_for,
+            stopped_on_purpose: o.stopped_on_purpose,
+            restarts: memory.restarts.get(&o.id).copied().unwrap_or(0),
+        };
+        if decide(o.policy, &facts, grace) == Decision::Restart {
+            restarts.push(Restart {
+                network_id: o.network_id,
+                exit_code: exit.exit_code,
+                stopped_for,
+                id: o.id,
+                name: o.name,
+                service: o.service,
+                policy_text: o.policy_text,
+            });
+        }
+    }
+    memory.first_seen.retain(|id, _| seen.contains(id));
+    restarts
 }
 
 /// Seconds since the Unix epoch of an RFC 3339 UTC time as Docker writes it
@@ -258,5 +411,106 @@ mod tests {
         ] {
             assert_eq!(parse_utc(bad), None, "{bad}");
         }
+    }
+
+    fn observed(id: &str, policy: &str, exit_code: i64, finished_at: Option<&str>) -> Observed {
+        Observed {
+            network_id: 2816,
+            id: id.into(),
+            name: format!("shop-{id}-1"),
+            service: id.into(),
+            policy_text: policy.into(),
+            policy: Policy::parse(Some(policy)).unwrap(),
+            exit: Some(Exit {
+                exit_code,
+                finished_at: finished_at.map(str::to_owned),
+            }),
+            stopped_on_purpose: false,
+        }
+    }
+
+    fn ids(restarts: &[Restart]) -> Vec<&str> {
+        restarts.iter().map(|r| r.id.as_str()).collect()
+    }
+
+    /// The plan over a sequence of rounds: grace counted from FinishedAt or, when Docker gives
+    /// none, from the first sighting; restarts counted against `on-failure:N`; a container
+    /// stopped on purpose left alone; one not inspected only remembered.
+    #[test]
+    fn plan_over_a_sequence_of_rounds() {
+        const T0: i64 = 1_700_000_000;
+        // 1_700_000_000 is 2023-11-14T22:13:20Z.
+        let at_t0 = Some("2023-11-14T22:13:20.5Z");
+        let never = Some("0001-01-01T00:00:00Z");
+        let mut m = Memory::default();
+
+        // A crash (no usable FinishedAt): the grace period runs from the first sighting.
+        let a = observed("a", "always", 137, never);
+        assert!(plan(&mut m, vec![a.clone()], T0, GRACE).is_empty());
+        assert!(plan(&mut m, vec![a.clone()], T0 + 29, GRACE).is_empty());
+        let b = observed("b", "on-failure:1", 1, at_t0);
+        let mut on_purpose = observed("c", "always", 0, at_t0);
+        on_purpose.stopped_on_purpose = true;
+        let round = vec![a.clone(), b.clone(), on_purpose.clone()];
+        let todo = plan(&mut m, round, T0 + 30, GRACE);
+        assert_eq!(ids(&todo), ["a", "b"]);
+        assert_eq!(todo[0].stopped_for, GRACE);
+        assert_eq!(todo[1].exit_code, 1);
+        assert_eq!(m.record(&todo[0], Ok::<_, &str>(()), 1), "restarted");
+        assert_eq!(m.record(&todo[1], Err("boom"), 2), "restart failed: boom");
+        assert_eq!(m.total, 1);
+        // Restarted: no longer waiting; the one stopped on purpose is still watched.
+        let watched: Vec<&String> = m.first_seen.keys().collect();
+        assert_eq!(watched, ["c"]);
+
+        // Both stop again; b has had its one retry; d could not be inspected.
+        let mut d = observed("d", "always", 1, at_t0);
+        d.exit = None;
+        let round = vec![a.clone(), b.clone(), on_purpose, d];
+        assert!(plan(&mut m, round, T0 + 100, GRACE).is_empty());
+        assert_eq!(m.first_seen.get("a"), Some(&(T0 + 100)));
+        let todo = plan(&mut m, vec![a.clone(), b], T0 + 130, GRACE);
+        assert_eq!(ids(&todo), ["a"]);
+        m.record(&todo[0], Ok::<_, &str>(()), 3);
+        assert_eq!(m.restarts.get("a"), Some(&2));
+
+        // A container no longer seen stopped is forgotten.
+        plan(&mut m, vec![a], T0 + 200, GRACE);
+        assert!(m.first_seen.contains_key("a"));
+        plan(&mut m, Vec::new(), T0 + 201, GRACE);
+        assert!(m.first_seen.is_empty());
+
+        let h = m.health(Some(GRACE));
+        assert!(h.enabled);
+        assert_eq!(h.restarts, 2);
+        let results: Vec<(u64, &str)> = h
+            .recent
+            .iter()
+            .map(|r| (r.time_unix, r.result.as_str()))
+            .collect();
+        assert_eq!(
+            results,
+            [
+                (1, "restarted"),
+                (2, "restart failed: boom"),
+                (3, "restarted")
+            ]
+        );
+        assert!(!m.health(None).enabled);
+    }
+
+    #[test]
+    fn recent_actions_are_capped() {
+        let mut m = Memory::default();
+        let mut a = observed("a", "always", 1, Some("2000-01-01T00:00:00Z"));
+        for i in 0..25 {
+            a.id = format!("c{i}");
+            let todo = plan(&mut m, vec![a.clone()], 1_700_000_000, GRACE);
+            m.record(&todo[0], Ok::<_, &str>(()), i);
+        }
+        let h = m.health(Some(GRACE));
+        assert_eq!(h.restarts, 25);
+        assert_eq!(h.recent.len(), RECENT);
+        assert_eq!(h.recent[0].time_unix, 5);
     }
 }

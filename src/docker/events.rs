@@ -24,6 +24,31 @@ const READ_BUFFER: usize = 1024;
 /// A line buffer grown past this by a large event is given back after the event.
 const KEEP_LINE: usize = 8 * 1024;
 
+/// Why following a daemon's events stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    #[error("no connection within {}s", .0.as_secs_f64())]
+    NoConnection(Duration),
+    #[error("no answer within {}s", .0.as_secs_f64())]
+    NoAnswer(Duration),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("the daemon closed the connection without an answer")]
+    NoStatus,
+    #[error("the daemon answered {0:?} to GET /events")]
+    Refused(String),
+    #[error("the daemon closed the connection in the headers")]
+    CutInHeaders,
+    #[error("a line of the event stream is longer than {MAX_LINE} bytes")]
+    LineTooLong,
+    #[error("the daemon closed the connection mid-line")]
+    CutMidLine,
+    #[error("the daemon closed the connection mid-chunk")]
+    CutMidChunk,
+    #[error("bad chunk size {0:?} in the event stream")]
+    BadChunkSize(String),
+}
+
 /// One container event: what happened to which container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -65,40 +90,35 @@ pub async fn follow(
     timeout: Duration,
     on_connected: impl FnOnce(),
     mut on_event: impl FnMut(Option<Event>),
-) -> Result<(), String> {
+) -> Result<(), FollowError> {
     let stream = tokio::time::timeout(timeout, UnixStream::connect(socket))
         .await
-        .map_err(|_| format!("no connection within {}s", timeout.as_secs_f64()))?
-        .map_err(|e| e.to_string())?;
+        .map_err(|_| FollowError::NoConnection(timeout))??;
     let mut reader = BufReader::with_capacity(READ_BUFFER, stream);
     let request = format!("GET /events?filters={FILTERS} HTTP/1.0\r\nHost: docker\r\n\r\n");
-    reader
-        .get_mut()
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
+    reader.get_mut().write_all(request.as_bytes()).await?;
     let chunked = tokio::time::timeout(timeout, read_head(&mut reader))
         .await
-        .map_err(|_| format!("no answer within {}s", timeout.as_secs_f64()))??;
+        .map_err(|_| FollowError::NoAnswer(timeout))??;
     on_connected();
     read_events(&mut reader, chunked, &mut on_event).await
 }
 
 /// Status line and headers; Ok(chunked) on 200.
-async fn read_head<R: AsyncBufRead + Unpin>(r: &mut R) -> Result<bool, String> {
+async fn read_head<R: AsyncBufRead + Unpin>(r: &mut R) -> Result<bool, FollowError> {
     let mut line = Vec::new();
     if !read_line(r, &mut line).await? {
-        return Err("the daemon closed the connection without an answer".to_owned());
+        return Err(FollowError::NoStatus);
     }
     let status = String::from_utf8_lossy(&line).trim_end().to_owned();
     if !(status.starts_with("HTTP/1.") && status.split(' ').nth(1) == Some("200")) {
-        return Err(format!("the daemon answered {status:?} to GET /events"));
+        return Err(FollowError::Refused(status));
     }
     let mut chunked = false;
     loop {
         line.clear();
         if !read_line(r, &mut line).await? {
-            return Err("the daemon closed the connection in the headers".to_owned());
+            return Err(FollowError::CutInHeaders);
         }
         let header = String::from_utf8_lossy(&line);
         let header = header.trim_end();
@@ -116,20 +136,22 @@ async fn read_head<R: AsyncBufRead + Unpin>(r: &mut R) -> Result<bool, String> {
 
 /// Read one line (with its `\n`) into `line`: Ok(false) at the end of the stream, an error
 /// for a line cut short or longer than `MAX_LINE`.
-async fn read_line<R: AsyncBufRead + Unpin>(r: &mut R, line: &mut Vec<u8>) -> Result<bool, String> {
+async fn read_line<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    line: &mut Vec<u8>,
+) -> Result<bool, FollowError> {
     let n = (&mut *r)
         .take(MAX_LINE as u64)
         .read_until(b'\n', line)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     if n == 0 {
         return Ok(false);
     }
     if !line.ends_with(b"\n") {
         return Err(if n >= MAX_LINE {
-            format!("a line of the event stream is longer than {MAX_LINE} bytes")
+            FollowError::LineTooLong
         } else {
-            "the daemon closed the connection mid-line".to_owned()
+            FollowError::CutMidLine
         });
     }
     Ok(true)
@@ -140,7 +162,7 @@ pub async fn read_events<R: AsyncBufRead + Unpin>(
     r: &mut R,
     chunked: bool,
     on_event: &mut impl FnMut(Option<Event>),
-) -> Result<(), String> {
+) -> Result<(), FollowError> {
     let mut line = Vec::new();
     let mut emit = |line: &mut Vec<u8>| {
         let text = line.trim_ascii();
@@ -163,27 +185,23 @@ pub async fn read_events<R: AsyncBufRead + Unpin>(
     loop {
         size_line.clear();
         if !read_line(r, &mut size_line).await? {
-            return Err("the daemon closed the connection mid-chunk".to_owned());
+            return Err(FollowError::CutMidChunk);
         }
         let text = String::from_utf8_lossy(&size_line);
         let hex = text.split(';').next().unwrap_or("").trim();
         let size = usize::from_str_radix(hex, 16)
-            .map_err(|_| format!("bad chunk size {hex:?} in the event stream"))?;
+            .map_err(|_| FollowError::BadChunkSize(hex.to_owned()))?;
         if size == 0 {
             return Ok(());
         }
         if line.len() + size > MAX_LINE {
-            return Err(format!(
-                "a line of the event stream is longer than {MAX_LINE} bytes"
-            ));
+            return Err(FollowError::LineTooLong);
         }
         let start = line.len();
         line.resize(start + size, 0);
-        r.read_exact(&mut line[start..])
-            .await
-            .map_err(|e| e.to_string())?;
+        r.read_exact(&mut line[start..]).await?;
         let mut crlf = [0u8; 2];
-        r.read_exact(&mut crlf).await.map_err(|e| e.to_string())?;
+        r.read_exact(&mut crlf).await?;
         // Hand over every complete line; keep the tail for the next chunk.
         while let Some(pos) = line.iter().position(|b| *b == b'\n') {
             let mut head: Vec<u8> = line.drain(..=pos).collect();
@@ -207,7 +225,7 @@ mod tests {
         })
     }
 
-    async fn collect(body: &[u8], chunked: bool) -> (Vec<Option<Event>>, Result<(), String>) {
+    async fn collect(body: &[u8], chunked: bool) -> (Vec<Option<Event>>, Result<(), FollowError>) {
         let mut got = Vec::new();
         let mut r = body;
         let res = read_events(&mut r, chunked, &mut |e| got.push(e)).await;
@@ -252,12 +270,12 @@ mod tests {
         let body = format!("{START}\n\n{STOP}\ngarbage\n");
         let (got, res) = collect(body.as_bytes(), false).await;
         assert_eq!(got, vec![ev("abc", "start"), ev("def", "stop"), None]);
-        assert_eq!(res, Ok(()));
+        assert!(res.is_ok(), "{res:?}");
         // Cut mid-event: what came whole is delivered, then the error.
         let cut = format!("{START}\n{}", &STOP[..10]);
         let (got, res) = collect(cut.as_bytes(), false).await;
         assert_eq!(got, vec![ev("abc", "start")]);
-        assert!(res.unwrap_err().contains("mid-line"));
+        assert!(res.unwrap_err().to_string().contains("mid-line"));
     }
 
     #[tokio::test]
@@ -271,18 +289,19 @@ mod tests {
         );
         let (got, res) = collect(body.as_bytes(), true).await;
         assert_eq!(got, vec![ev("abc", "start"), ev("def", "stop")]);
-        assert_eq!(res, Ok(()));
+        assert!(res.is_ok(), "{res:?}");
         let (_, res) = collect(b"zz\r\n", true).await;
-        assert!(res.unwrap_err().contains("bad chunk size"));
+        assert!(res.unwrap_err().to_string().contains("bad chunk size"));
     }
 
     #[tokio::test]
     async fn head_needs_200() {
         let mut ok: &[u8] = b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n";
-        assert_eq!(read_head(&mut ok).await, Ok(false));
+        assert_eq!(read_head(&mut ok).await.ok(), Some(false));
         let mut chunked: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-        assert_eq!(read_head(&mut chunked).await, Ok(true));
+        assert_eq!(read_head(&mut chunked).await.ok(), Some(true));
         let mut bad: &[u8] = b"HTTP/1.0 400 Bad Request\r\n\r\n";
-        assert!(read_head(&mut bad).await.unwrap_err().contains("400"));
+        let err = read_head(&mut bad).await.unwrap_err().to_string();
+        assert!(err.contains("400"), "{err}");
     }
 }

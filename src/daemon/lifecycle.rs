@@ -1,0 +1,328 @@
+//! Starting and stopping a repository daemon, and cleaning up after one that died.
+//!
+//! Start and stop hold the daemon's `flock`, so two renets never start two dockerds on the same
+//! data; a start finding a dockerd alive but not answering yet waits for it instead.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::{DaemonError, DaemonPaths, daemon_json, io};
+use crate::docker::{Bollard, DockerApi, block_on, process};
+use crate::network::NetworkId;
+use crate::slotmap;
+
+/// Does anything answer on `socket`?
+fn ping(socket: &Path) -> bool {
+    socket.exists() && block_on(Bollard.ping(socket, Duration::from_secs(2))).is_ok()
+}
+
+/// The PID in `pidfile` if that process is a live dockerd.
+pub(super) fn live_pid(pidfile: &Path) -> Option<i32> {
+    let pid: i32 = std::fs::read_to_string(pidfile).ok()?.trim().parse().ok()?;
+    process::alive_dockerd(pid).then_some(pid)
+}
+
+/// The last `lines` lines of `log` written after byte `from` (this start's own lines, not an
+/// earlier run's).
+fn log_tail(log: &Path, from: u64, lines: usize) -> String {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(log) else {
+        return "(no log)".to_owned();
+    };
+    if f.seek(SeekFrom::Start(from)).is_err() {
+        return "(log unreadable)".to_owned();
+    }
+    let all: Vec<String> = std::io::BufReader::new(f)
+        .lines()
+        .map_while(Result::ok)
+        .collect();
+    let start = all.len().saturating_sub(lines);
+    all[start..]
+        .iter()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[derive(Debug, Serialize)]
+pub struct StartReport {
+    pub network_id: u32,
+    pub already_running: bool,
+    pub pid: Option<i32>,
+    pub socket: PathBuf,
+    pub data_root: PathBuf,
+    pub log: PathBuf,
+    pub seconds: f64,
+}
+
+fn prepare(paths: &DaemonPaths, repo: Option<&Path>) -> Result<(), DaemonError> {
+    use std::os::unix::fs::DirBuilderExt;
+    for d in [&paths.dir, &paths.exec_root, &paths.data_root] {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(d)
+            .map_err(io(d))?;
+    }
+    let text = serde_json::to_string_pretty(&daemon_json(paths)).expect("json");
+    slotmap::write_atomic(&paths.config, text.as_bytes()).map_err(io(&paths.config))?;
+    let marker = repo.map(|r| r.display().to_string()).unwrap_or_default();
+    slotmap::write_atomic(&paths.repo_marker, marker.as_bytes()).map_err(io(&paths.repo_marker))?;
+    Ok(())
+}
+
+fn check_repo(
+    network: NetworkId,
+    paths: &DaemonPaths,
+    repo: Option<&Path>,
+) -> Result<(), DaemonError> {
+    if let (Some(wanted), Some(running)) = (repo, paths.recorded_repo())
+        && running != wanted
+    {
+        return Err(DaemonError::OtherRepository {
+            network,
+            running,
+            wanted: wanted.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+pub fn start(
+    network: NetworkId,
+    paths: &DaemonPaths,
+    repo: Option<&Path>,
+    timeout: Duration,
+    path_env: Option<&str>,
+) -> Result<StartReport, DaemonError> {
+    let began = Instant::now();
+    let report = |already_running, pid| StartReport {
+        network_id: network.get(),
+        already_running,
+        pid,
+        socket: paths.socket.clone(),
+        data_root: paths.data_root.clone(),
+        log: paths.log.clone(),
+        seconds: began.elapsed().as_secs_f64(),
+    };
+    // Two renets starting the same daemon at once: the second waits here, then finds it running.
+    let _lock = lock(paths)?;
+    if ping(&paths.socket) {
+        check_repo(network, paths, repo)?;
+        return Ok(report(true, live_pid(&paths.pidfile)));
+    }
+    if let Some(pid) = live_pid(&paths.pidfile) {
+        // A dockerd is alive but not answering yet (another renet just started it): wait for it
+        // rather than start a second one on the same data.
+        check_repo(network, paths, repo)?;
+        let log_from = std::fs::metadata(&paths.log).map_or(0, |m| m.len());
+        wait_for_api(network, paths, timeout, None, log_from)?;
+        return Ok(report(true, Some(pid)));
+    }
+    let dockerd = crate::compose_bin::which("dockerd", path_env).ok_or(DaemonError::NoDockerd)?;
+    cleanup_stale(paths);
+    prepare(paths, repo)?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&paths.log)
+        .map_err(io(&paths.log))?;
+    let log_from = log.metadata().map_or(0, |m| m.len());
+    let log_err = log.try_clone().map_err(io(&paths.log))?;
+    let mut child = {
+        use std::os::unix::process::CommandExt;
+        Command::new(&dockerd)
+            .arg("--config-file")
+            .arg(&paths.config)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_err)
+            // Its own process group: a Ctrl-C meant for renet must not take the daemon down.
+            .process_group(0)
+            .spawn()
+            .map_err(io(&dockerd))?
+    };
+    match wait_for_api(network, paths, timeout, Some(&mut child), log_from) {
+        Ok(()) => Ok(report(false, Some(child.id() as i32))),
+        Err(e) => {
+            if matches!(e, DaemonError::Timeout { .. }) {
+                let _ = terminate(child.id() as i32, Duration::from_secs(20));
+            }
+            let _ = child.wait();
+            cleanup_stale(paths);
+            Err(e)
+        }
+    }
+}
+
+fn wait_for_api(
+    network: NetworkId,
+    paths: &DaemonPaths,
+    timeout: Duration,
+    mut child: Option<&mut std::process::Child>,
+    log_from: u64,
+) -> Result<(), DaemonError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if ping(&paths.socket) {
+            return Ok(());
+        }
+        if let Some(c) = child.as_deref_mut()
+            && let Ok(Some(status)) = c.try_wait()
+        {
+            return Err(DaemonError::Exited {
+                network,
+                status: status.to_string(),
+                log: paths.log.clone(),
+                tail: log_tail(&paths.log, log_from, 20),
+            });
+        }
+        if Instant::now() >= deadline {
+            return Err(DaemonError::Timeout {
+                network,
+                socket: paths.socket.clone(),
+                secs: timeout.as_secs(),
+                log: paths.log.clone(),
+                tail: log_tail(&paths.log, log_from, 20),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Replace this process with dockerd (for systemd units: the unit's main PID is the daemon).
+pub fn exec_foreground(
+    paths: &DaemonPaths,
+    repo: Option<&Path>,
+    path_env: Option<&str>,
+) -> DaemonError {
+    use std::os::unix::process::CommandExt;
+    let Some(dockerd) = crate::compose_bin::which("dockerd", path_env) else {
+        return DaemonError::NoDockerd;
+    };
+    cleanup_stale(paths);
+    if let Err(e) = prepare(paths, repo) {
+        return e;
+    }
+    let err = Command::new(&dockerd)
+        .arg("--config-file")
+        .arg(&paths.config)
+        .exec();
+    DaemonError::Io {
+        path: dockerd,
+        source: err,
+    }
+}
+
+/// SIGTERM, then SIGKILL after `grace`. Returns whether it had to kill.
+fn terminate(pid: i32, grace: Duration) -> Result<bool, nix::Error> {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    kill(Pid::from_raw(pid), Signal::SIGTERM)?;
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if !process::alive_dockerd(pid) {
+            return Ok(false);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+    Ok(true)
+}
+
+/// Exclusive `flock` on `$RENET_RUN_DIR/docker-<N>.lock`, released on drop.
+fn lock(paths: &DaemonPaths) -> Result<std::fs::File, DaemonError> {
+    let dir = paths.lock.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&paths.lock)
+        .map_err(io(&paths.lock))?;
+    file.lock().map_err(io(&paths.lock))?;
+    Ok(file)
+}
+
+/// Remove what a dead daemon left behind, so the next start works and the repository folder
+/// can be deleted:
+/// - its socket and pidfile;
+/// - the nsfs mount dockerd keeps at `<exec-root>/netns/default`;
+/// - the bind mount of the data-root onto itself that dockerd makes at start and undoes only on
+///   a clean shutdown (it leaves `<exec-root>/unmount-on-shutdown` as the sign);
+/// - a managed containerd's pidfile whose process is gone (a new dockerd would refuse to start).
+///
+/// The data-root comes from the daemon's own `daemon.json`: `stop` may not know the repository.
+fn cleanup_stale(paths: &DaemonPaths) {
+    use nix::mount::{MntFlags, umount2};
+    let _ = std::fs::remove_file(&paths.socket);
+    let _ = std::fs::remove_file(&paths.pidfile);
+    let netns = paths.exec_root.join("netns/default");
+    if netns.exists() {
+        let _ = umount2(&netns, MntFlags::MNT_DETACH);
+    }
+    let marker = paths.exec_root.join("unmount-on-shutdown");
+    if marker.exists() {
+        let data_root = std::fs::read_to_string(&paths.config)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["data-root"].as_str().map(PathBuf::from))
+            .unwrap_or_else(|| paths.data_root.clone());
+        let _ = umount2(&data_root, MntFlags::MNT_DETACH);
+        let _ = std::fs::remove_file(&marker);
+    }
+    let containerd_pid = paths.exec_root.join("containerd/containerd.pid");
+    if let Some(pid) = std::fs::read_to_string(&containerd_pid)
+        .ok()
+        .and_then(|t| t.trim().parse::<i32>().ok())
+        && !process::alive(pid)
+    {
+        let _ = std::fs::remove_file(&containerd_pid);
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct StopReport {
+    pub network_id: u32,
+    pub was_running: bool,
+    pub pid: Option<i32>,
+    pub killed: bool,
+    pub seconds: f64,
+}
+
+pub fn stop(
+    network: NetworkId,
+    paths: &DaemonPaths,
+    timeout: Duration,
+) -> Result<StopReport, DaemonError> {
+    let began = Instant::now();
+    let _lock = lock(paths)?;
+    let pid = live_pid(&paths.pidfile);
+    let mut killed = false;
+    if let Some(pid) = pid {
+        killed = terminate(pid, timeout).map_err(|e| DaemonError::Io {
+            path: paths.pidfile.clone(),
+            source: std::io::Error::from_raw_os_error(e as i32),
+        })?;
+    }
+    cleanup_stale(paths);
+    let _ = std::fs::remove_file(&paths.repo_marker);
+    if killed && let Some(pid) = pid {
+        return Err(DaemonError::Killed {
+            network,
+            pid,
+            secs: timeout.as_secs(),
+        });
+    }
+    Ok(StopReport {
+        network_id: network.get(),
+        was_running: pid.is_some(),
+        pid,
+        killed,
+        seconds: began.elapsed().as_secs_f64(),
+    })
+}

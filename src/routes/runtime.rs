@@ -1,0 +1,905 @@
+//! The route server's effects: find daemon sockets, list their containers, follow their
+//! events, read the leases, run the watchdog, and publish the latest documents. Docker is
+//! reached through [`DockerApi`], so unit tests run all of it against the fake.
+//!
+//! - Every refresh globs `$RENET_RUN_DIR/docker-*.sock`, so a new daemon is picked up without
+//!   a restart and a removed one is forgotten.
+//! - Each daemon is asked with its own timeout, all at once (at most 64 in flight): a hung
+//!   daemon costs one timeout and an error in `/health`, never the others' routes.
+//! - Each daemon's event stream (container start/die/stop/destroy) triggers a refresh after a
+//!   short debounce; a poll every `--poll` is the safety net and drives the watchdog.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures_util::StreamExt;
+use tokio::sync::watch;
+
+use super::build::{self, ContainerInput, DaemonInput, Options, Problem};
+use super::builder::Builder;
+use super::documents::{self, BuiltState, Meta, Summary, build_state, health_bytes, ports_bytes};
+use super::state::{EventStream, Shared, Snapshot};
+use super::watchdog::{self, Observed, Policy};
+use crate::docker::{ApiError, ApiVersion, Container, DockerApi, Query, Target, paths};
+use crate::leases::{self, Lease};
+use crate::network::NetworkId;
+use crate::{output, slotmap};
+
+/// How long to wait after an event before refreshing, so a burst (compose starting ten
+/// containers) costs one refresh.
+const DEBOUNCE: Duration = Duration::from_millis(150);
+/// Daemons listed at once.
+const CONCURRENCY: usize = 64;
+/// The label of every container renet runs: the route server lists only those.
+const SERVICE_LABEL: &str = "rediacc.service_name";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub run_dir: PathBuf,
+    pub state_dir: PathBuf,
+    pub poll: Duration,
+    pub daemon_timeout: Duration,
+    /// None: watchdog off.
+    pub watchdog_grace: Option<Duration>,
+    pub options: Options,
+}
+
+/// A daemon call that failed or took too long.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CallError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("no answer within {}s", .0.as_secs_f64())]
+    NoAnswer(Duration),
+    #[error("listing containers took longer than {}s", .0.as_secs_f64())]
+    SlowList(Duration),
+    #[error("timed out")]
+    TimedOut,
+}
+
+/// `call`, bounded by `timeout` whatever the implementation does: `late` when it runs out.
+async fn within<T>(
+    timeout: Duration,
+    late: CallError,
+    call: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, CallError> {
+    match tokio::time::timeout(timeout, call).await {
+        Ok(answer) => Ok(answer?),
+        Err(_) => Err(late),
+    }
+}
+
+fn routing_label(key: &str) -> bool {
+    key.starts_with("rediacc.")
+        || key.starts_with("traefik.")
+        || key == "com.docker.compose.service"
+}
+
+/// What the builder reads of listed containers, in a stable order (so unchanged state compares
+/// equal between refreshes).
+fn inputs(listed: Vec<Container>) -> Vec<ContainerInput> {
+    let mut v: Vec<ContainerInput> = listed
+        .into_iter()
+        .map(|c| ContainerInput {
+            id: c.id,
+            name: c.name,
+            state: c.state,
+            // Only what routing reads is kept: compose's own labels (config hashes, file
+            // paths) would be most of the memory of 20,000 containers.
+            labels: c
+                .labels
+                .into_iter()
+                .filter(|(k, _)| routing_label(k))
+                .collect(),
+        })
+        .collect();
+    v.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    // `collect` reused the allocation of the much larger listed containers in place; this list
+    // is kept until the next refresh, so give the difference back (24 MB for 20,000).
+    v.shrink_to_fit();
+    v
+}
+
+/// One daemon's running containers, negotiating the API version first unless `known`; the
+/// whole within `timeout`.
+async fn list_daemon(
+    api: &impl DockerApi,
+    socket: &Path,
+    known: Option<ApiVersion>,
+    timeout: Duration,
+) -> Result<(ApiVersion, Vec<ContainerInput>), CallError> {
+    let started = Instant::now();
+    let version = match known {
+        Some(v) => v,
+        None => {
+            within(
+                timeout,
+                CallError::NoAnswer(timeout),
+                api.negotiate(socket, timeout),
+            )
+            .await?
+        }
+    };
+    let left = timeout.saturating_sub(started.elapsed());
+    let at = Target {
+        socket,
+        version,
+        timeout,
+    };
+    let query = Query {
+        all: false,
+        label: SERVICE_LABEL,
+        status: Some("running"),
+    };
+    let listed = within(left, CallError::SlowList(left), api.containers(at, query)).await?;
+    Ok((version, inputs(listed)))
+}
+
+/// Follow one daemon's container events until it goes away; reconnect every second.
+async fn watch_events(
+    api: Arc<impl DockerApi>,
+    net: NetworkId,
+    socket: PathBuf,
+    shared: Arc<Shared>,
+    timeout: Duration,
+) {
+    let connected_now = || EventStream {
+        connected: true,
+        error: None,
+    };
+    loop {
+        let mut connected = false;
+        let ended = api
+            .events(
+                &socket,
+                timeout,
+                || {
+                    connected = true;
+                    shared.set_events(net.get(), Some(connected_now()));
+                    // Catch up with whatever happened while nobody was listening.
+                    shared.trigger.notify_one();
+                },
+                |event| {
+                    if let Some(ev) = event {
+                        shared.note_event(net.get(), ev);
+                    }
+                    shared.trigger.notify_one();
+                },
+            )
+            .await;
+        let why = match ended {
+            Ok(()) => "the daemon ended the stream".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        let stream = EventStream {
+            connected: false,
+            error: Some(why),
+        };
+        shared.set_events(net.get(), Some(stream));
+        shared.forget_stops(net.get());
+        if connected {
+            shared.trigger.notify_one();
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// What the route server keeps per daemon between refreshes: no client (a client per daemon
+/// is 4 MB at 1,000 daemons), only the API version negotiated once, and the event follower.
+struct Conn {
+    version: Option<ApiVersion>,
+    watcher: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.watcher.abort();
+    }
+}
+
+/// A fingerprint of a build's inputs and its result. Only the fingerprint of the inputs is
+/// kept: keeping the inputs themselves to compare would double their memory at every refresh.
+type LastBuild = (u64, Arc<BuiltState>);
+
+/// SipHash of everything a build reads. Equal inputs give equal fingerprints; the chance that
+/// changed inputs collide (and one refresh is skipped until the next change) is 2^-64.
+fn fingerprint(daemons: &[DaemonInput], leases: &[Lease]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    daemons.hash(&mut h);
+    leases.hash(&mut h);
+    h.finish()
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The restart policies saved for the repository network `net`'s daemon serves, by service;
+/// None when it serves none or none has a policy.
+fn saved_policies(run_dir: &Path, net: NetworkId) -> Option<BTreeMap<String, String>> {
+    let repo = paths::recorded_repository(&paths::repo_marker(run_dir, net))?;
+    let map = slotmap::read(&repo).ok()?;
+    let policies: BTreeMap<String, String> = map
+        .services()
+        .into_iter()
+        .filter_map(|(name, e)| Some((name, e.restart_policy?)))
+        .collect();
+    (!policies.is_empty()).then_some(policies)
+}
+
+/// The refresh loop's state.
+pub struct Refresher<A> {
+    api: Arc<A>,
+    settings: Arc<Settings>,
+    shared: Arc<Shared>,
+    conns: BTreeMap<PathBuf, Conn>,
+    leases: Vec<Lease>,
+    refreshes: u64,
+    last_etag: String,
+    last_problems: BTreeSet<Problem>,
+    last_errors: BTreeMap<u32, String>,
+    last_lease_error: Option<String>,
+    watchdog: watchdog::Memory,
+    /// The inputs of the last build and its result.
+    last: Option<LastBuild>,
+    builds: u64,
+    builder: Builder,
+}
+
+impl<A: DockerApi> Refresher<A> {
+    pub fn new(api: Arc<A>, settings: Arc<Settings>, shared: Arc<Shared>) -> Self {
+        Self {
+            api,
+            settings,
+            shared,
+            conns: BTreeMap::new(),
+            leases: Vec::new(),
+            refreshes: 0,
+            last_etag: String::new(),
+            last_problems: BTreeSet::new(),
+            last_errors: BTreeMap::new(),
+            last_lease_error: None,
+            watchdog: watchdog::Memory::default(),
+            last: None,
+            builds: 0,
+            builder: Builder::new(),
+        }
+    }
+
+    /// Refresh until `shutdown` turns true: on events (debounced) and every poll interval.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        let mut next_poll = Instant::now() + self.settings.poll;
+        loop {
+            let poll_due = tokio::select! {
+                () = self.shared.trigger.notified() => {
+                    tokio::time::sleep(DEBOUNCE).await;
+                    false
+                }
+                () = tokio::time::sleep_until(next_poll.into()) => true,
+                _ = shutdown.changed() => return,
+            };
+            if poll_due {
+                next_poll = Instant::now() + self.settings.poll;
+            }
+            self.refresh(poll_due).await;
+        }
+    }
+
+    /// One refresh: discover, list, build, publish; with `watchdog`, also restart what the
+    /// saved policies ask for.
+    pub async fn refresh(&mut self, watchdog: bool) {
+        let began = Instant::now();
+        let found = self.discover();
+        let daemons = self.list(&found).await;
+        let lease_error = self.read_leases().await;
+        let discovered = began.elapsed();
+
+        self.refreshes += 1;
+        let meta = Meta {
+            refreshes: self.refreshes,
+            time_unix: now_unix(),
+            discover_ms: documents::ms(discovered),
+            lease_error: lease_error.clone(),
+            watchdog: self.watchdog.health(self.settings.watchdog_grace),
+            events: self.shared.event_streams(),
+        };
+        let daemons = Arc::new(daemons);
+        let Some(built) = self.build(&daemons).await else {
+            return;
+        };
+        let snapshot = Snapshot {
+            config_yaml: built.config_yaml.clone(),
+            config_json: built.config_json.clone(),
+            health: health_bytes(
+                &daemons,
+                self.leases.len(),
+                &built,
+                &self.settings,
+                &meta,
+                self.builds,
+            ),
+            ports: ports_bytes(
+                &daemons,
+                &self.leases,
+                &built.summary,
+                lease_error.as_deref(),
+            ),
+            etag: built.etag.clone(),
+        };
+        self.log_changes(&snapshot, &built.summary, &daemons, lease_error.as_deref());
+        self.shared.publish(snapshot);
+        // A refresh frees what it listed and built (tens of MB at 20,000 containers); glibc
+        // would keep it. On the builder thread: the 1-3 ms it takes stays off the workers
+        // that answer Traefik.
+        self.builder.spawn(crate::memory::release_free_heap);
+
+        if watchdog && let Some(grace) = self.settings.watchdog_grace {
+            self.run_watchdog(&daemons, grace).await;
+        }
+    }
+
+    /// The daemon sockets there are now: forget the daemons that are gone, follow the events
+    /// of the new ones.
+    fn discover(&mut self) -> Vec<(NetworkId, PathBuf)> {
+        let run_dir = &self.settings.run_dir;
+        let found = paths::sockets(run_dir).unwrap_or_else(|e| {
+            output::warn(&format!("route-server: {}: {e}", run_dir.display()));
+            Vec::new()
+        });
+        let sockets: BTreeSet<&PathBuf> = found.iter().map(|(_, p)| p).collect();
+        self.conns.retain(|p, _| sockets.contains(p));
+        let nets: BTreeSet<u32> = found.iter().map(|(n, _)| n.get()).collect();
+        for gone in self
+            .shared
+            .event_streams()
+            .into_keys()
+            .filter(|n| !nets.contains(n))
+        {
+            self.shared.set_events(gone, None);
+        }
+        for (net, path) in &found {
+            self.conns.entry(path.clone()).or_insert_with(|| Conn {
+                version: None,
+                watcher: tokio::spawn(watch_events(
+                    Arc::clone(&self.api),
+                    *net,
+                    path.clone(),
+                    Arc::clone(&self.shared),
+                    self.settings.daemon_timeout,
+                )),
+            });
+        }
+        found
+    }
+
+    /// List every daemon at once, each bounded by its own timeout; remember the versions.
+    async fn list(&mut self, found: &[(NetworkId, PathBuf)]) -> Vec<DaemonInput> {
+        let timeout = self.settings.daemon_timeout;
+        // Owned paths: with borrowed ones rustc cannot prove the spawned loop `Send` (a known
+        // limitation with closures that return async blocks over a reference argument).
+        let targets: Vec<(NetworkId, PathBuf, Option<ApiVersion>)> = found
+            .iter()
+            .map(|(net, path)| {
+                let known = self.conns.get(path).and_then(|c| c.version);
+                (*net, path.clone(), known)
+            })
+            .collect();
+        let api = &*self.api;
+        let jobs = targets.into_iter().map(|(net, path, known)| async move {
+            let result = list_daemon(api, &path, known, timeout).await;
+            (net, path, result)
+        });
+        let results: Vec<_> = futures_util::stream::iter(jobs)
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        let mut daemons = Vec::with_capacity(results.len());
+        for (net, path, result) in results {
+            if let Some(c) = self.conns.get_mut(&path) {
+                // A daemon that failed may come back as another version: negotiate again.
+                c.version = result.as_ref().ok().map(|(v, _)| *v);
+            }
+            let (containers, error) = match result {
+                Ok((_, containers)) => (containers, None),
+                Err(e) => (Vec::new(), Some(e.to_string())),
+            };
+            daemons.push(DaemonInput {
+                network_id: net,
+                socket: path.display().to_string(),
+                error,
+                containers,
+            });
+        }
+        daemons.sort_by_key(|d| d.network_id);
+        daemons
+    }
+
+    /// Read the leases; on error keep the last good list (routes do not flap with the
+    /// database) and return the error.
+    async fn read_leases(&mut self) -> Option<String> {
+        let state_dir = self.settings.state_dir.clone();
+        match tokio::task::spawn_blocking(move || leases::list(&state_dir)).await {
+            Ok(Ok(l)) => {
+                self.leases = l;
+                None
+            }
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(e) => Some(e.to_string()),
+        }
+    }
+
+    /// The build for these inputs: the last one when they did not change (identical inputs
+    /// give identical output), else a new one from the builder thread.
+    async fn build(&mut self, daemons: &Arc<Vec<DaemonInput>>) -> Option<Arc<BuiltState>> {
+        let print = fingerprint(daemons, &self.leases);
+        if let Some((_, built)) = self.last.as_ref().filter(|(f, _)| *f == print) {
+            return Some(Arc::clone(built));
+        }
+        // The old result is still being served (the snapshot holds its bytes); the rest of it
+        // can go before the new one is built.
+        self.last = None;
+        let settings = Arc::clone(&self.settings);
+        let leases_now = self.leases.clone();
+        let for_build = Arc::clone(daemons);
+        let result = self
+            .builder
+            .run(move || Arc::new(build_state(&for_build, &leases_now, &settings)))
+            .await;
+        match result {
+            Ok(b) => {
+                self.builds += 1;
+                self.last = Some((print, Arc::clone(&b)));
+                Some(b)
+            }
+            Err(e) => {
+                output::error(&format!(
+                    "route-server: building the configuration failed: {e}"
+                ));
+                None
+            }
+        }
+    }
+
+    fn log_changes(
+        &mut self,
+        snapshot: &Snapshot,
+        summary: &Summary,
+        daemons: &[DaemonInput],
+        lease_error: Option<&str>,
+    ) {
+        let errors: BTreeMap<u32, String> = daemons
+            .iter()
+            .filter_map(|d| Some((d.network_id.get(), d.error.clone()?)))
+            .collect();
+        for (net, e) in &errors {
+            if self.last_errors.get(net) != Some(e) {
+                output::warn(&format!("route-server: daemon {net}: {e}"));
+            }
+        }
+        for net in self.last_errors.keys() {
+            if !errors.contains_key(net) && daemons.iter().any(|d| d.network_id.get() == *net) {
+                output::note(&format!("route-server: daemon {net} answers again"));
+            }
+        }
+        self.last_errors = errors;
+        if lease_error != self.last_lease_error.as_deref() {
+            if let Some(e) = lease_error {
+                output::warn(&format!(
+                    "route-server: port leases unreadable (keeping the last ones): {e}"
+                ));
+            }
+            self.last_lease_error = lease_error.map(str::to_owned);
+        }
+        let problems: BTreeSet<Problem> = summary.problems.iter().cloned().collect();
+        for p in problems.difference(&self.last_problems) {
+            output::warn(&format!(
+                "route-server: network {} container {} (service {}): {}: {}",
+                p.network_id, p.container, p.service, p.effect, p.reason
+            ));
+        }
+        self.last_problems = problems;
+        if snapshot.etag != self.last_etag {
+            output::note(&format!(
+                "route-server: configuration updated: {} HTTP, {} TCP, {} UDP routers from {} containers on {} daemons",
+                summary.http.routers,
+                summary.tcp.routers,
+                summary.udp.routers,
+                summary.routed_containers,
+                daemons.len()
+            ));
+            self.last_etag.clone_from(&snapshot.etag);
+        }
+    }
+
+    /// Restart the stopped containers whose saved policy asks for it ([`watchdog::plan`]).
+    async fn run_watchdog(&mut self, daemons: &[DaemonInput], grace: Duration) {
+        let now = i64::try_from(now_unix()).unwrap_or(i64::MAX);
+        let mut observed = Vec::new();
+        let mut versions = BTreeMap::new();
+        for d in daemons.iter().filter(|d| d.error.is_none()) {
+            let socket = PathBuf::from(&d.socket);
+            let Some(version) = self.conns.get(&socket).and_then(|c| c.version) else {
+                continue;
+            };
+            let Some(policies) = saved_policies(&self.settings.run_dir, d.network_id) else {
+                continue;
+            };
+            observed.extend(
+                self.observe(d.network_id, &socket, version, &policies)
+                    .await,
+            );
+            versions.insert(d.network_id.get(), (socket, version));
+        }
+        let timeout = self.settings.daemon_timeout;
+        for r in watchdog::plan(&mut self.watchdog, observed, now, grace) {
+            let Some((socket, version)) = versions.get(&r.network_id) else {
+                continue;
+            };
+            let at = Target {
+                socket,
+                version: *version,
+                timeout,
+            };
+            let started = within(timeout, CallError::TimedOut, self.api.start(at, &r.id)).await;
+            let result = self.watchdog.record(&r, started, now_unix());
+            output::note(&format!(
+                "route-server: watchdog: network {} container {} (service {}, restart {}, \
+                 exit code {}, stopped {}s ago): {result}",
+                r.network_id,
+                r.name,
+                r.service,
+                r.policy_text,
+                r.exit_code,
+                r.stopped_for.as_secs()
+            ));
+        }
+    }
+
+    /// Network `net`'s exited containers that have a saved policy, inspected.
+    async fn observe(
+        &self,
+        net: NetworkId,
+        socket: &Path,
+        version: ApiVersion,
+        policies: &BTreeMap<String, String>,
+    ) -> Vec<Observed> {
+        let timeout = self.settings.daemon_timeout;
+        let at = Target {
+            socket,
+            version,
+            timeout,
+        };
+        let query = Query {
+            all: true,
+            label: SERVICE_LABEL,
+            status: Some("exited"),
+        };
+        let listing = self.api.containers(at, query);
+        let Ok(exited) = within(timeout, CallError::SlowList(timeout), listing).await else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for c in inputs(exited) {
+            let service = build::service_name(&c);
+            let Some(text) = policies.get(&service) else {
+                continue;
+            };
+            let Ok(policy) = Policy::parse(Some(text)) else {
+                continue;
+            };
+            let inspect = self.api.inspect(at, &c.id);
+            let exit = within(timeout, CallError::TimedOut, inspect).await.ok();
+            out.push(Observed {
+                network_id: net.get(),
+                stopped_on_purpose: self.shared.stopped_on_purpose(net.get(), &c.id),
+                id: c.id,
+                name: c.name,
+                service,
+                policy_text: text.clone(),
+                policy,
+                exit,
+            });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::docker::Event;
+    use crate::docker::fake::{Behaviour, Call, FakeContainer, FakeDaemon, FakeDocker};
+    use crate::routes::documents::Health;
+
+    const TIMEOUT: Duration = Duration::from_millis(200);
+
+    struct Machine {
+        _dir: tempfile::TempDir,
+        run: PathBuf,
+        root: PathBuf,
+        fake: Arc<FakeDocker>,
+        shared: Arc<Shared>,
+    }
+
+    impl Machine {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let run = dir.path().join("run");
+            std::fs::create_dir_all(&run).unwrap();
+            Self {
+                run,
+                root: dir.path().to_owned(),
+                _dir: dir,
+                fake: Arc::new(FakeDocker::default()),
+                shared: Arc::new(Shared::default()),
+            }
+        }
+
+        fn socket(&self, n: u32) -> PathBuf {
+            paths::socket(&self.run, NetworkId::new(n.into()).unwrap())
+        }
+
+        /// A daemon socket in the run folder, answered as `daemon` scripts.
+        fn daemon(&self, n: u32, daemon: FakeDaemon) -> PathBuf {
+            let socket = self.socket(n);
+            std::fs::write(&socket, "").unwrap();
+            self.fake.set(&socket, daemon);
+            socket
+        }
+
+        fn refresher(&self, watchdog_grace: Option<Duration>) -> Refresher<FakeDocker> {
+            let settings = Settings {
+                run_dir: self.run.clone(),
+                state_dir: self.root.join("state"),
+                poll: Duration::from_secs(5),
+                daemon_timeout: TIMEOUT,
+                watchdog_grace,
+                options: Options {
+                    base_domain: "example.com".into(),
+                    ..Options::default()
+                },
+            };
+            Refresher::new(
+                Arc::clone(&self.fake),
+                Arc::new(settings),
+                Arc::clone(&self.shared),
+            )
+        }
+
+        fn health(&self) -> Health<'static> {
+            serde_json::from_slice(&self.shared.snapshot().health).unwrap()
+        }
+
+        fn config(&self) -> serde_json::Value {
+            serde_json::from_slice(&self.shared.snapshot().config_json).unwrap()
+        }
+    }
+
+    /// A running container of network `n` renet started, in slot `slot`.
+    fn service(n: u32, slot: u8, name: &str, extra: &[(&str, &str)]) -> FakeContainer {
+        let net = NetworkId::new(n.into()).unwrap();
+        let ip = net
+            .slot_addr(crate::network::Slot::new(slot.into()).unwrap())
+            .to_string();
+        let n = n.to_string();
+        let mut labels = vec![
+            ("rediacc.service_name", name),
+            ("rediacc.service_ip", ip.as_str()),
+            ("rediacc.network_id", n.as_str()),
+            ("rediacc.repo_name", "shop"),
+            (
+                "com.docker.compose.config-hash",
+                "dropped by the route server",
+            ),
+        ];
+        labels.extend_from_slice(extra);
+        let mut c = FakeContainer::new(&format!("{name}-{n}"), "running", &labels);
+        c.container.name = format!("shop-{name}-1");
+        c
+    }
+
+    fn routers(config: &serde_json::Value) -> Vec<String> {
+        config["http"]["routers"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// A daemon that vanishes, one that hangs and one with bad labels cost their own routes
+    /// only, each with its error in /health; a daemon that comes back is listed again.
+    #[tokio::test]
+    async fn refresh_survives_vanished_hung_and_badly_labelled_daemons() {
+        let m = Machine::new();
+        let web = service(2816, 0, "web", &[("rediacc.service_port", "80")]);
+        m.daemon(2816, FakeDaemon::with(vec![web]));
+        let vanished = m.daemon(2880, FakeDaemon::behaving(Behaviour::Vanished));
+        m.daemon(2944, FakeDaemon::behaving(Behaviour::Hangs));
+        let bad = service(3008, 0, "bad", &[("rediacc.service_port", "x")]);
+        m.daemon(3008, FakeDaemon::with(vec![bad]));
+        let mut r = m.refresher(None);
+
+        let began = Instant::now();
+        r.refresh(false).await;
+        assert!(
+            began.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            began.elapsed()
+        );
+        let h = m.health();
+        assert_eq!(h.status, "degraded");
+        assert_eq!((h.daemons_seen, h.daemons_failed), (4, 2));
+        let errors: Vec<Option<&str>> = h.daemons.iter().map(|d| d.error.as_deref()).collect();
+        let refused = format!("connection refused: {}", vanished.display());
+        assert_eq!(
+            errors,
+            [
+                None,
+                Some(refused.as_str()),
+                Some("no answer within 0.2s"),
+                None
+            ]
+        );
+        assert_eq!(h.problems.len(), 1, "{:?}", h.problems);
+        assert_eq!(
+            (h.problems[0].network_id, &*h.problems[0].service),
+            (3008, "bad")
+        );
+        assert_eq!(routers(&m.config()), ["web-2816"]);
+        assert_eq!(h.containers_routed, 1);
+
+        let back = service(2880, 0, "shop", &[("rediacc.service_port", "80")]);
+        m.fake.set(&vanished, FakeDaemon::with(vec![back]));
+        r.refresh(false).await;
+        let h = m.health();
+        assert_eq!(h.daemons_failed, 1);
+        assert_eq!(routers(&m.config()), ["shop-2880", "web-2816"]);
+        // The version negotiated once is kept for a daemon that answers.
+        let negotiations = |s: &Path| {
+            m.fake
+                .calls()
+                .iter()
+                .filter(|c| **c == Call::Negotiate(s.to_owned()))
+                .count()
+        };
+        assert_eq!(negotiations(&m.socket(2816)), 1);
+        assert_eq!(negotiations(&m.socket(2944)), 2);
+
+        // A socket that is removed is forgotten.
+        std::fs::remove_file(m.socket(2944)).unwrap();
+        r.refresh(false).await;
+        assert_eq!(m.health().daemons_seen, 3);
+    }
+
+    fn stopped(name: &str, exit_code: i64) -> FakeContainer {
+        let mut c = FakeContainer::new(name, "exited", &[(SERVICE_LABEL, name)]);
+        c.exit = crate::docker::Exit {
+            exit_code,
+            finished_at: Some("2020-01-01T00:00:00Z".into()),
+        };
+        c
+    }
+
+    /// The watchdog over several refreshes: crashed containers with a policy are restarted,
+    /// `on-failure:1` only once, one stopped on purpose (a `stop` event) never, one without a
+    /// policy never; the restarts show in /health.
+    #[tokio::test]
+    async fn the_watchdog_restarts_what_the_saved_policies_ask_for() {
+        let m = Machine::new();
+        let repo = m.root.join("shop");
+        std::fs::create_dir_all(&repo).unwrap();
+        std::fs::write(
+            slotmap::path_in(&repo),
+            r#"{"services": {"db": {"slot": 1, "restart_policy": "always"},
+                "job": {"slot": 2, "restart_policy": "on-failure:1"},
+                "worker": {"slot": 3, "restart_policy": "unless-stopped"},
+                "web": {"slot": 4}}}"#,
+        )
+        .unwrap();
+        let net = NetworkId::new(2816).unwrap();
+        std::fs::create_dir_all(paths::folder(&m.run, net)).unwrap();
+        std::fs::write(paths::repo_marker(&m.run, net), repo.display().to_string()).unwrap();
+        let containers = ["db", "job", "worker", "web"]
+            .map(|n| stopped(n, 1))
+            .to_vec();
+        let socket = m.daemon(2816, FakeDaemon::with(containers));
+        let mut r = m.refresher(Some(Duration::from_secs(30)));
+
+        // The first refresh starts following the daemon's events; the worker is stopped on
+        // purpose before the watchdog looks.
+        r.refresh(false).await;
+        m.fake.send(
+            &socket,
+            Event {
+                id: "worker".into(),
+                action: "stop".into(),
+            },
+        );
+        for _ in 0..100 {
+            if m.shared.stopped_on_purpose(2816, "worker") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(m.shared.stopped_on_purpose(2816, "worker"));
+
+        r.refresh(true).await;
+        assert_eq!(m.fake.starts(), ["db", "job"]);
+        // Both crash again.
+        m.fake.update(&socket, |d| {
+            for c in &mut d.containers {
+                c.container.state = "exited".into();
+            }
+        });
+        r.refresh(true).await;
+        assert_eq!(m.fake.starts(), ["db", "job", "db"]);
+
+        r.refresh(false).await;
+        let w = m.health().watchdog.into_owned();
+        assert!(w.enabled);
+        assert_eq!(w.grace_seconds, Some(30.0));
+        assert_eq!(w.restarts, 3);
+        let done: Vec<(&str, &str, &str)> = w
+            .recent
+            .iter()
+            .map(|a| (a.container.as_str(), a.policy.as_str(), a.result.as_str()))
+            .collect();
+        assert_eq!(
+            done,
+            [
+                ("db", "always", "restarted"),
+                ("job", "on-failure:1", "restarted"),
+                ("db", "always", "restarted"),
+            ]
+        );
+        assert_eq!(w.recent[0].exit_code, 1);
+        assert!(w.recent[0].stopped_seconds > 100_000_000);
+    }
+
+    /// Listed containers keep only the labels routing reads, sorted by name then ID.
+    #[test]
+    fn inputs_keep_routing_labels_in_a_stable_order() {
+        let listed = [("b", "2"), ("a", "9"), ("b", "1")].map(|(name, id)| {
+            let mut c = service(2816, 0, "web", &[("traefik.enable", "true"), ("x", "y")]);
+            c.container.name = name.into();
+            c.container.id = id.into();
+            c.container
+        });
+        let got = inputs(listed.to_vec());
+        let order: Vec<(&str, &str)> = got.iter().map(|c| (&*c.name, &*c.id)).collect();
+        assert_eq!(order, [("a", "9"), ("b", "1"), ("b", "2")]);
+        let keys: Vec<&str> = got[0].labels.iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            [
+                "rediacc.network_id",
+                "rediacc.repo_name",
+                "rediacc.service_ip",
+                "rediacc.service_name",
+                "traefik.enable"
+            ]
+        );
+    }
+
+    /// Without `--watchdog-grace` (the watchdog off), nothing is inspected or started.
+    #[tokio::test]
+    async fn no_watchdog_no_restarts() {
+        let m = Machine::new();
+        m.daemon(2816, FakeDaemon::with(vec![stopped("db", 1)]));
+        let mut r = m.refresher(None);
+        r.refresh(true).await;
+        assert!(m.fake.starts().is_empty());
+        assert!(
+            !m.fake
+                .calls()
+                .iter()
+                .any(|c| matches!(c, Call::Inspect(..)))
+        );
+        assert!(!m.health().watchdog.enabled);
+    }
+}
