@@ -8,11 +8,12 @@ use serde::Serialize;
 use super::Ctx;
 use crate::allocator::var_name;
 use crate::cli::{RepositoryArgs, RepositoryCommand, RepositoryTarget};
+use crate::compose::files as compose_files;
 use crate::daemon::{self, ContainerState, DaemonPaths};
 use crate::error::{Error, Result};
 use crate::network::NetworkId;
 use crate::rediaccfile::{self, Rediaccfile, Run, RunOptions};
-use crate::{context, discover, output, slotmap};
+use crate::{context, output, slotmap};
 
 struct Repo {
     id: NetworkId,
@@ -336,7 +337,7 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
             r.paths.socket.display()
         ));
     }
-    let names = discover::repo_services(&r.path)?;
+    let names = compose_files::repo_services(&r.path)?;
     slotmap::sync(&r.path, names.iter().map(String::as_str))?;
     let env = function_env(ctx, &r)?;
     let opts = RunOptions {

@@ -6,9 +6,10 @@ use serde::Serialize;
 use super::Ctx;
 use crate::allocator::var_name;
 use crate::cli::{SlotsArgs, SlotsCommand};
+use crate::compose::files as compose_files;
 use crate::error::{Error, Result};
 use crate::network::NetworkId;
-use crate::{context, discover, output, slotmap};
+use crate::{context, output, slotmap};
 
 #[derive(Serialize)]
 struct Row {
@@ -102,20 +103,20 @@ pub fn run(ctx: &Ctx<'_>, args: SlotsArgs) -> Result<u8> {
         }
         SlotsCommand::Sync { files } => {
             let names: BTreeSet<String> = if files.is_empty() {
-                discover::repo_services(&repo)?
+                compose_files::repo_services(&repo)?
             } else {
                 let files: Vec<PathBuf> = files
                     .iter()
                     .map(|f| context::absolute(&ctx.cwd, f))
                     .collect();
-                discover::project_services(&files)?
+                compose_files::project_services(&files)?
             };
             let new = slotmap::sync(&repo, names.iter().map(String::as_str))?;
             let rows: Vec<Row> = new.iter().map(|(n, s)| row(n, *s, None, id)).collect();
             report_change(&repo, id, rows, false, common.json, "given a slot");
         }
         SlotsCommand::Prune { dry_run } => {
-            let names = discover::repo_services(&repo)?;
+            let names = compose_files::repo_services(&repo)?;
             let freed = if dry_run {
                 let map = slotmap::read(&repo)?;
                 map.services()
