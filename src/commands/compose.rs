@@ -35,14 +35,7 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     let run_dir = context::run_dir(ctx.env);
     let state_dir = context::state_dir(ctx.env);
     if !args.allow_unsafe {
-        let protected = [
-            run_dir.display().to_string(),
-            state_dir.display().to_string(),
-        ];
-        let findings = danger::dangerous_settings(&project.model, &protected);
-        if !findings.is_empty() {
-            return Err(Error::Dangerous { findings });
-        }
+        refuse_dangerous(&project.model, &run_dir, &state_dir)?;
     }
     let flavour = compose_bin::detect(
         ctx.env.var("PATH").as_deref(),
@@ -84,6 +77,21 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     });
     let range = ctx.env.var(RANGE_VAR);
     carry_out(plan, ctx, &state_dir, range.as_deref(), id, args.dry_run)
+}
+
+/// Without `--unsafe`, settings that hand a container the machine, or renet's own run and state
+/// folders, stop the run.
+fn refuse_dangerous(model: &Map<String, Value>, run_dir: &Path, state_dir: &Path) -> Result<()> {
+    let protected = [
+        run_dir.display().to_string(),
+        state_dir.display().to_string(),
+    ];
+    let findings = danger::dangerous_settings(model, &protected);
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Dangerous { findings })
+    }
 }
 
 /// Give every service of the model a slot and record the user's restart policies, under the

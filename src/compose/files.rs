@@ -121,7 +121,69 @@ pub(crate) fn repo_services(repo: &Path) -> Result<BTreeSet<String>> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+
+    struct FakeEnv(BTreeMap<&'static str, &'static str>);
+
+    impl Env for FakeEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            self.0.get(name).map(|v| (*v).to_owned())
+        }
+    }
+
+    fn env(vars: &[(&'static str, &'static str)]) -> FakeEnv {
+        FakeEnv(vars.iter().copied().collect())
+    }
+
+    #[test]
+    fn select_takes_flags_then_compose_file_then_the_nearest_defaults() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        let sub = root.join("a/b");
+        fs_err::create_dir_all(&sub).expect("mkdir");
+        touch(root, "compose.yaml");
+        let none = env(&[]);
+        assert_eq!(
+            select(
+                &none,
+                &sub,
+                &[PathBuf::from("x.yml"), PathBuf::from("/y.yml")]
+            )
+            .expect("ok"),
+            [sub.join("x.yml"), PathBuf::from("/y.yml")]
+        );
+        let listed = env(&[
+            ("COMPOSE_FILE", "x.yml;;/y.yml"),
+            ("COMPOSE_PATH_SEPARATOR", ";"),
+        ]);
+        assert_eq!(
+            select(&listed, &sub, &[]).expect("ok"),
+            [sub.join("x.yml"), PathBuf::from("/y.yml")]
+        );
+        assert!(matches!(
+            select(&env(&[("COMPOSE_FILE", "a.yml:-")]), &sub, &[]),
+            Err(Error::Usage(_))
+        ));
+        assert_eq!(
+            select(&none, &sub, &[]).expect("ok"),
+            [root.join("compose.yaml")]
+        );
+    }
+
+    #[test]
+    fn select_without_any_file_says_where_it_looked() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let msg = select(&env(&[]), tmp.path(), &[]).unwrap_err().to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "no compose file found in {}",
+                tmp.path().display()
+            )),
+            "{msg}"
+        );
+    }
 
     fn touch(dir: &Path, name: &str) {
         fs_err::write(dir.join(name), "services: {}\n").expect("write");
