@@ -20,6 +20,8 @@ use crate::network::NetworkId;
 use crate::slotmap::{self, SlotMap};
 use crate::{atomic, compose, context, output};
 
+/// Resolve the inputs in the order their errors are reported (network, repository, arguments,
+/// files, model, danger, compose binary, daemon), settle the slots, plan, carry the plan out.
 pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     let id = context::network_id(args.network.network_id.as_deref(), ctx.env)?;
     let repo = context::repo_dir(args.repo.repo.as_deref(), ctx.env, &ctx.cwd)?;
