@@ -11,14 +11,15 @@ use crate::network::{SLOT_COUNT, Slot};
      of services no compose file names any more",
     unplaced.join(", ")
 )]
+// `pub`: `crate::slotmap::SlotMapError` holds it.
 pub struct CapacityError {
-    pub used: usize,
-    pub unplaced: Vec<String>,
+    pub(crate) used: usize,
+    pub(crate) unplaced: Vec<String>,
 }
 
 /// Give every name in `wanted` that has no slot yet the lowest free slot, taking new names in
 /// byte order. Existing assignments never move. Returns only the new assignments.
-pub fn allocate<'a>(
+pub(crate) fn allocate<'a>(
     existing: &BTreeMap<String, Slot>,
     wanted: impl IntoIterator<Item = &'a str>,
 ) -> Result<Vec<(String, Slot)>, CapacityError> {
@@ -48,7 +49,7 @@ pub fn allocate<'a>(
 }
 
 /// `listmonk-app` -> `LISTMONK_APP_IP`.
-pub fn var_name(service: &str) -> String {
+pub(crate) fn var_name(service: &str) -> String {
     let mut v: String = service
         .chars()
         .map(|c| {
@@ -69,15 +70,18 @@ pub fn var_name(service: &str) -> String {
     "services \"{first}\" and \"{second}\" both map to the variable {var}; rename one of them \
      (variable names are the service name upper-cased with every character outside [A-Z0-9_] turned into _)"
 )]
+// `pub`: `crate::slotmap::SlotMapError` holds it.
 pub struct VarCollision {
-    pub first: String,
-    pub second: String,
-    pub var: String,
+    pub(crate) first: String,
+    pub(crate) second: String,
+    pub(crate) var: String,
 }
 
 /// Two services whose names give the same `<NAME>_IP` variable would silently share an address
 /// variable; refuse them.
-pub fn check_var_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), VarCollision> {
+pub(crate) fn check_var_names<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<(), VarCollision> {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     let mut sorted: Vec<&str> = names.into_iter().collect();
     sorted.sort_unstable();

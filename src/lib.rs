@@ -1,27 +1,23 @@
 //! renet: many application stacks on one Linux host, each with its own Docker daemon and its
 //! own block of loopback addresses. See README.md and docs/.
 
-pub mod allocator;
+pub(crate) mod allocator;
+mod atomic;
 pub mod cli;
 mod commands;
-pub mod compat_v1;
-pub mod compose;
-pub mod compose_args;
-pub mod compose_bin;
+pub(crate) mod compose;
 pub mod daemon;
-pub mod discover;
 pub mod docker;
 pub mod error;
-pub mod leases;
+pub(crate) mod leases;
 pub mod memory;
 pub mod network;
 pub mod output;
 pub mod rediaccfile;
-pub mod rewrite;
 pub mod routes;
 mod settings;
 pub mod signals;
-pub mod slotmap;
+pub(crate) mod slotmap;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

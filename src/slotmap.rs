@@ -6,7 +6,6 @@
 //! replaced by rename, and a lock on the old inode would protect nothing).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -14,10 +13,11 @@ use serde_json::{Map, Value};
 use crate::allocator::{self, CapacityError, VarCollision};
 use crate::network::{SLOT_COUNT, Slot};
 
-pub const FILE_NAME: &str = ".rediacc.json";
-pub const LOCK_NAME: &str = ".rediacc.json.lock";
+pub(crate) const FILE_NAME: &str = ".rediacc.json";
+pub(crate) const LOCK_NAME: &str = ".rediacc.json.lock";
 
 #[derive(Debug, thiserror::Error)]
+// `pub`: a variant of the public `crate::error::Error` holds it.
 pub enum SlotMapError {
     #[error("{path}: not valid JSON: {source}; fix or remove the file (renet never overwrites it)")]
     Json {
@@ -38,19 +38,19 @@ pub enum SlotMapError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceEntry {
-    pub slot: Slot,
-    pub restart_policy: Option<String>,
+pub(crate) struct ServiceEntry {
+    pub(crate) slot: Slot,
+    pub(crate) restart_policy: Option<String>,
 }
 
 /// A parsed, validated `.rediacc.json`.
 #[derive(Debug, Clone, Default)]
-pub struct SlotMap {
+pub(crate) struct SlotMap {
     doc: Map<String, Value>,
 }
 
 impl SlotMap {
-    pub fn parse(path: &Path, text: &str) -> Result<Self, SlotMapError> {
+    pub(crate) fn parse(path: &Path, text: &str) -> Result<Self, SlotMapError> {
         let value: Value = serde_json::from_str(text).map_err(|source| SlotMapError::Json {
             path: path.to_owned(),
             source,
@@ -129,7 +129,7 @@ impl SlotMap {
     }
 
     /// Services sorted by name. Parsing validated every entry, so nothing is skipped here.
-    pub fn services(&self) -> BTreeMap<String, ServiceEntry> {
+    pub(crate) fn services(&self) -> BTreeMap<String, ServiceEntry> {
         self.services_raw()
             .filter_map(|(name, v)| {
                 let slot = v.get("slot")?.as_u64().and_then(|n| Slot::new(n).ok())?;
@@ -148,19 +148,19 @@ impl SlotMap {
             .collect()
     }
 
-    pub fn slots(&self) -> BTreeMap<String, Slot> {
+    pub(crate) fn slots(&self) -> BTreeMap<String, Slot> {
         self.services()
             .into_iter()
             .map(|(n, e)| (n, e.slot))
             .collect()
     }
 
-    pub fn name(&self) -> Option<&str> {
+    pub(crate) fn name(&self) -> Option<&str> {
         self.doc.get("name").and_then(Value::as_str)
     }
 
     /// Give new services slots. Returns the new assignments.
-    pub fn allocate<'a>(
+    pub(crate) fn allocate<'a>(
         &mut self,
         path: &Path,
         wanted: impl IntoIterator<Item = &'a str>,
@@ -192,7 +192,7 @@ impl SlotMap {
     }
 
     /// Record a service's restart policy (`None` or `"no"` removes it).
-    pub fn set_restart_policy(&mut self, service: &str, policy: Option<&str>) {
+    pub(crate) fn set_restart_policy(&mut self, service: &str, policy: Option<&str>) {
         if let Some(Value::Object(entry)) = self.services_mut().get_mut(service) {
             match policy {
                 Some(p) if p != "no" => {
@@ -206,7 +206,7 @@ impl SlotMap {
     }
 
     /// Free the slots of services not in `keep`. Returns the freed names.
-    pub fn prune(&mut self, keep: &dyn Fn(&str) -> bool) -> Vec<String> {
+    pub(crate) fn prune(&mut self, keep: &dyn Fn(&str) -> bool) -> Vec<String> {
         let services = self.services_mut();
         let gone: Vec<String> = services.keys().filter(|n| !keep(n)).cloned().collect();
         for name in &gone {
@@ -215,7 +215,7 @@ impl SlotMap {
         gone
     }
 
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(&Value::Object(self.doc.clone()))
             .expect("a JSON value always serializes");
         s.push('\n');
@@ -223,13 +223,13 @@ impl SlotMap {
     }
 }
 
-pub fn path_in(repo: &Path) -> PathBuf {
+pub(crate) fn path_in(repo: &Path) -> PathBuf {
     repo.join(FILE_NAME)
 }
 
 /// Read the slot map without locking: writers replace the file by rename, so a reader sees
 /// either the old or the new file, never half of one.
-pub fn read(repo: &Path) -> Result<SlotMap, SlotMapError> {
+pub(crate) fn read(repo: &Path) -> Result<SlotMap, SlotMapError> {
     let path = path_in(repo);
     match fs_err::read_to_string(&path) {
         Ok(text) => SlotMap::parse(&path, &text),
@@ -241,7 +241,7 @@ pub fn read(repo: &Path) -> Result<SlotMap, SlotMapError> {
 /// Read-modify-write under the repository's lock. `f` returns whether it changed anything; the
 /// file is written (atomically, fsynced) only then, so a refused or empty change leaves it
 /// byte-identical.
-pub fn update<T, E>(
+pub(crate) fn update<T, E>(
     repo: &Path,
     f: impl FnOnce(&Path, &mut SlotMap) -> Result<(T, bool), E>,
 ) -> Result<T, E>
@@ -253,14 +253,15 @@ where
     let mut map = read(repo).map_err(E::from)?;
     let (out, changed) = f(&path, &mut map)?;
     if changed {
-        write_atomic(&path, map.to_json().as_bytes()).map_err(|e| E::from(SlotMapError::Io(e)))?;
+        crate::atomic::write(&path, map.to_json().as_bytes(), None)
+            .map_err(|e| E::from(SlotMapError::Io(e)))?;
     }
     Ok(out)
 }
 
 /// Give every service in `names` that has none a slot (`slots sync`, `repository up`). Returns
 /// the new assignments; the file is untouched when there are none.
-pub fn sync<'a>(
+pub(crate) fn sync<'a>(
     repo: &Path,
     names: impl IntoIterator<Item = &'a str>,
 ) -> Result<Vec<(String, Slot)>, SlotMapError> {
@@ -273,12 +274,12 @@ pub fn sync<'a>(
 
 /// Exclusive `flock` on `<repo>/.rediacc.json.lock`, released on drop (and by the kernel if the
 /// process dies).
-pub struct RepoLock {
+pub(crate) struct RepoLock {
     _file: std::fs::File,
 }
 
 impl RepoLock {
-    pub fn acquire(repo: &Path) -> std::io::Result<Self> {
+    pub(crate) fn acquire(repo: &Path) -> std::io::Result<Self> {
         let path = repo.join(LOCK_NAME);
         let file = fs_err::OpenOptions::new()
             .create(true)
@@ -307,15 +308,10 @@ impl RepoLock {
     }
 }
 
-/// Write `bytes` to `path` atomically: temp file in the same folder, fsync, rename, fsync the
-/// folder.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = atomic_write_file::AtomicWriteFile::options()
-        .open(path)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    file.write_all(bytes)?;
-    file.commit()
-        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+/// Kept for the callers outside the slot map (daemon.rs, commands/proxy.rs) until they call
+/// [`crate::atomic::write`] themselves.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    crate::atomic::write(path, bytes, None)
 }
 
 #[cfg(test)]

@@ -1,11 +1,10 @@
-//! `renet ports lease|release|list|gc`, and the leasing done by `renet compose -- up|down`.
+//! `renet ports lease|release|list|gc`. The leasing done by `renet compose -- up|down` lives in
+//! `leases::for_model`.
 
 use std::collections::BTreeSet;
-use std::ffi::OsString;
 use std::path::PathBuf;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use super::Ctx;
 use crate::cli::{PortsArgs, PortsCommand, ProtoArg};
@@ -227,119 +226,5 @@ fn report_skipped(l: &Leased) {
             l.lease.key.proto,
             ports.join(", ")
         ));
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// renet compose -- up | start | down
-// ---------------------------------------------------------------------------------------------
-
-/// `<service> <proto> <port> -> <external>`, the line compose prints on stderr.
-fn mapping(l: &Lease) -> String {
-    format!(
-        "{} {} {} -> {}",
-        l.key.service, l.key.proto, l.key.container_port, l.external_port
-    )
-}
-
-/// Before `up`/`start`: lease a port for every `rediacc.tcp_ports`/`rediacc.udp_ports` entry
-/// of the rewritten model, all or nothing, and print the mapping on stderr. A dry run leases
-/// nothing and shows what is already leased.
-pub(super) fn lease_for_model(
-    ctx: &Ctx<'_>,
-    id: NetworkId,
-    model: &Map<String, Value>,
-    dry_run: bool,
-) -> Result<()> {
-    let keys = leases::lease_keys(model, id.get())?;
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let range = range(ctx)?;
-    let state_dir = ctx.state_dir.clone();
-    if dry_run {
-        let store = Store::open_existing(&state_dir)?;
-        for key in &keys {
-            let held = match &store {
-                Some(s) => s.get(key)?,
-                None => None,
-            };
-            output::note(&match held {
-                Some(l) => format!("{} (leased)", mapping(&l)),
-                None => format!(
-                    "{} {} {} -> (leased from {range} at up)",
-                    key.service, key.proto, key.container_port
-                ),
-            });
-        }
-        return Ok(());
-    }
-    let mut store = Store::open(&state_dir)?;
-    for l in store.lease(&keys, range, |_, _| true)? {
-        output::note(&mapping(&l.lease));
-    }
-    Ok(())
-}
-
-/// The services a `down` names (`down [OPTIONS] [SERVICE...]`), or every service of the model.
-pub(super) fn down_services(rest: &[OsString], model: &Map<String, Value>) -> Vec<String> {
-    let all: Vec<String> = crate::rewrite::services(model)
-        .map(|(n, _)| n.clone())
-        .collect();
-    let mut named = Vec::new();
-    let mut args = rest.iter().skip(1).filter_map(|a| a.to_str());
-    while let Some(a) = args.next() {
-        if matches!(a, "--rmi" | "-t" | "--timeout") {
-            args.next();
-        } else if !a.starts_with('-') && all.iter().any(|n| n == a) {
-            named.push(a.to_owned());
-        }
-    }
-    if named.is_empty() { all } else { named }
-}
-
-/// After a successful `down`: release the leases of `services` (see [`down_services`]) on this
-/// network, and print what was released.
-pub(super) fn release_services(ctx: &Ctx<'_>, id: NetworkId, services: &[String]) -> Result<()> {
-    let Some(mut store) = Store::open_existing(&ctx.state_dir)? else {
-        return Ok(());
-    };
-    let filters: Vec<ReleaseFilter> = services
-        .iter()
-        .map(|service| ReleaseFilter {
-            network_id: id.get(),
-            service: Some(service.clone()),
-            ..ReleaseFilter::default()
-        })
-        .collect();
-    for l in store.release(&filters)? {
-        output::note(&format!("released {}", mapping(&l)));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn down_releases_named_services_or_all() {
-        let model = json!({"services": {"db": {}, "web": {}, "cache": {}}});
-        let model = model.as_object().unwrap();
-        let argv = |s: &[&str]| s.iter().map(OsString::from).collect::<Vec<_>>();
-        assert_eq!(
-            down_services(&argv(&["down", "-v"]), model),
-            ["db", "web", "cache"]
-        );
-        assert_eq!(
-            down_services(&argv(&["down", "--rmi", "all", "-t", "5", "web"]), model),
-            ["web"]
-        );
-        // An option value that happens to be a service name is not a service.
-        assert_eq!(
-            down_services(&argv(&["down", "--timeout", "db"]), model),
-            ["db", "web", "cache"]
-        );
     }
 }

@@ -8,13 +8,14 @@ use serde::Serialize;
 use super::Ctx;
 use crate::allocator::var_name;
 use crate::cli::{RepositoryArgs, RepositoryCommand, RepositoryTarget};
+use crate::compose::files as compose_files;
 use crate::daemon::{self, ContainerState, DaemonPaths};
 use crate::docker::Bollard;
 use crate::error::{Error, Result};
 use crate::network::NetworkId;
 use crate::output::Printer;
 use crate::rediaccfile::{self, FileReport, Lifecycle, RunOptions};
-use crate::{discover, settings, slotmap};
+use crate::{settings, slotmap};
 
 /// The repository a command acts on, resolved from its target flags.
 struct Repo {
@@ -281,7 +282,7 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
             r.paths.socket.display()
         ));
     }
-    let names = discover::repo_services(&r.path)?;
+    let names = compose_files::repo_services(&r.path)?;
     slotmap::sync(&r.path, names.iter().map(String::as_str))?;
     let env = function_env(ctx, &r)?;
     let opts = RunOptions {

@@ -6,10 +6,11 @@ use serde::Serialize;
 use super::Ctx;
 use crate::allocator::var_name;
 use crate::cli::{SlotsArgs, SlotsCommand};
+use crate::compose::files as compose_files;
 use crate::error::{Error, Result};
 use crate::network::NetworkId;
 use crate::output::Printer;
-use crate::{discover, settings, slotmap};
+use crate::{settings, slotmap};
 
 #[derive(Serialize)]
 struct Row {
@@ -120,13 +121,13 @@ fn list(ctx: &Ctx<'_>, t: &Target) -> Result<()> {
 
 fn sync(ctx: &Ctx<'_>, t: &Target, files: &[PathBuf]) -> Result<()> {
     let names: BTreeSet<String> = if files.is_empty() {
-        discover::repo_services(&t.repo)?
+        compose_files::repo_services(&t.repo)?
     } else {
         let files: Vec<PathBuf> = files
             .iter()
             .map(|f| settings::absolute(&ctx.cwd, f))
             .collect();
-        discover::project_services(&files)?
+        compose_files::project_services(&files)?
     };
     let new = slotmap::sync(&t.repo, names.iter().map(String::as_str))?;
     let rows: Vec<Row> = new.iter().map(|(n, s)| row(n, *s, None, t.id)).collect();
@@ -135,7 +136,7 @@ fn sync(ctx: &Ctx<'_>, t: &Target, files: &[PathBuf]) -> Result<()> {
 }
 
 fn prune(ctx: &Ctx<'_>, t: &Target, dry_run: bool) -> Result<()> {
-    let names = discover::repo_services(&t.repo)?;
+    let names = compose_files::repo_services(&t.repo)?;
     let freed = if dry_run {
         let map = slotmap::read(&t.repo)?;
         map.services()

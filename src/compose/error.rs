@@ -44,6 +44,7 @@ impl fmt::Display for Loc {
 }
 
 #[derive(Debug, thiserror::Error)]
+// `pub`: a variant of the public `crate::error::Error` holds it.
 pub enum LoadError {
     #[error("compose file not found: {}", path.display())]
     NotFound { path: PathBuf },

@@ -1,44 +1,59 @@
-//! The compose model loader: reads compose files and builds the one merged model the Compose
-//! Specification describes (anchors and merge keys, `!reset`/`!override`, override files,
-//! `extends`, `include`, relative paths made absolute), as JSON. Interpolation is left to
-//! compose itself: `${VAR}` and `$$` come out exactly as written; profiles are kept.
+//! The compose pipeline (SPEC section 3), in the order a run goes through it:
+//! [`args`] (split the user's arguments), [`files`] (which compose files), [`load`] (the merged
+//! model), [`danger`] (settings refused without `--unsafe`), [`rewrite`] (host networking on
+//! the service's own address), [`v1`] (the downgrade for docker-compose 1.x), [`bin`] (which
+//! compose, and its command line) and [`plan`], which puts them together. Everything here is
+//! pure but [`files`], [`load`] and [`bin::detect`]; the effects (slot lock, leases, writing the
+//! model, starting compose) live in `commands/compose.rs`.
+//!
+//! The loader builds the one merged model the Compose Specification describes (anchors and
+//! merge keys, `!reset`/`!override`, override files, `extends`, `include`, relative paths made
+//! absolute), as JSON. Interpolation is left to compose itself: `${VAR}` and `$$` come out
+//! exactly as written; profiles are kept.
 //!
 //! Known gaps: multi-document YAML files are rejected (yaml_serde reads one document);
 //! `include` of remote (git/OCI) resources is not supported.
 
-mod discover;
+pub(crate) mod args;
+pub(crate) mod bin;
+pub(crate) mod danger;
 mod error;
 mod extends;
+pub(crate) mod files;
 mod include;
 mod loader;
 mod merge;
 mod node;
 mod parse;
 mod paths;
+pub(crate) mod plan;
+pub(crate) mod rewrite;
 #[cfg(test)]
 mod tests;
+pub(crate) mod v1;
 
 use std::path::{Path, PathBuf};
 
-pub use discover::{DEFAULT_FILES, default_files};
-pub use error::{LoadError, Loc};
+use serde_json::{Map, Value};
+
+pub(crate) use error::LoadError;
 
 /// A loaded compose project.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Project {
+pub(crate) struct Project {
     /// The merged model: a JSON object (top-level keys such as services, volumes, networks,
     /// secrets, configs, name, x-*).
-    pub model: serde_json::Map<String, serde_json::Value>,
+    pub(crate) model: serde_json::Map<String, serde_json::Value>,
     /// Every file read, in reading order (the -f files, then extends/include targets), for
     /// messages. Paths are absolute.
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
 }
 
 /// Load and merge `files` in order (the first is the base; the project directory is
 /// `project_dir`). Relative paths in all of `files` resolve against `project_dir`, as with
 /// compose's `-f`; relative `files` themselves are taken from the current directory.
 /// No files give an empty model.
-pub fn load(files: &[PathBuf], project_dir: &Path) -> Result<Project, LoadError> {
+pub(crate) fn load(files: &[PathBuf], project_dir: &Path) -> Result<Project, LoadError> {
     let project_dir = paths::absolute_dir(project_dir);
     let files: Vec<PathBuf> = files.iter().map(|f| paths::absolute_dir(f)).collect();
     let mut loader = loader::Loader::default();
@@ -47,4 +62,21 @@ pub fn load(files: &[PathBuf], project_dir: &Path) -> Result<Project, LoadError>
         model: model.into_json(),
         files: loader.files,
     })
+}
+
+/// The services of a model, in model order (none when `services` is missing or not a map).
+pub(crate) fn services(model: &Map<String, Value>) -> impl Iterator<Item = (&String, &Value)> {
+    model
+        .get("services")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+}
+
+/// A scalar's text as compose reads it: strings as they are, numbers and booleans printed.
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }

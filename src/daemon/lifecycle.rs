@@ -123,7 +123,7 @@ pub fn start(
         wait_for_api(network, paths, timeout, None, log_from)?;
         return Ok(report(true, Some(pid)));
     }
-    let dockerd = crate::compose_bin::which("dockerd", path_env).ok_or(DaemonError::NoDockerd)?;
+    let dockerd = crate::compose::bin::which("dockerd", path_env).ok_or(DaemonError::NoDockerd)?;
     cleanup_stale(paths);
     prepare(paths, repo)?;
     let log = std::fs::OpenOptions::new()
@@ -201,7 +201,7 @@ pub fn exec_foreground(
     path_env: Option<&str>,
 ) -> DaemonError {
     use std::os::unix::process::CommandExt;
-    let Some(dockerd) = crate::compose_bin::which("dockerd", path_env) else {
+    let Some(dockerd) = crate::compose::bin::which("dockerd", path_env) else {
         return DaemonError::NoDockerd;
     };
     cleanup_stale(paths);

@@ -9,10 +9,12 @@
 //!
 //! Pure parts: [`range`] (parsing), [`model`] (keys from compose labels), [`select`] (which
 //! port), [`gc`] (which leases are stale).
-//! Effects: [`store`] (SQLite, one `BEGIN IMMEDIATE` transaction per change), [`probe`].
+//! Effects: [`store`] (SQLite, one `BEGIN IMMEDIATE` transaction per change), [`probe`], and
+//! [`for_model`] (what `renet compose -- up|down` leases and releases).
 //!
 //! The route server reads leases through [`list`] and the types below.
 
+pub(crate) mod for_model;
 pub mod gc;
 pub mod model;
 pub mod probe;
@@ -27,7 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use model::lease_keys;
-pub use range::{PortRange, RANGE_VAR, label_for, parse_ports, parse_range, range_from_env};
+pub use range::{PortRange, RANGE_VAR, parse_range, range_from_env};
 pub use store::{Leased, ReleaseFilter, Store};
 
 pub const DEFAULT_RANGE: RangeInclusive<u16> = 10000..=10010;

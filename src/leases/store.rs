@@ -243,10 +243,6 @@ impl Store {
         Ok(store)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub fn user_version(&self) -> Result<i64, LeaseError> {
         self.conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))

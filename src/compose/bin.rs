@@ -7,7 +7,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Flavour {
+pub(crate) enum Flavour {
     /// `docker compose` (the v2 plugin), run through this `docker` binary.
     Plugin { docker: PathBuf },
     /// `docker-compose` (v1, or the v2 binary installed standalone).
@@ -17,7 +17,7 @@ pub enum Flavour {
 impl Flavour {
     /// docker-compose 1.x is a Python script; v2 (plugin or standalone) is a Go binary. Reading
     /// two bytes tells them apart without starting a Python interpreter.
-    pub fn is_v1(&self) -> bool {
+    pub(crate) fn is_v1(&self) -> bool {
         use std::io::Read;
         match self {
             Flavour::Plugin { .. } => false,
@@ -30,17 +30,10 @@ impl Flavour {
             }
         }
     }
-
-    pub fn label(&self) -> &'static str {
-        match self {
-            Flavour::Plugin { .. } => "docker compose",
-            Flavour::Standalone { .. } => "docker-compose",
-        }
-    }
 }
 
 /// Find an executable on `path` (a PATH value).
-pub fn which(name: &str, path: Option<&str>) -> Option<PathBuf> {
+pub(crate) fn which(name: &str, path: Option<&str>) -> Option<PathBuf> {
     std::env::split_paths(path?)
         .map(|d| d.join(name))
         .find(|p| is_executable(p))
@@ -72,7 +65,7 @@ fn plugin_dirs(docker_config: Option<&str>, home: Option<&str>) -> Vec<PathBuf> 
 }
 
 /// `docker compose` when the plugin is installed, else `docker-compose`, else None.
-pub fn detect(
+pub(crate) fn detect(
     path: Option<&str>,
     docker_config: Option<&str>,
     home: Option<&str>,
@@ -87,16 +80,16 @@ pub fn detect(
     which("docker-compose", path).map(|binary| Flavour::Standalone { binary })
 }
 
-pub struct Invocation<'a> {
-    pub model_file: &'a Path,
-    pub project_directory: &'a Path,
-    pub project_name: &'a str,
-    pub globals: &'a [OsString],
-    pub rest: &'a [OsString],
+pub(crate) struct Invocation<'a> {
+    pub(crate) model_file: &'a Path,
+    pub(crate) project_directory: &'a Path,
+    pub(crate) project_name: &'a str,
+    pub(crate) globals: &'a [OsString],
+    pub(crate) rest: &'a [OsString],
 }
 
 /// argv (program first) for running compose on the rewritten model.
-pub fn command_line(flavour: &Flavour, inv: &Invocation<'_>) -> Vec<OsString> {
+pub(crate) fn command_line(flavour: &Flavour, inv: &Invocation<'_>) -> Vec<OsString> {
     let mut argv: Vec<OsString> = match flavour {
         Flavour::Plugin { docker } => vec![docker.into(), "compose".into()],
         Flavour::Standalone { binary } => vec![binary.into()],

@@ -21,25 +21,25 @@ const VALUE_OPTIONS: &[&str] = &[
 const REFUSED: &[&str] = &["-H", "--host", "-c", "--context"];
 
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct ComposeArgs {
-    pub files: Vec<PathBuf>,
-    pub project_name: Option<String>,
-    pub project_directory: Option<PathBuf>,
+pub(crate) struct ComposeArgs {
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) project_name: Option<String>,
+    pub(crate) project_directory: Option<PathBuf>,
     /// Global options renet does not consume, in order.
-    pub globals: Vec<OsString>,
+    pub(crate) globals: Vec<OsString>,
     /// The subcommand and everything after it, untouched.
-    pub rest: Vec<OsString>,
+    pub(crate) rest: Vec<OsString>,
 }
 
 impl ComposeArgs {
     /// The compose subcommand (`up`, `down`, ...), if any.
-    pub fn subcommand(&self) -> Option<&str> {
+    pub(crate) fn subcommand(&self) -> Option<&str> {
         self.rest.first().and_then(|s| s.to_str())
     }
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ArgsError {
+pub(crate) enum ArgsError {
     #[error(
         "-f - (compose file on standard input) is not supported: renet must read the files itself to \
          rewrite them; save the model to a file and pass -f FILE"
@@ -54,7 +54,14 @@ pub enum ArgsError {
     MissingValue(String),
 }
 
-pub fn parse(args: &[OsString]) -> Result<ComposeArgs, ArgsError> {
+impl From<ArgsError> for crate::error::Error {
+    /// Every argument error is a usage error (exit status 2).
+    fn from(e: ArgsError) -> Self {
+        crate::error::Error::Usage(e.to_string())
+    }
+}
+
+pub(crate) fn parse(args: &[OsString]) -> Result<ComposeArgs, ArgsError> {
     let mut out = ComposeArgs::default();
     let mut i = 0;
     while i < args.len() {
@@ -130,7 +137,7 @@ pub fn parse(args: &[OsString]) -> Result<ComposeArgs, ArgsError> {
 
 /// Project names as compose normalises them: lower case, only `[a-z0-9_-]`, starting with a
 /// letter or digit.
-pub fn normalize_project_name(name: &str) -> String {
+pub(crate) fn normalize_project_name(name: &str) -> String {
     let lowered: String = name
         .to_lowercase()
         .chars()

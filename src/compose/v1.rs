@@ -123,7 +123,7 @@ fn keep_known(map: &mut Map<String, Value>, known: &[&str], what: &str, dropped:
 }
 
 /// Drop what v1 cannot read. Returns the dropped keys as `services.web.develop` paths.
-pub fn downgrade(model: &mut Map<String, Value>) -> Vec<String> {
+pub(crate) fn downgrade(model: &mut Map<String, Value>) -> Vec<String> {
     let mut dropped = Vec::new();
     keep_known(model, TOP, "", &mut dropped);
     let Some(Value::Object(services)) = model.get_mut("services") else {
