@@ -3,20 +3,21 @@
 
 pub(crate) mod allocator;
 mod atomic;
-pub mod cli;
+pub(crate) mod cli;
 mod commands;
 pub(crate) mod compose;
-pub mod daemon;
-pub mod docker;
-pub mod error;
+pub(crate) mod daemon;
+pub(crate) mod docker;
+pub(crate) mod error;
 pub(crate) mod leases;
-pub mod memory;
-pub mod network;
-pub mod output;
-pub mod rediaccfile;
-pub mod routes;
+pub(crate) mod memory;
+pub(crate) mod network;
+pub(crate) mod output;
+mod quote;
+pub(crate) mod rediaccfile;
+pub(crate) mod routes;
 mod settings;
-pub mod signals;
+pub(crate) mod signals;
 pub(crate) mod slotmap;
 
 use std::ffi::OsString;

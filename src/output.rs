@@ -3,21 +3,12 @@
 //!
 //! Commands print through the [`Printer`] their settings carry (uv's `Printer`), so the
 //! Rediaccfile runner and the lifecycle can be tested with a recording one. The free functions
-//! are the terminal's implementation, for code that has no printer handed to it yet.
+//! write log lines to stderr for code that reports no data: the route server's log (a
+//! long-running daemon has no command output) and warnings deep in state handling.
 
 use std::io::Write;
 
 use serde::Serialize;
-
-/// A line of data on stdout.
-pub fn data(line: &str) {
-    Printer::terminal().data(line);
-}
-
-/// One JSON document on stdout, pretty, with a trailing newline.
-pub fn json<T: Serialize>(value: &T) {
-    Printer::terminal().json(value);
-}
 
 /// A note for the operator on stderr.
 pub fn note(line: &str) {

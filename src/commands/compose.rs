@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::leases::{RANGE_VAR, for_model};
 use crate::network::NetworkId;
 use crate::slotmap::{self, SlotMap};
-use crate::{atomic, compose, output, settings};
+use crate::{atomic, compose, settings};
 
 /// Resolve the inputs in the order their errors are reported (network, repository, arguments,
 /// files, model, danger, compose binary, daemon), settle the slots, plan, carry the plan out.
@@ -139,12 +139,12 @@ fn carry_out(
     dry_run: bool,
 ) -> Result<u8> {
     for w in &plan.warnings {
-        output::warn(w);
+        ctx.out.warn(w);
     }
     // Leases are taken before `up`/`start` runs: an exhausted range starts nothing.
     let release_after = match plan.ports {
         Ports::Lease(keys) => {
-            for_model::lease(state_dir, range, &keys?, dry_run)?;
+            for_model::lease(ctx.out, state_dir, range, &keys?, dry_run)?;
             None
         }
         Ports::ReleaseAfter(services) => Some(services),
@@ -152,11 +152,11 @@ fn carry_out(
     };
     let text = plan::model_text(&plan.model);
     if dry_run {
-        output::data(text.trim_end());
+        ctx.out.data(text.trim_end());
         for (k, v) in &plan.env {
-            output::note(&format!("{k}={v}"));
+            ctx.out.note(&format!("{k}={v}"));
         }
-        output::note(&shell_words(&plan.argv));
+        ctx.out.note(&shell_words(&plan.argv));
         return Ok(0);
     }
     write_model(&plan.model_file, &text)?;
@@ -164,7 +164,7 @@ fn carry_out(
     if code == 0
         && let Some(services) = release_after
     {
-        for_model::release(state_dir, id, &services)?;
+        for_model::release(ctx.out, state_dir, id, &services)?;
     }
     Ok(u8::try_from(code).unwrap_or(1))
 }
@@ -202,18 +202,6 @@ fn exec(argv: &[OsString], env: &[(String, String)], cwd: &Path) -> Result<i32> 
 }
 
 fn shell_words(argv: &[OsString]) -> String {
-    argv.iter()
-        .map(|a| {
-            let s = a.to_string_lossy();
-            if !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"/._-=:,@+".contains(&b))
-            {
-                s.into_owned()
-            } else {
-                format!("'{}'", s.replace('\'', "'\\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    let words: Vec<std::borrow::Cow<'_, str>> = argv.iter().map(|a| a.to_string_lossy()).collect();
+    crate::quote::shell_line(words.iter().map(AsRef::as_ref))
 }

@@ -7,7 +7,7 @@ use crate::daemon::{self, DaemonPaths};
 use crate::docker::Bollard;
 use crate::error::{Result, code};
 use crate::network::NetworkId;
-use crate::{output, settings};
+use crate::settings;
 
 fn resolve(ctx: &Ctx<'_>, t: &DaemonTarget) -> Result<(NetworkId, Option<PathBuf>, DaemonPaths)> {
     let id = settings::network_id(t.network.network_id, ctx.env)?;
@@ -37,28 +37,28 @@ fn start(ctx: &Ctx<'_>, target: &DaemonTarget, timeout: Duration, foreground: bo
         return Err(daemon::exec_foreground(&paths, repo.as_deref(), path_env.as_deref()).into());
     }
     if !ctx.json {
-        output::note(&format!(
+        ctx.out.note(&format!(
             "starting dockerd for network {id} on {} ...",
             paths.socket.display()
         ));
     }
     let r = daemon::start(id, &paths, repo.as_deref(), timeout, path_env.as_deref())?;
     if ctx.json {
-        output::json(&r);
+        ctx.out.json(&r);
     } else if r.already_running {
-        output::note(&format!(
+        ctx.out.note(&format!(
             "daemon for network {id} already running on {}",
             r.socket.display()
         ));
     } else {
-        output::note(&format!(
+        ctx.out.note(&format!(
             "daemon for network {id} running (pid {}) on {} after {:.1}s; data in {}",
             r.pid.unwrap_or(0),
             r.socket.display(),
             r.seconds,
             r.data_root.display()
         ));
-        output::note(&format!(
+        ctx.out.note(&format!(
             "use it: DOCKER_HOST=unix://{} docker ps",
             r.socket.display()
         ));
@@ -70,14 +70,15 @@ fn stop(ctx: &Ctx<'_>, target: &DaemonTarget, timeout: Duration) -> Result<u8> {
     let (id, _, paths) = resolve(ctx, target)?;
     let r = daemon::stop(id, &paths, timeout)?;
     if ctx.json {
-        output::json(&r);
+        ctx.out.json(&r);
     } else if r.was_running {
-        output::note(&format!(
+        ctx.out.note(&format!(
             "daemon for network {id} stopped after {:.1}s",
             r.seconds
         ));
     } else {
-        output::note(&format!("daemon for network {id} was not running"));
+        ctx.out
+            .note(&format!("daemon for network {id} was not running"));
     }
     Ok(0)
 }
@@ -86,9 +87,9 @@ fn status(ctx: &Ctx<'_>, target: &DaemonTarget) -> Result<u8> {
     let (id, _, paths) = resolve(ctx, target)?;
     let s = daemon::status(&Bollard, id, &paths);
     if ctx.json {
-        output::json(&s);
+        ctx.out.json(&s);
     } else {
-        output::data(&status_line(&s));
+        ctx.out.data(&status_line(&s));
     }
     Ok(if s.running { 0 } else { code::DAEMON_DOWN })
 }
@@ -97,12 +98,13 @@ fn list(ctx: &Ctx<'_>) -> Result<u8> {
     let run_dir = &ctx.run_dir;
     let all = daemon::list(&Bollard, run_dir, &ctx.state_dir)?;
     if ctx.json {
-        output::json(&all);
+        ctx.out.json(&all);
     } else if all.is_empty() {
-        output::note(&format!("no daemon sockets in {}", run_dir.display()));
+        ctx.out
+            .note(&format!("no daemon sockets in {}", run_dir.display()));
     } else {
         for s in &all {
-            output::data(&status_line(s));
+            ctx.out.data(&status_line(s));
         }
     }
     Ok(0)
@@ -113,11 +115,11 @@ fn unit(ctx: &Ctx<'_>, target: &DaemonTarget) -> Result<u8> {
     let me = std::env::current_exe().map_err(crate::error::Error::IoPlain)?;
     let text = daemon::unit(id, &me, repo.as_deref(), &ctx.run_dir, &ctx.state_dir);
     if ctx.json {
-        output::json(
+        ctx.out.json(
             &serde_json::json!({ "network_id": id.get(), "name": format!("rediacc-docker-{id}.service"), "unit": text }),
         );
     } else {
-        output::data(text.trim_end());
+        ctx.out.data(text.trim_end());
     }
     Ok(0)
 }

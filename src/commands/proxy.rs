@@ -6,7 +6,7 @@ use super::Ctx;
 use crate::cli::{ProxyArgs, ProxyCommand, ProxyConfigArgs, ProxyUnitArgs};
 use crate::error::{Error, Result};
 use crate::routes::proxy::{self, StaticSettings, UnitSettings};
-use crate::{output, settings};
+use crate::settings;
 
 fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings> {
     let out = settings::absolute(&ctx.cwd, &a.out);
@@ -72,19 +72,19 @@ fn config(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<u8> {
     fs_err::create_dir_all(&dir)?;
     let path = dir.join("traefik.yml");
     crate::slotmap::write_atomic(&path, text.as_bytes()).map_err(Error::io(&path))?;
-    output::note(&format!(
+    ctx.out.note(&format!(
         "wrote {} (HTTP routes use entrypoints {}; run the route server with --entrypoints {})",
         path.display(),
         proxy::http_entrypoints(&s).join(", "),
         proxy::http_entrypoints(&s).join(",")
     ));
     if s.cert_email.is_some() && s.cf_dns_token_file.is_none() {
-        output::warn(
+        ctx.out.warn(
             "Let's Encrypt DNS-01 needs the Cloudflare token: give Traefik CF_DNS_API_TOKEN_FILE \
              (renet proxy unit --cf-dns-token-file FILE)",
         );
     }
-    output::data(&path.display().to_string());
+    ctx.out.data(&path.display().to_string());
     Ok(0)
 }
 
@@ -116,6 +116,6 @@ fn unit(ctx: &Ctx<'_>, a: &ProxyUnitArgs) -> Result<u8> {
             .map(|f| settings::absolute(&ctx.cwd, f)),
         route_server_args: rs,
     };
-    output::data(proxy::units(&u).trim_end());
+    ctx.out.data(proxy::units(&u).trim_end());
     Ok(0)
 }

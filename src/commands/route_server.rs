@@ -86,7 +86,7 @@ pub fn run(ctx: &Ctx<'_>, args: RouteServerArgs) -> Result<u8> {
         return Err(Error::Usage("--daemon-timeout must be above zero".into()));
     }
     if !args.listen.ip().is_loopback() {
-        output::warn(&format!(
+        ctx.out.warn(&format!(
             "route-server: listening on {}, not a loopback address: anyone who can reach it reads every route",
             args.listen
         ));

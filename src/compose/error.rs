@@ -136,28 +136,6 @@ pub enum LoadError {
     IncludeCycle { chain: Vec<PathBuf> },
 }
 
-impl LoadError {
-    /// The file the error is about (the first one, for cycles).
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            LoadError::NotFound { path } | LoadError::Unreadable { path, .. } => Some(path),
-            LoadError::Yaml { loc, .. }
-            | LoadError::TopLevelNotMapping { loc, .. }
-            | LoadError::ServicesNotMapping { loc, .. }
-            | LoadError::ServiceNotMapping { loc, .. }
-            | LoadError::UnknownTag { loc, .. }
-            | LoadError::InvalidMergeKey { loc, .. }
-            | LoadError::InvalidKey { loc, .. }
-            | LoadError::InvalidExtends { loc, .. }
-            | LoadError::ExtendsServiceMissing { loc, .. }
-            | LoadError::InvalidInclude { loc, .. } => Some(&loc.path),
-            LoadError::IncludeConflict { included, .. } => Some(included),
-            LoadError::IncludeCycle { chain } => chain.first().map(PathBuf::as_path),
-            LoadError::ExtendsCycle { .. } => None,
-        }
-    }
-}
-
 /// Best-effort line of the first line in `source` for which `pred` holds (1-based). The YAML
 /// value tree keeps no positions, so errors found after parsing locate their subject this way.
 pub(crate) fn find_line(source: &str, pred: impl Fn(&str) -> bool) -> Option<u32> {

@@ -47,7 +47,7 @@ pub(crate) fn apply(
         }
     };
     for entry in entries {
-        let (paths, project_dir) = parse_entry(entry).map_err(&invalid)?;
+        let (paths, project_dir) = parse_entry(entry).map_err(|e| invalid(e.to_string()))?;
         let paths: Vec<PathBuf> = paths.iter().map(|p| against(working_dir, p)).collect();
         let Some(first) = paths.first() else {
             return Err(invalid("`path` is empty".into()));
@@ -76,8 +76,23 @@ fn against(base: &Path, path: &str) -> PathBuf {
     normalize(&base.join(path))
 }
 
+/// Why an `include` entry cannot be read; shown as the reason of [`LoadError::InvalidInclude`].
+#[derive(Debug, thiserror::Error)]
+enum EntryError {
+    #[error("every `path` in the list must be a string")]
+    PathItemNotString,
+    #[error("`path` must be a string or a list, not {0}")]
+    PathKind(&'static str),
+    #[error("`path` is missing")]
+    PathMissing,
+    #[error("`project_directory` must be a string, not {0}")]
+    ProjectDirKind(&'static str),
+    #[error("an entry must be a path or a mapping, not {0}")]
+    EntryKind(&'static str),
+}
+
 /// `path` or `{path: <path or list>, project_directory, env_file}`.
-fn parse_entry(entry: Node) -> Result<(Vec<String>, Option<String>), String> {
+fn parse_entry(entry: Node) -> Result<(Vec<String>, Option<String>), EntryError> {
     match entry {
         Node::String(path) => Ok((vec![path], None)),
         Node::Map(map) => {
@@ -87,31 +102,18 @@ fn parse_entry(entry: Node) -> Result<(Vec<String>, Option<String>), String> {
                     .iter()
                     .map(|i| i.as_str().map(str::to_string))
                     .collect::<Option<Vec<_>>>()
-                    .ok_or("every `path` in the list must be a string")?,
-                Some(other) => {
-                    return Err(format!(
-                        "`path` must be a string or a list, not {}",
-                        other.kind()
-                    ));
-                }
-                None => return Err("`path` is missing".into()),
+                    .ok_or(EntryError::PathItemNotString)?,
+                Some(other) => return Err(EntryError::PathKind(other.kind())),
+                None => return Err(EntryError::PathMissing),
             };
             let project_dir = match map.get("project_directory") {
                 Some(Node::String(d)) => Some(d.clone()),
                 None | Some(Node::Null) => None,
-                Some(other) => {
-                    return Err(format!(
-                        "`project_directory` must be a string, not {}",
-                        other.kind()
-                    ));
-                }
+                Some(other) => return Err(EntryError::ProjectDirKind(other.kind())),
             };
             Ok((paths, project_dir))
         }
-        other => Err(format!(
-            "an entry must be a path or a mapping, not {}",
-            other.kind()
-        )),
+        other => Err(EntryError::EntryKind(other.kind())),
     }
 }
 

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::DaemonPaths;
 use crate::network::NetworkId;
+use crate::quote;
 
 /// The generated daemon.json: everything in one file, so `start` and the systemd unit run the
 /// very same daemon.
@@ -28,7 +29,7 @@ pub fn unit(
     state_dir: &Path,
 ) -> String {
     let repo_arg = repo
-        .map(|r| format!(" --repo {}", shell_quote(&r.display().to_string())))
+        .map(|r| format!(" --repo {}", quote::systemd_arg(&r.display().to_string())))
         .unwrap_or_default();
     format!(
         "# renet daemon unit for network {network}: save as /etc/systemd/system/rediacc-docker-{network}.service\n\
@@ -39,8 +40,8 @@ pub fn unit(
          \n\
          [Service]\n\
          Type=notify\n\
-         Environment=RENET_RUN_DIR={run}\n\
-         Environment=RENET_STATE_DIR={state}\n\
+         Environment={run}\n\
+         Environment={state}\n\
          ExecStart={renet} daemon start --foreground --network-id {network}{repo_arg}\n\
          ExecReload=/bin/kill -s HUP $MAINPID\n\
          TimeoutStartSec=0\n\
@@ -55,21 +56,10 @@ pub fn unit(
          \n\
          [Install]\n\
          WantedBy=multi-user.target\n",
-        run = run_dir.display(),
-        state = state_dir.display(),
-        renet = renet.display(),
+        run = quote::systemd_env("RENET_RUN_DIR", &run_dir.display().to_string()),
+        state = quote::systemd_env("RENET_STATE_DIR", &state_dir.display().to_string()),
+        renet = quote::systemd_arg(&renet.display().to_string()),
     )
-}
-
-/// A word of a systemd command line: as is when plain, else double-quoted (systemd's rules).
-fn shell_quote(s: &str) -> String {
-    if s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
-    {
-        s.to_owned()
-    } else {
-        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-    }
 }
 
 #[cfg(test)]

@@ -21,9 +21,8 @@ use crate::docker::paths;
 use crate::network::NetworkId;
 
 pub use self::config::{daemon_json, unit};
-pub use self::lifecycle::{StartReport, StopReport, exec_foreground, start, stop};
+pub use self::lifecycle::{exec_foreground, start, stop};
 pub use self::status::{ContainerState, Status, containers, list, networks_serving, probe, status};
-pub use crate::docker::Engine;
 pub use crate::docker::paths::socket as socket_path;
 
 #[derive(Debug, thiserror::Error)]

@@ -20,4 +20,4 @@ pub mod process;
 
 pub use self::api::{ApiError, ApiVersion, Container, DockerApi, Engine, Exit, Query, Target};
 pub use self::bollard::{Bollard, block_on};
-pub use self::events::{Event, FollowError};
+pub use self::events::Event;

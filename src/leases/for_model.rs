@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::{Lease, LeaseError, LeaseKey, ReleaseFilter, Store, range_from_env};
 use crate::network::NetworkId;
-use crate::output;
+use crate::output::Printer;
 
 /// `<service> <proto> <port> -> <external>`, the line compose prints on stderr.
 fn mapping(l: &Lease) -> String {
@@ -24,6 +24,7 @@ fn mapping(l: &Lease) -> String {
 /// value, read only when there is something to lease), all or nothing, and print the mapping.
 /// A dry run leases nothing and shows what is already leased.
 pub(crate) fn lease(
+    out: &Printer,
     state_dir: &Path,
     range: Option<&str>,
     keys: &[LeaseKey],
@@ -40,7 +41,7 @@ pub(crate) fn lease(
                 Some(s) => s.get(key)?,
                 None => None,
             };
-            output::note(&match held {
+            out.note(&match held {
                 Some(l) => format!("{} (leased)", mapping(&l)),
                 None => format!(
                     "{} {} {} -> (leased from {range} at up)",
@@ -52,7 +53,7 @@ pub(crate) fn lease(
     }
     let mut store = Store::open(state_dir)?;
     for l in store.lease(keys, range, |_, _| true)? {
-        output::note(&mapping(&l.lease));
+        out.note(&mapping(&l.lease));
     }
     Ok(())
 }
@@ -78,6 +79,7 @@ pub(crate) fn down_services(rest: &[OsString], model: &Map<String, Value>) -> Ve
 /// After a successful `down`: release the leases of `services` (see [`down_services`]) on this
 /// network, and print what was released.
 pub(crate) fn release(
+    out: &Printer,
     state_dir: &Path,
     id: NetworkId,
     services: &[String],
@@ -94,7 +96,7 @@ pub(crate) fn release(
         })
         .collect();
     for l in store.release(&filters)? {
-        output::note(&format!("released {}", mapping(&l)));
+        out.note(&format!("released {}", mapping(&l)));
     }
     Ok(())
 }

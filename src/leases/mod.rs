@@ -77,6 +77,7 @@ pub struct LeaseKey {
 }
 
 impl LeaseKey {
+    #[cfg(test)]
     pub fn new(network_id: u32, service: &str, proto: Proto, container_port: u16) -> Self {
         Self {
             network_id,

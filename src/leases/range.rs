@@ -38,12 +38,9 @@ impl PortRange {
         self.first..=self.last
     }
 
+    #[cfg(test)]
     pub fn len(self) -> usize {
         usize::from(self.last - self.first) + 1
-    }
-
-    pub fn is_empty(self) -> bool {
-        false
     }
 }
 

@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use super::validate::InvalidValue;
+use crate::quote;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StaticSettings {
@@ -268,27 +269,23 @@ pub(crate) struct UnitSettings {
     pub(crate) route_server_args: Vec<String>,
 }
 
-fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-:,=@+".contains(&b))
-    {
-        s.to_owned()
-    } else {
-        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-    }
-}
-
 fn path_word(p: &Path) -> String {
-    shell_word(&p.display().to_string())
+    quote::systemd_arg(&p.display().to_string())
 }
 
 /// Two systemd units: `rediacc-router.service` (the route server) and
 /// `rediacc-proxy.service` (Traefik on the generated static configuration).
 pub(crate) fn units(u: &UnitSettings) -> String {
-    let args: Vec<String> = u.route_server_args.iter().map(|a| shell_word(a)).collect();
+    let args: Vec<String> = u
+        .route_server_args
+        .iter()
+        .map(|a| quote::systemd_arg(a))
+        .collect();
     let token = u.cf_dns_token_file.as_ref().map_or_else(String::new, |f| {
-        format!("Environment=CF_DNS_API_TOKEN_FILE={}\n", path_word(f))
+        format!(
+            "Environment={}\n",
+            quote::systemd_env("CF_DNS_API_TOKEN_FILE", &f.display().to_string())
+        )
     });
     format!(
         "# --- /etc/systemd/system/rediacc-router.service ---\n\
@@ -298,8 +295,8 @@ pub(crate) fn units(u: &UnitSettings) -> String {
          Wants=network-online.target\n\
          \n\
          [Service]\n\
-         Environment=RENET_RUN_DIR={run}\n\
-         Environment=RENET_STATE_DIR={state}\n\
+         Environment={run}\n\
+         Environment={state}\n\
          ExecStart={renet} route-server {args}\n\
          Restart=always\n\
          RestartSec=1\n\
@@ -324,8 +321,8 @@ pub(crate) fn units(u: &UnitSettings) -> String {
          \n\
          [Install]\n\
          WantedBy=multi-user.target\n",
-        run = path_word(&u.run_dir),
-        state = path_word(&u.state_dir),
+        run = quote::systemd_env("RENET_RUN_DIR", &u.run_dir.display().to_string()),
+        state = quote::systemd_env("RENET_STATE_DIR", &u.state_dir.display().to_string()),
         renet = path_word(&u.renet),
         args = args.join(" "),
         traefik = path_word(&u.traefik),
@@ -527,7 +524,7 @@ mod tests {
         assert!(t.contains(
             "ExecStart=/usr/local/bin/traefik --configFile=/etc/rediacc/proxy/traefik.yml\n"
         ));
-        assert!(t.contains("Environment=CF_DNS_API_TOKEN_FILE=\"/etc/rediacc/cf token\"\n"));
+        assert!(t.contains("Environment=\"CF_DNS_API_TOKEN_FILE=/etc/rediacc/cf token\"\n"));
         assert!(t.contains("# --- /etc/systemd/system/rediacc-router.service ---"));
         assert!(t.contains("# --- /etc/systemd/system/rediacc-proxy.service ---"));
     }
