@@ -124,19 +124,29 @@ fn corpus_cases() -> Vec<Case> {
     let corpus = std::env::var_os("RENET_SHARED")
         .map_or_else(|| here().join("../shared"), PathBuf::from)
         .join("corpus");
+    file_cases(&corpus, None)
+}
+
+/// The project's own examples: v2 accepts them in both modes.
+fn example_cases() -> Vec<Case> {
+    file_cases(&here().join("examples"), Some(Vec::new()))
+}
+
+/// One case per compose file under `top`: `-f <file>` in the file's folder.
+fn file_cases(top: &Path, refused: Option<Vec<Mode>>) -> Vec<Case> {
     let mut files = Vec::new();
-    compose_files(&corpus, &mut files);
+    compose_files(top, &mut files);
     files
         .iter()
         .map(|f| {
             let dir = f.parent().unwrap();
             Case {
-                name: dir.strip_prefix(&corpus).unwrap().display().to_string(),
+                name: dir.strip_prefix(top).unwrap().display().to_string(),
                 src: dir.to_owned(),
                 args: vec!["-f".into(), f.file_name().unwrap().to_string_lossy().into()],
                 cwd: ".".into(),
                 env: Vec::new(),
-                refused: None,
+                refused: refused.clone(),
             }
         })
         .collect()
@@ -420,12 +430,31 @@ fn normalise(config: &mut Value, added: &BTreeSet<String>) {
             }
         }
         prune_hosts(svc, added);
+        clean_volume_sources(svc);
         // renet saves deploy.restart_policy's condition as the service's restart policy.
         if let Some(deploy) = svc.get_mut("deploy").and_then(Value::as_object_mut) {
             deploy.remove("restart_policy");
             if deploy.is_empty() {
                 svc.remove("deploy");
             }
+        }
+    }
+}
+
+/// `/p/./x` as `/p/x` in absolute bind sources: v2 cleans a relative path it resolves, but not
+/// an absolute one that interpolation turned into `/p/./x` (renet makes `./${VAR}` absolute
+/// before compose interpolates it). The same folder either way.
+fn clean_volume_sources(svc: &mut Map<String, Value>) {
+    let Some(volumes) = svc.get_mut("volumes").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for source in volumes.iter_mut().filter_map(|v| v.get_mut("source")) {
+        if let Some(s) = source.as_str().filter(|s| s.starts_with('/')) {
+            let mut clean = s.replace("/./", "/");
+            while clean.contains("/./") {
+                clean = clean.replace("/./", "/");
+            }
+            *source = Value::String(clean.strip_suffix("/.").unwrap_or(&clean).to_owned());
         }
     }
 }
@@ -538,35 +567,38 @@ fn check(world: &World, case: &Case, index: usize) -> Result<(), String> {
     copy_case(&case.src, &copy);
     let cwd = copy.join(&case.cwd);
     let renet = world.renet(&cwd, &scratch, case);
+    let dry = match renet.status {
+        0 => Some(parse_dry_run(&renet)?),
+        _ => None,
+    };
+    // renet exports every `<SERVICE>_IP` on purpose; compose interpolates the original with them
+    // too, as it would if the user had set them.
+    let mut env = case.env.clone();
+    env.extend(dry.iter().flat_map(|d| d.vars.iter().cloned()));
     let originals: Vec<Output> = Mode::ALL
         .iter()
-        .map(|m| world.v2(&cwd, &case.env, &case.args, *m))
+        .map(|m| world.v2(&cwd, &env, &case.args, *m))
         .collect();
     expect_refusals(case, &originals)?;
-    let v2_refuses = originals.iter().all(|o| o.status != 0);
-    match renet.status {
+    let Some(dry) = dry else {
         // Refusing is right when compose itself refuses what a real run reads.
-        0 if v2_refuses => {
-            return Err(format!(
-                "v2 refuses the original ({}) but renet accepts it",
-                first_line(&originals[0].stderr)
-            ));
-        }
-        0 => {}
-        _ if originals[1].status == 0 => {
-            return Err(format!(
+        return match originals[1].status {
+            0 => Err(format!(
                 "renet refuses what v2 accepts: {}",
                 first_line(&renet.stderr)
-            ));
-        }
-        _ => return Ok(()),
+            )),
+            _ => Ok(()),
+        };
+    };
+    if originals.iter().all(|o| o.status != 0) {
+        return Err(format!(
+            "v2 refuses the original ({}) but renet accepts it",
+            first_line(&originals[0].stderr)
+        ));
     }
-    let dry = parse_dry_run(&renet)?;
     check_rewrite(&dry.model)?;
     let args = compose_args(&dry)?;
     let added = added_hosts(&dry.model);
-    let mut env = case.env.clone();
-    env.extend(dry.vars.iter().cloned());
     let mut report = String::new();
     for (mode, original) in Mode::ALL.iter().zip(&originals) {
         let ours = world.v2(&cwd, &env, &args, *mode);
@@ -649,6 +681,16 @@ fn compare(original: &Output, ours: &Output, added: &BTreeSet<String>) -> Result
     Err(lines.join("\n      "))
 }
 
+/// `name:` then the case's disagreements, each indented.
+fn report(name: &str, e: &str) -> String {
+    let mut out = format!("{name}:");
+    for line in e.trim_end().lines() {
+        let pad = if line.starts_with(' ') { "" } else { "  " };
+        let _ = write!(out, "\n{pad}{line}");
+    }
+    out
+}
+
 /// Check every case on two threads (the machine has two cores); the failures, by case.
 fn run_all(world: &World, cases: &[Case]) -> Vec<String> {
     let next = Mutex::new(0usize);
@@ -664,10 +706,7 @@ fn run_all(world: &World, cases: &[Case]) -> Vec<String> {
                     };
                     let Some(case) = cases.get(i) else { break };
                     if let Err(e) = check(world, case, i) {
-                        failures
-                            .lock()
-                            .unwrap()
-                            .push((i, format!("{}:\n{e}", case.name)));
+                        failures.lock().unwrap().push((i, report(&case.name, &e)));
                     }
                 }
             });
@@ -735,8 +774,9 @@ fn own_cases_agree_with_compose_v2() {
     let Some(world) = world("own_cases_agree_with_compose_v2") else {
         return;
     };
-    let cases = case_dirs(&cases_folder("cases"));
+    let mut cases = case_dirs(&cases_folder("cases"));
     assert!(!cases.is_empty(), "no cases under tests/differential/cases");
+    cases.extend(example_cases());
     let failures = run_all(&world, &cases);
     assert!(
         failures.is_empty(),
