@@ -66,6 +66,9 @@ struct Case {
     src: PathBuf,
     args: Vec<String>,
     cwd: String,
+    /// `--repo` for renet, relative to the copy (default: the working folder). When it is another
+    /// folder, v2 reads the original with `--project-directory` that folder.
+    repo: Option<String>,
     env: Vec<(String, String)>,
     /// The modes in which v2 refuses the original. Checked for own cases (`refused:` in the
     /// `case` file), not for corpus files (None).
@@ -73,8 +76,8 @@ struct Case {
 }
 
 /// A case folder: the project's files plus an optional `case` file of `key: value` lines
-/// (`args:` words passed before `config`, `cwd:` the working folder, `env: K=V` one variable per
-/// line, `refused: raw interpolated` the modes in which v2 refuses the original; `#` lines
+/// (`args:` words passed before `config`, `cwd:` the working folder, `repo:` renet's `--repo`
+/// when it is not the working folder, `env: K=V` one variable per line, `refused: raw interpolated` the modes in which v2 refuses the original; `#` lines
 /// describe the case). The `case` file itself is not copied.
 fn read_case(dir: &Path) -> Case {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
@@ -83,6 +86,7 @@ fn read_case(dir: &Path) -> Case {
         src: dir.to_owned(),
         args: Vec::new(),
         cwd: ".".to_owned(),
+        repo: None,
         env: Vec::new(),
         refused: Some(Vec::new()),
     };
@@ -91,6 +95,7 @@ fn read_case(dir: &Path) -> Case {
         match line.split_once(':').map(|(k, v)| (k.trim(), v.trim())) {
             Some(("args", v)) => case.args.extend(v.split_whitespace().map(str::to_owned)),
             Some(("cwd", v)) => v.clone_into(&mut case.cwd),
+            Some(("repo", v)) => case.repo = Some(v.to_owned()),
             Some(("refused", v)) => {
                 let modes = v.split_whitespace().map(|m| match m {
                     "raw" => Mode::Raw,
@@ -145,6 +150,7 @@ fn file_cases(top: &Path, refused: Option<Vec<Mode>>) -> Vec<Case> {
                 src: dir.to_owned(),
                 args: vec!["-f".into(), f.file_name().unwrap().to_string_lossy().into()],
                 cwd: ".".into(),
+                repo: None,
                 env: Vec::new(),
                 refused: refused.clone(),
             }
@@ -233,13 +239,13 @@ impl World {
         run_command(cmd, TIMEOUT)
     }
 
-    fn renet(&self, cwd: &Path, scratch: &Path, case: &Case) -> Output {
+    fn renet(&self, cwd: &Path, repo: &Path, scratch: &Path, case: &Case) -> Output {
         let mut cmd = self.command(Path::new(renet_bin()), cwd, &case.env);
         cmd.env("RENET_RUN_DIR", scratch.join("run"))
             .env("RENET_STATE_DIR", scratch.join("state"))
             .args(["compose", "--network-id", NETWORK, "--unsafe", "--dry-run"])
             .arg("--repo")
-            .arg(cwd)
+            .arg(repo)
             .arg("--")
             .args(&case.args)
             .arg("config");
@@ -566,7 +572,15 @@ fn check(world: &World, case: &Case, index: usize) -> Result<(), String> {
         .join(Path::new(&case.name).file_name().unwrap());
     copy_case(&case.src, &copy);
     let cwd = copy.join(&case.cwd);
-    let renet = world.renet(&cwd, &scratch, case);
+    let repo = copy.join(case.repo.as_deref().unwrap_or(&case.cwd));
+    let renet = world.renet(&cwd, &repo, &scratch, case);
+    let mut original_args = case.args.clone();
+    if case.repo.is_some() {
+        original_args.splice(
+            0..0,
+            ["--project-directory".to_owned(), repo.display().to_string()],
+        );
+    }
     let dry = match renet.status {
         0 => Some(parse_dry_run(&renet)?),
         _ => None,
@@ -577,7 +591,7 @@ fn check(world: &World, case: &Case, index: usize) -> Result<(), String> {
     env.extend(dry.iter().flat_map(|d| d.vars.iter().cloned()));
     let originals: Vec<Output> = Mode::ALL
         .iter()
-        .map(|m| world.v2(&cwd, &env, &case.args, *m))
+        .map(|m| world.v2(&cwd, &env, &original_args, *m))
         .collect();
     expect_refusals(case, &originals)?;
     let Some(dry) = dry else {
