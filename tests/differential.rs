@@ -59,7 +59,8 @@ fn compose_v2() -> Option<PathBuf> {
 // ---------------------------------------------------------------------------------------------
 
 /// One project to compare: the folder copied to a temporary place, the arguments given before
-/// `config`, the working folder inside the copy and extra environment variables.
+/// `config`, the working folder inside the copy, extra environment variables and what v2 is
+/// expected to refuse.
 #[derive(Debug, Clone)]
 struct Case {
     name: String,
@@ -77,8 +78,9 @@ struct Case {
 
 /// A case folder: the project's files plus an optional `case` file of `key: value` lines
 /// (`args:` words passed before `config`, `cwd:` the working folder, `repo:` renet's `--repo`
-/// when it is not the working folder, `env: K=V` one variable per line, `refused: raw interpolated` the modes in which v2 refuses the original; `#` lines
-/// describe the case). The `case` file itself is not copied.
+/// when it is not the working folder, `env: K=V` one variable per line, `refused: raw
+/// interpolated` the modes in which v2 refuses the original; `#` lines describe the case). The
+/// `case` file itself is not copied.
 fn read_case(dir: &Path) -> Case {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     let mut case = Case {
@@ -262,15 +264,18 @@ struct DryRun {
 
 fn parse_dry_run(out: &Output) -> Result<DryRun, String> {
     let model = serde_json::from_str(&out.stdout).map_err(|e| format!("stdout not JSON: {e}"))?;
+    // stderr: warnings, `DOCKER_HOST=...`, the exported `NAME=value` lines, the command line.
     let mut lines: Vec<&str> = out.stderr.lines().collect();
     let command = lines.pop().ok_or("no command line on stderr")?;
-    let vars = lines
+    let host = lines
         .iter()
-        .filter_map(|l| l.split_once('='))
-        .filter(|(k, _)| k.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
-        .filter(|(k, _)| !k.is_empty() && *k != "DOCKER_HOST")
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+        .position(|l| l.starts_with("DOCKER_HOST="))
+        .ok_or("no DOCKER_HOST= line on stderr")?;
+    let vars = lines[host + 1..]
+        .iter()
+        .map(|l| l.split_once('=').ok_or(format!("not NAME=value: {l}")))
+        .map(|kv| kv.map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .collect::<Result<_, _>>()?;
     Ok(DryRun {
         model,
         vars,
@@ -283,7 +288,7 @@ fn shell_split(line: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word: Option<String> = None;
     let mut quoted = false;
-    let mut chars = line.chars().peekable();
+    let mut chars = line.chars();
     while let Some(c) = chars.next() {
         match c {
             '\'' => {
@@ -519,8 +524,8 @@ fn diff_leaf(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
     if a != b {
         let short = |v: &Value| {
             let s = v.to_string();
-            if s.len() > 160 {
-                format!("{}...", &s[..s.floor_char_boundary(160)])
+            if s.chars().count() > 160 {
+                format!("{}...", s.chars().take(160).collect::<String>())
             } else {
                 s
             }
@@ -555,12 +560,9 @@ fn copy_tree(src: &Path, dst: &Path) {
     }
 }
 
-fn first_line(s: &str) -> String {
-    let msg = s
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .next_back()
-        .unwrap_or("");
+/// The last line of compose's or renet's stderr: the error (warnings come before it).
+fn last_line(s: &str) -> String {
+    let msg = s.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
     msg.chars().take(300).collect()
 }
 
@@ -599,7 +601,7 @@ fn check(world: &World, case: &Case, index: usize) -> Result<(), String> {
         return match originals[1].status {
             0 => Err(format!(
                 "renet refuses what v2 accepts: {}",
-                first_line(&renet.stderr)
+                last_line(&renet.stderr)
             )),
             _ => Ok(()),
         };
@@ -607,7 +609,7 @@ fn check(world: &World, case: &Case, index: usize) -> Result<(), String> {
     if originals.iter().all(|o| o.status != 0) {
         return Err(format!(
             "v2 refuses the original ({}) but renet accepts it",
-            first_line(&originals[0].stderr)
+            last_line(&originals[0].stderr)
         ));
     }
     check_rewrite(&dry.model)?;
@@ -636,9 +638,9 @@ fn expect_refusals(case: &Case, originals: &[Output]) -> Result<(), String> {
     for (mode, original) in Mode::ALL.iter().zip(originals) {
         if (original.status != 0) != refused.contains(mode) {
             return Err(format!(
-                "[{mode:?}] v2 exits {} on the original, but the case file says refused: {refused:?} ({})",
+                "[{mode:?}] v2 exits {} on the original; the case says refused: {refused:?} ({})",
                 original.status,
-                first_line(&original.stderr)
+                last_line(&original.stderr)
             ));
         }
     }
@@ -665,13 +667,13 @@ fn compare(original: &Output, ours: &Output, added: &BTreeSet<String>) -> Result
         (0, _) => {
             return Err(format!(
                 "v2 refuses renet's model: {}",
-                first_line(&ours.stderr)
+                last_line(&ours.stderr)
             ));
         }
         (_, 0) => {
             return Err(format!(
                 "v2 refuses the original ({}) but accepts renet's model",
-                first_line(&original.stderr)
+                last_line(&original.stderr)
             ));
         }
         _ => return Ok(()),
