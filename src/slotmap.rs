@@ -308,12 +308,6 @@ impl RepoLock {
     }
 }
 
-/// Kept for the callers outside the slot map (daemon.rs, commands/proxy.rs) until they call
-/// [`crate::atomic::write`] themselves.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::atomic::write(path, bytes, None)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,7 +71,7 @@ fn config(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<u8> {
     let dir = settings::absolute(&ctx.cwd, &a.out);
     fs_err::create_dir_all(&dir)?;
     let path = dir.join("traefik.yml");
-    crate::slotmap::write_atomic(&path, text.as_bytes()).map_err(Error::io(&path))?;
+    crate::atomic::write(&path, text.as_bytes(), None).map_err(Error::io(&path))?;
     ctx.out.note(&format!(
         "wrote {} (HTTP routes use entrypoints {}; run the route server with --entrypoints {})",
         path.display(),

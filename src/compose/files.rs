@@ -67,11 +67,13 @@ pub(crate) fn select(env: &dyn Env, cwd: &Path, from_args: &[PathBuf]) -> Result
         if names.contains(&"-") {
             return Err(ArgsError::Stdin.into());
         }
-        let files: Vec<PathBuf> = names
-            .into_iter()
-            .map(|f| settings::absolute(cwd, Path::new(f)))
-            .collect();
-        return Ok(files);
+        // A list of separators only (`COMPOSE_FILE=:`) names no file: like an unset variable.
+        if !names.is_empty() {
+            return Ok(names
+                .into_iter()
+                .map(|f| settings::absolute(cwd, Path::new(f)))
+                .collect());
+        }
     }
     for dir in cwd.ancestors() {
         if let Some(files) = default_files(dir)? {
@@ -168,6 +170,11 @@ mod tests {
         ));
         assert_eq!(
             select(&none, &sub, &[]).expect("ok"),
+            [root.join("compose.yaml")]
+        );
+        // Separators only name no file: the defaults, not a panic on an empty list.
+        assert_eq!(
+            select(&env(&[("COMPOSE_FILE", "::")]), &sub, &[]).expect("ok"),
             [root.join("compose.yaml")]
         );
     }

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::{DaemonError, DaemonPaths, daemon_json, io};
+use crate::atomic;
 use crate::docker::{Bollard, DockerApi, block_on, process};
 use crate::network::NetworkId;
-use crate::slotmap;
 
 /// Does anything answer on `socket`?
 fn ping(socket: &Path) -> bool {
@@ -69,9 +69,9 @@ fn prepare(paths: &DaemonPaths, repo: Option<&Path>) -> Result<(), DaemonError> 
             .map_err(io(d))?;
     }
     let text = serde_json::to_string_pretty(&daemon_json(paths)).expect("json");
-    slotmap::write_atomic(&paths.config, text.as_bytes()).map_err(io(&paths.config))?;
+    atomic::write(&paths.config, text.as_bytes(), None).map_err(io(&paths.config))?;
     let marker = repo.map(|r| r.display().to_string()).unwrap_or_default();
-    slotmap::write_atomic(&paths.repo_marker, marker.as_bytes()).map_err(io(&paths.repo_marker))?;
+    atomic::write(&paths.repo_marker, marker.as_bytes(), None).map_err(io(&paths.repo_marker))?;
     Ok(())
 }
 
