@@ -909,7 +909,7 @@ fn dry_run_prints_the_rewritten_model_and_writes_nothing() {
         "WEB_IP=127.0.11.3",
         "DB_IP=127.0.11.2",
         "REDIACC_NETWORK_ID=2816",
-        "docker-compose",
+        "compose -f ",
         "up -d",
     ] {
         assert!(

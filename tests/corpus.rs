@@ -1,9 +1,12 @@
 //! Every compose file of the shared corpus (awesome-compose, ScaleTail: 158 real files) goes
-//! through `renet compose --dry-run`, and every output validates against the compose
-//! specification's JSON schema (checked by Python's jsonschema, installed by `.ci/run`).
+//! through `renet compose --dry-run`, once for Compose v2 and once for docker-compose 1.29, and
+//! every output validates against the compose specification's JSON schema (checked by Python's
+//! jsonschema, installed by `.ci/run`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use crate::harness::{Compose, require};
 
 /// `../shared` beside the checkout, or `RENET_SHARED`.
 fn shared() -> PathBuf {
@@ -31,8 +34,28 @@ fn python() -> String {
     std::env::var("RENET_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
+/// On Compose v2, which keeps every key.
 #[test]
 fn corpus_dry_runs_validate_against_the_compose_schema() {
+    corpus_validates(
+        "corpus_dry_runs_validate_against_the_compose_schema",
+        Compose::V2,
+    );
+}
+
+/// On docker-compose 1.29, for which renet drops the keys 1.x cannot read.
+#[test]
+fn corpus_dry_runs_validate_against_the_compose_schema_on_compose_v1() {
+    corpus_validates(
+        "corpus_dry_runs_validate_against_the_compose_schema_on_compose_v1",
+        Compose::V1,
+    );
+}
+
+fn corpus_validates(test: &str, compose: Compose) {
+    if !require(test, &[compose.need()]) {
+        return;
+    }
     let corpus = shared().join("corpus");
     let schema = shared().join("schema/compose-spec.json");
     let mut files = Vec::new();
@@ -50,6 +73,8 @@ fn corpus_dry_runs_validate_against_the_compose_schema() {
         .unwrap();
     let repo = work.path().join("repo");
     std::fs::create_dir(&repo).unwrap();
+    // The flavour decides the model: renet trims it for 1.x.
+    let compose_env = compose.env(work.path());
     let mut outputs = Vec::new();
     let mut failures = Vec::new();
     for (i, file) in files.iter().enumerate() {
@@ -71,6 +96,7 @@ fn corpus_dry_runs_validate_against_the_compose_schema() {
             .env("RENET_RUN_DIR", work.path().join("run"))
             .env("RENET_STATE_DIR", work.path().join("state"))
             .env_remove("COMPOSE_FILE")
+            .envs(compose_env.iter().map(|(k, v)| (k, v)))
             .output()
             .unwrap();
         if !out.status.success() {

@@ -1,12 +1,14 @@
-//! Real per-repository daemons, real docker-compose, real loopback traffic. Needs root and
-//! dockerd; each test holds the docker lock (one private dockerd pair at a time).
+//! Real per-repository daemons, real Docker Compose (v2; the two-repositories test also on
+//! 1.29), real loopback traffic. Needs root and dockerd; each test holds the docker lock (one
+//! private dockerd pair at a time).
 
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::harness::{
-    Daemon, Test, docker_lock, eventually, http_get, mounts_under, wait_address_free, wait_refused,
+    Compose, Daemon, Test, compose_lock, docker_lock, eventually, http_get, mounts_under,
+    wait_address_free, wait_refused,
 };
 
 #[test]
@@ -189,10 +191,26 @@ const TWO_HTTPD: &str = r#"services:
 
 #[test]
 fn two_repositories_run_the_same_compose_file_side_by_side() {
-    let Some(_lock) = docker_lock("two_repositories_run_the_same_compose_file_side_by_side") else {
+    two_repositories_side_by_side(
+        "two_repositories_run_the_same_compose_file_side_by_side",
+        Compose::V2,
+    );
+}
+
+/// The same on docker-compose 1.29, renet's fallback flavour.
+#[test]
+fn two_repositories_run_the_same_compose_file_side_by_side_on_compose_v1() {
+    two_repositories_side_by_side(
+        "two_repositories_run_the_same_compose_file_side_by_side_on_compose_v1",
+        Compose::V1,
+    );
+}
+
+fn two_repositories_side_by_side(test: &str, compose: Compose) {
+    let Some(_lock) = compose_lock(test, compose) else {
         return;
     };
-    let mut t = Test::new();
+    let mut t = Test::with_compose(compose);
     let shop = t.repo().to_owned();
     let blog = t.make_repo("blog");
     t.write(shop.join("docker-compose.yml"), TWO_HTTPD)
@@ -239,11 +257,18 @@ fn two_repositories_run_the_same_compose_file_side_by_side() {
         );
     }
 
-    // What docker sees: no restart policy, host networking, the four rediacc labels.
+    // What docker sees: containers of the flavour asked for, no restart policy, host
+    // networking, the four rediacc labels.
     for (d, repo_name, base) in [(&a, "repo", 0u8), (&b, "blog", 64u8)] {
+        d.assert_made_by(compose);
         for (service, slot) in [("api", 0u8), ("web", 1u8)] {
             let id = d.container_of(service);
             let info = d.inspect(&id);
+            assert_eq!(
+                info["Name"].as_str(),
+                Some(compose.container_name(repo_name, service, 1).as_str()),
+                "{compose:?} names its containers"
+            );
             assert_eq!(
                 info["HostConfig"]["RestartPolicy"]["Name"], "no",
                 "{service}"
@@ -283,7 +308,7 @@ fn two_repositories_run_the_same_compose_file_side_by_side() {
         );
     }
 
-    // Services reach each other by name (extra_hosts), each within its own repository.
+    // Services reach each other by name, each within its own repository.
     for (d, body) in [(&a, "api-127.0.11.2-2816"), (&b, "api-127.0.11.66-2880")] {
         let web = d.container_of("web");
         let got = eventually(
@@ -327,9 +352,10 @@ fn two_repositories_run_the_same_compose_file_side_by_side() {
 /// The rewritten model compose runs is private to root, and compose's exit status is renet's.
 #[test]
 fn compose_model_file_is_private_and_the_exit_status_passes_through() {
-    let Some(_lock) =
-        docker_lock("compose_model_file_is_private_and_the_exit_status_passes_through")
-    else {
+    let Some(_lock) = compose_lock(
+        "compose_model_file_is_private_and_the_exit_status_passes_through",
+        Compose::V2,
+    ) else {
         return;
     };
     let mut t = Test::new();
@@ -356,17 +382,27 @@ fn compose_model_file_is_private_and_the_exit_status_passes_through() {
         "{}",
         model.display()
     );
-    // What compose itself reads back: host networking, restart "no".
+    // What compose itself reads back: host networking, restart "no", the .env value, the bind
+    // of the project folder's ./data.
     let config = d.compose(["config"]).success();
-    assert!(config.stdout.contains("network_mode: host"), "{config}");
-    assert!(!config.stdout.contains("restart: always"), "{config}");
-    assert!(config.stdout.contains("hello-from-dotenv"), "{config}");
-    assert!(
-        config
-            .stdout
-            .contains(&format!("{}:/data", repo.join("data").display())),
+    let model: Value = yaml_serde::from_str(&config.stdout)
+        .unwrap_or_else(|e| panic!("compose config is not YAML: {e}\n{config}"));
+    let web = &model["services"]["web"];
+    assert_eq!(web["network_mode"], "host", "{config}");
+    assert_eq!(web["restart"], "no", "{config}");
+    assert_eq!(
+        web["environment"]["GREETING"], "hello-from-dotenv",
         "{config}"
     );
+    // v2 prints the long syntax of the short `./data:/data`.
+    let bind = &web["volumes"][0];
+    assert_eq!(bind["type"], "bind", "{config}");
+    assert_eq!(
+        bind["source"].as_str(),
+        repo.join("data").to_str(),
+        "{config}"
+    );
+    assert_eq!(bind["target"], "/data", "{config}");
 
     // The caller's DOCKER_HOST / DOCKER_CONTEXT never redirect compose: it talks to the
     // repository's daemon.
@@ -378,10 +414,15 @@ fn compose_model_file_is_private_and_the_exit_status_passes_through() {
         .success();
     assert!(ps.stdout.trim().is_empty(), "{ps}");
 
-    // An unknown compose subcommand: compose's own exit status (1), its own message.
+    // An unknown compose subcommand: compose's own exit status (1), its own message (v2's
+    // docker CLI words; 1.29 said "No such command").
     let bad = d.compose(["no-such-subcommand"]);
     assert_eq!(bad.status, 1, "{bad}");
-    assert!(bad.stderr.contains("No such command"), "{bad}");
+    assert!(
+        bad.stderr
+            .contains(r#"unknown docker command: "compose no-such-subcommand""#),
+        "{bad}"
+    );
     // Options that would point compose at another daemon are refused before it runs.
     d.compose(["-H", "unix:///var/run/docker.sock", "ps"])
         .code(2)

@@ -343,15 +343,177 @@ pub fn run_command(cmd: Command, timeout: Duration) -> Output {
     wait_bounded(child, command, timeout)
 }
 
-/// The renet binary with a clean environment pointing at private run and state folders.
-fn renet_command(run_dir: &Path, state_dir: &Path) -> Command {
+/// The renet binary with a clean environment pointing at private run and state folders, and
+/// at the Docker Compose of `compose_env` (see [`Compose`]).
+fn renet_command(
+    run_dir: &Path,
+    state_dir: &Path,
+    compose_env: &[(OsString, OsString)],
+) -> Command {
     let mut cmd = Command::new(renet_bin());
     for k in SCRUBBED_ENV {
         cmd.env_remove(k);
     }
     cmd.env("RENET_RUN_DIR", run_dir)
-        .env("RENET_STATE_DIR", state_dir);
+        .env("RENET_STATE_DIR", state_dir)
+        .envs(compose_env.iter().map(|(k, v)| (k, v)));
     cmd
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which Docker Compose renet finds
+// ---------------------------------------------------------------------------------------------
+
+/// The Docker Compose flavour the renet of a [`Test`] (and of its [`Daemon`]s, and of the
+/// Rediaccfile functions they run) finds. renet looks for the `docker compose` plugin in
+/// `$DOCKER_CONFIG/cli-plugins` (else `$HOME/.docker/cli-plugins`) and the system plugin
+/// folders, else takes `docker-compose` from PATH; the harness steers that search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compose {
+    /// Compose v2, the default: `DOCKER_CONFIG=$RENET_DOCKER_CONFIG_V2`, whose
+    /// `cli-plugins/docker-compose` is v2 (`.ci/run` installs it). Tests that must run on v2
+    /// require [`Need::ComposeV2`] (through [`compose_lock`]).
+    V2,
+    /// docker-compose 1.29 from PATH as the only compose renet finds: an empty `DOCKER_CONFIG`
+    /// and an empty `HOME` (no plugin there; [`Need::ComposeV1`] checks that the system plugin
+    /// folders hold none either).
+    V1,
+}
+
+/// Set by `.ci/run`: a docker config folder whose `cli-plugins/docker-compose` is Compose v2.
+const DOCKER_CONFIG_V2: &str = "RENET_DOCKER_CONFIG_V2";
+
+/// Where the docker CLI (and renet) also look for a `docker-compose` plugin, whatever
+/// `DOCKER_CONFIG` says.
+const SYSTEM_PLUGIN_DIRS: &[&str] = &[
+    "/usr/local/lib/docker/cli-plugins",
+    "/usr/local/libexec/docker/cli-plugins",
+    "/usr/lib/docker/cli-plugins",
+    "/usr/libexec/docker/cli-plugins",
+];
+
+impl Compose {
+    /// The variables that make renet find this flavour; `root` is the test's own folder, where
+    /// v1's empty config and home folders are made.
+    pub fn env(self, root: &Path) -> Vec<(OsString, OsString)> {
+        match self {
+            Compose::V2 => std::env::var_os(DOCKER_CONFIG_V2)
+                .map(|dir| vec![("DOCKER_CONFIG".into(), dir)])
+                .unwrap_or_default(),
+            Compose::V1 => {
+                let config = root.join("docker-config-v1");
+                let home = root.join("home-v1");
+                for d in [&config, &home] {
+                    fs::create_dir_all(d).unwrap_or_else(|e| panic!("create {}: {e}", d.display()));
+                }
+                vec![
+                    ("DOCKER_CONFIG".into(), config.into()),
+                    ("HOME".into(), home.into()),
+                ]
+            }
+        }
+    }
+
+    /// The prefix of the `com.docker.compose.version` label of the containers it creates.
+    pub fn version_prefix(self) -> &'static str {
+        match self {
+            Compose::V2 => "2.",
+            Compose::V1 => "1.",
+        }
+    }
+
+    /// The name (as `docker inspect` shows it) of container `n` of `service` in `project`:
+    /// v2 joins with `-`, 1.29 with `_`.
+    pub fn container_name(self, project: &str, service: &str, n: u32) -> String {
+        match self {
+            Compose::V2 => format!("/{project}-{service}-{n}"),
+            Compose::V1 => format!("/{project}_{service}_{n}"),
+        }
+    }
+
+    /// What a test on this flavour needs from the machine.
+    pub fn need(self) -> Need {
+        match self {
+            Compose::V2 => Need::ComposeV2,
+            Compose::V1 => Need::ComposeV1,
+        }
+    }
+}
+
+/// `<binary> version --short`, trimmed (a leading `v` dropped), or why it could not be run.
+fn short_version(binary: &Path) -> Result<String, String> {
+    let mut cmd = Command::new(binary);
+    cmd.args(["version", "--short"]);
+    let (child, command) = spawn_piped(cmd)?;
+    match wait_quietly(child, command, Duration::from_secs(60)) {
+        (out, true) if out.status == 0 => {
+            let v = out.stdout.trim();
+            Ok(v.strip_prefix('v').unwrap_or(v).to_owned())
+        }
+        (out, _) => Err(format!(
+            "{} cannot tell its version\n{out}",
+            binary.display()
+        )),
+    }
+}
+
+/// Why this machine has no Compose v2 plugin for the tests, or None. Asked once per process.
+fn compose_v2_unmet() -> Option<String> {
+    static UNMET: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    UNMET
+        .get_or_init(|| {
+            let Some(dir) = std::env::var_os(DOCKER_CONFIG_V2) else {
+                return Some(format!(
+                    "{DOCKER_CONFIG_V2} is not set (.ci/run sets it to a docker config folder \
+                     whose cli-plugins/docker-compose is Compose v2)"
+                ));
+            };
+            if which("docker").is_none() {
+                return Some("no docker CLI on PATH (Compose v2 runs as its plugin)".to_owned());
+            }
+            let plugin = Path::new(&dir).join("cli-plugins/docker-compose");
+            if !plugin.is_file() {
+                return Some(format!(
+                    "{DOCKER_CONFIG_V2}: no Compose v2 plugin at {}",
+                    plugin.display()
+                ));
+            }
+            match short_version(&plugin) {
+                Ok(v) if v.starts_with("2.") => None,
+                Ok(v) => Some(format!("{} is Compose {v}, not 2.x", plugin.display())),
+                Err(e) => Some(e),
+            }
+        })
+        .clone()
+}
+
+/// Why this machine cannot run tests on docker-compose 1.x alone, or None. Asked once.
+fn compose_v1_unmet() -> Option<String> {
+    static UNMET: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    UNMET
+        .get_or_init(|| {
+            // A system-wide plugin is found whatever DOCKER_CONFIG says, and beats 1.x.
+            if let Some(p) = SYSTEM_PLUGIN_DIRS
+                .iter()
+                .map(|d| Path::new(d).join("docker-compose"))
+                .find(|p| p.exists())
+            {
+                return Some(format!(
+                    "{} is installed system-wide: `docker compose` would be used, not \
+                     docker-compose 1.x",
+                    p.display()
+                ));
+            }
+            let Some(binary) = which("docker-compose") else {
+                return Some("no docker-compose (1.x) on PATH".to_owned());
+            };
+            match short_version(&binary) {
+                Ok(v) if v.starts_with("1.") => None,
+                Ok(v) => Some(format!("{} is Compose {v}, not 1.x", binary.display())),
+                Err(e) => Some(e),
+            }
+        })
+        .clone()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,6 +531,8 @@ pub struct Test {
     env: Vec<(OsString, Option<OsString>)>,
     cwd: Option<PathBuf>,
     timeout: Duration,
+    /// What makes renet find the test's [`Compose`] flavour, for every run.
+    compose_env: Vec<(OsString, OsString)>,
 }
 
 impl Default for Test {
@@ -378,10 +542,18 @@ impl Default for Test {
 }
 
 impl Test {
+    /// A test whose renet runs Compose v2 (see [`Compose::V2`]).
     pub fn new() -> Self {
+        Self::with_compose(Compose::V2)
+    }
+
+    /// A test whose renet, daemons and Rediaccfile functions find `compose` (for every run;
+    /// a run's own `env`/`env_remove` of `DOCKER_CONFIG` or `HOME` still wins).
+    pub fn with_compose(compose: Compose) -> Self {
         let root = Arc::new(Root::new());
         let repo = root.path().join("repo");
         fs::create_dir(&repo).expect("create the repository folder");
+        let compose_env = compose.env(root.path());
         Self {
             root,
             repo,
@@ -389,6 +561,7 @@ impl Test {
             env: Vec::new(),
             cwd: None,
             timeout: COMMAND_TIMEOUT,
+            compose_env,
         }
     }
 
@@ -483,7 +656,7 @@ impl Test {
     /// The configured renet command, for tests that spawn several at once. Resets the
     /// per-run settings.
     pub fn command(&mut self) -> Command {
-        let mut cmd = renet_command(&self.run_dir(), &self.state_dir());
+        let mut cmd = renet_command(&self.run_dir(), &self.state_dir(), &self.compose_env);
         cmd.args(std::mem::take(&mut self.args));
         for (k, v) in std::mem::take(&mut self.env) {
             match v {
@@ -521,17 +694,25 @@ const PRETEND_NO_DOCKERD: &str = "RENET_TEST_PRETEND_NO_DOCKERD";
 pub enum Need {
     Root,
     Dockerd,
+    /// Compose v2 as the plugin of `$RENET_DOCKER_CONFIG_V2` (see [`Compose::V2`]).
+    ComposeV2,
+    /// docker-compose 1.x on PATH and no system-wide compose plugin (see [`Compose::V1`]).
+    ComposeV1,
 }
 
 impl Need {
     /// Why this need is unmet on this machine, or None when it is met.
-    fn unmet(self) -> Option<&'static str> {
+    fn unmet(self) -> Option<String> {
         match self {
-            Need::Root => (!is_root()).then_some("not root"),
+            Need::Root => (!is_root()).then(|| "not root".to_owned()),
             Need::Dockerd if std::env::var_os(PRETEND_NO_DOCKERD).is_some() => {
-                Some("no dockerd: RENET_TEST_PRETEND_NO_DOCKERD is set")
+                Some("no dockerd: RENET_TEST_PRETEND_NO_DOCKERD is set".to_owned())
             }
-            Need::Dockerd => which("dockerd").is_none().then_some("no dockerd on PATH"),
+            Need::Dockerd => which("dockerd")
+                .is_none()
+                .then(|| "no dockerd on PATH".to_owned()),
+            Need::ComposeV2 => compose_v2_unmet(),
+            Need::ComposeV1 => compose_v1_unmet(),
         }
     }
 }
@@ -540,7 +721,7 @@ impl Need {
 /// [`skip`]ped and must return at once.
 #[must_use]
 pub fn require(test: &str, needs: &[Need]) -> bool {
-    let unmet: Vec<&str> = needs.iter().filter_map(|n| n.unmet()).collect();
+    let unmet: Vec<String> = needs.iter().filter_map(|n| n.unmet()).collect();
     if unmet.is_empty() {
         return true;
     }
@@ -654,7 +835,17 @@ pub fn which(name: &str) -> Option<PathBuf> {
 /// None (after [`skip`]) when this machine cannot run the docker tier: not root, or no
 /// `dockerd` on PATH. Otherwise the guard serialising docker tests.
 pub fn docker_lock(test: &str) -> Option<DockerGuard> {
-    if !require(test, &[Need::Root, Need::Dockerd]) {
+    lock_with(test, &[Need::Root, Need::Dockerd])
+}
+
+/// [`docker_lock`] for a test that runs `compose` through renet: it also needs that flavour
+/// (the one its [`Test::with_compose`] asks for).
+pub fn compose_lock(test: &str, compose: Compose) -> Option<DockerGuard> {
+    lock_with(test, &[Need::Root, Need::Dockerd, compose.need()])
+}
+
+fn lock_with(test: &str, needs: &[Need]) -> Option<DockerGuard> {
+    if !require(test, needs) {
         return None;
     }
     let thread = DOCKER_LOCK
@@ -697,6 +888,7 @@ pub struct Daemon {
     repo: PathBuf,
     run_dir: PathBuf,
     state_dir: PathBuf,
+    compose_env: Vec<(OsString, OsString)>,
 }
 
 impl Daemon {
@@ -709,6 +901,7 @@ impl Daemon {
             repo: repo.to_owned(),
             run_dir: t.run_dir(),
             state_dir: t.state_dir(),
+            compose_env: t.compose_env.clone(),
         }
     }
 
@@ -779,7 +972,7 @@ impl Daemon {
     }
 
     fn renet_cmd(&self) -> Command {
-        let mut cmd = renet_command(&self.run_dir, &self.state_dir);
+        let mut cmd = renet_command(&self.run_dir, &self.state_dir, &self.compose_env);
         cmd.current_dir(&self.repo);
         cmd
     }
@@ -824,6 +1017,29 @@ impl Daemon {
             "expected one container for service {service}\n{out}"
         );
         ids[0].to_owned()
+    }
+
+    /// Assert that `compose` created every container of this daemon (there is at least one):
+    /// their `com.docker.compose.version` labels name its major version.
+    #[track_caller]
+    pub fn assert_made_by(&self, compose: Compose) {
+        let ids = self.containers();
+        assert!(
+            !ids.is_empty(),
+            "no container to tell the compose version by"
+        );
+        for id in ids {
+            let info = self.inspect(&id);
+            let version = info["Config"]["Labels"]["com.docker.compose.version"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(
+                version.starts_with(compose.version_prefix()),
+                "container {id} was made by compose {version:?}, not {compose:?}: {}",
+                info["Name"]
+            );
+        }
     }
 
     /// `docker inspect` of one container, parsed.
@@ -899,7 +1115,7 @@ impl Drop for Daemon {
                 }
             }
         }
-        let mut stop = renet_command(&self.run_dir, &self.state_dir);
+        let mut stop = renet_command(&self.run_dir, &self.state_dir, &self.compose_env);
         stop.args([
             "daemon",
             "stop",

@@ -1,5 +1,6 @@
 //! Port leases through the binary: `renet ports lease|release|list|gc`, the leasing done by
-//! `renet compose -- up|down` (with a fake docker-compose), and 40 concurrent processes.
+//! `renet compose -- up|down` (with a fake docker-compose; gc against a real daemon on Compose v2),
+//! and 40 concurrent processes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::harness::{Daemon, Output, Test, docker_lock, run_command};
+use crate::harness::{Compose, Daemon, Output, Test, compose_lock, run_command};
 
 /// The range every test leases from unless it says otherwise (never the default: a test must
 /// not depend on the machine's configuration).
@@ -623,7 +624,10 @@ const TWO_SLEEPERS: &str = r#"services:
 
 #[test]
 fn gc_keeps_leases_of_existing_containers_on_a_real_daemon() {
-    let Some(_lock) = docker_lock("gc_keeps_leases_of_existing_containers_on_a_real_daemon") else {
+    let Some(_lock) = compose_lock(
+        "gc_keeps_leases_of_existing_containers_on_a_real_daemon",
+        Compose::V2,
+    ) else {
         return;
     };
     let mut t = Test::new();

