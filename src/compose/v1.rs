@@ -123,7 +123,12 @@ fn keep_known(map: &mut Map<String, Value>, known: &[&str], what: &str, dropped:
 }
 
 /// Drop what v1 cannot read. Returns the dropped keys as `services.web.develop` paths.
-pub(crate) fn downgrade(model: &mut Map<String, Value>) -> Vec<String> {
+/// `implied`: the (service, dependency) entries the rewrite added to `depends_on`; their
+/// `restart: true` goes silently (v1 implied only the start order from what they replace).
+pub(crate) fn downgrade(
+    model: &mut Map<String, Value>,
+    implied: &[(String, String)],
+) -> Vec<String> {
     let mut dropped = Vec::new();
     keep_known(model, TOP, "", &mut dropped);
     let Some(Value::Object(services)) = model.get_mut("services") else {
@@ -132,6 +137,13 @@ pub(crate) fn downgrade(model: &mut Map<String, Value>) -> Vec<String> {
     for (name, svc) in services.iter_mut() {
         let Value::Object(svc) = svc else { continue };
         let at = format!("services.{name}.");
+        for (_, dep) in implied.iter().filter(|(s, _)| s == name) {
+            if let Some(Value::Object(spec)) =
+                svc.get_mut("depends_on").and_then(|d| d.get_mut(dep))
+            {
+                spec.shift_remove("restart");
+            }
+        }
         keep_known(svc, SERVICE, &at, &mut dropped);
         if let Some(Value::Object(build)) = svc.get_mut("build") {
             keep_known(build, BUILD, &format!("{at}build."), &mut dropped);
@@ -200,7 +212,7 @@ mod tests {
         .as_object()
         .unwrap()
         .clone();
-        let dropped = downgrade(&mut m);
+        let dropped = downgrade(&mut m, &[]);
         assert_eq!(
             dropped,
             vec![
