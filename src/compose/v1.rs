@@ -236,4 +236,25 @@ mod tests {
             json!(["/a.env", "/c.env"])
         );
     }
+
+    #[test]
+    fn implied_dependencies_lose_restart_silently_and_the_hosts_mount_stays() {
+        let mut m = json!({"services": {"app": {
+            "depends_on": {"vpn": {"condition": "service_started", "restart": true},
+                           "db": {"condition": "service_healthy", "restart": true}},
+            "volumes": [{"type": "bind", "source": "/var/lib/rediacc/hosts/2816/app",
+                         "target": "/etc/hosts", "read_only": true}]
+        }}})
+        .as_object()
+        .unwrap()
+        .clone();
+        let dropped = downgrade(&mut m, &[("app".to_owned(), "vpn".to_owned())]);
+        // The user's own `restart: true` on db is still reported.
+        assert_eq!(dropped, ["services.app.depends_on.db.restart"]);
+        assert_eq!(
+            m["services"]["app"]["depends_on"],
+            json!({"vpn": {"condition": "service_started"}, "db": {"condition": "service_healthy"}})
+        );
+        assert_eq!(m["services"]["app"]["volumes"][0]["target"], "/etc/hosts");
+    }
 }
