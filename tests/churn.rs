@@ -69,7 +69,9 @@ fn reaches(d: &Daemon, from: &str, target: &str) {
 
 fn etc_hosts(d: &Daemon, service: &str) -> String {
     let id = d.container_of(service);
-    d.docker(["exec", &id, "cat", "/etc/hosts"]).success().stdout
+    d.docker(["exec", &id, "cat", "/etc/hosts"])
+        .success()
+        .stdout
 }
 
 fn inode(path: &Path) -> u64 {
@@ -82,7 +84,10 @@ fn inode(path: &Path) -> u64 {
 fn adding_and_removing_a_service_recreates_nothing_else() {
     let test = "adding_and_removing_a_service_recreates_nothing_else";
     let Some(config) = v2_docker_config() else {
-        skip(test, "no Compose v2 plugin (RENET_DOCKER_CONFIG_V2 or target/ci-docker-v2)");
+        skip(
+            test,
+            "no Compose v2 plugin (RENET_DOCKER_CONFIG_V2 or target/ci-docker-v2)",
+        );
         return;
     };
     let Some(_lock) = docker_lock(test) else {
@@ -105,7 +110,9 @@ fn adding_and_removing_a_service_recreates_nothing_else() {
     );
     reaches(&d, "alpha", "beta");
     reaches(&d, "beta", "alpha");
+    // dockerd left /etc/hosts to renet's file, which holds alpha's own extra_hosts too.
     let hosts = etc_hosts(&d, "alpha");
+    assert!(hosts.contains("kept by renet"), "{hosts}");
     assert!(hosts.contains("10.1.2.3\toutside.test"), "{hosts}");
     let alpha_file = t.state_dir().join("hosts/2816/alpha");
     let alpha_inode = inode(&alpha_file);

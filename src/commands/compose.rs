@@ -173,7 +173,7 @@ fn write_hosts(
         ));
         return Ok(());
     }
-    hosts::store::refresh(repo, state_dir, id, &own)?;
+    hosts::store::refresh(repo, state_dir, id, &own, hosts::store::By::Compose)?;
     Ok(())
 }
 

@@ -170,7 +170,8 @@ fn prune(ctx: &Ctx<'_>, t: &Target, dry_run: bool) -> Result<()> {
 fn refresh_hosts(ctx: &Ctx<'_>, t: &Target) -> Result<()> {
     if let Some(id) = t.id {
         let state = settings::absolute(&ctx.cwd, &ctx.state_dir);
-        hosts::store::refresh(&t.repo, &state, id, &std::collections::BTreeMap::new())?;
+        let none = std::collections::BTreeMap::new();
+        hosts::store::refresh(&t.repo, &state, id, &none, hosts::store::By::Slots)?;
     }
     Ok(())
 }

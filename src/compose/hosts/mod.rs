@@ -82,7 +82,7 @@ pub(crate) fn resolution(
     }
     match own_entries(svc, slots, network) {
         Ok(own) => Resolution::File(own),
-        Err(entry) => Resolution::ExtraHosts(format!(
+        Err(Unwritable(entry)) => Resolution::ExtraHosts(format!(
             "its extra_hosts entry {entry} is not a host name and an address renet can write \
              (compose or docker resolves it)"
         )),
@@ -168,20 +168,23 @@ fn extra_hosts(svc: &Map<String, Value>) -> Vec<(String, String)> {
     }
 }
 
+/// An `extra_hosts` entry (as `host=address`) a hosts file cannot hold.
+#[derive(Debug)]
+struct Unwritable(String);
+
 /// The service's own entries: its `extra_hosts`, then the aliases of its `links:`
 /// (`db:database` names db's address `database`). A name of the repository's services is left
-/// out: the address renet gives is where that service listens. Err(entry) for an `extra_hosts`
-/// entry the file cannot hold.
+/// out: the address renet gives is where that service listens.
 fn own_entries(
     svc: &Map<String, Value>,
     slots: &BTreeMap<String, Slot>,
     network: NetworkId,
-) -> Result<Vec<Entry>, String> {
+) -> Result<Vec<Entry>, Unwritable> {
     let mut own = Vec::new();
     for (host, ip) in extra_hosts(svc) {
         let address = literal_address(&ip)
             .filter(|_| is_host_name(&host))
-            .ok_or_else(|| format!("{host}={ip}"))?;
+            .ok_or_else(|| Unwritable(format!("{host}={ip}")))?;
         own.push(Entry {
             address,
             name: host,

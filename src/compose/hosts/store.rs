@@ -39,6 +39,23 @@ pub(crate) struct Changes {
     pub(crate) removed: Vec<PathBuf>,
 }
 
+/// The file naming the repository a network's folder holds files for.
+fn holder_file(state_dir: &Path, network: NetworkId) -> PathBuf {
+    state_dir
+        .join("hosts")
+        .join(format!("{network}.repository"))
+}
+
+/// Who brings the files in line: a compose run takes the network's folder over for its
+/// repository (removing whatever files another repository left there, so none of its names or
+/// `extra_hosts` reach this one); the `slots` commands touch only a folder their repository
+/// already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum By {
+    Compose,
+    Slots,
+}
+
 /// Bring the network's files in line with the repository's slot map, read under the slot lock
 /// (so two runs never write from different slot sets): the services in `own` (those of the
 /// compose files just loaded that get a file) are written with these own entries; any other
@@ -50,6 +67,7 @@ pub(crate) fn refresh(
     state_dir: &Path,
     network: NetworkId,
     own: &BTreeMap<String, Vec<Entry>>,
+    by: By,
 ) -> Result<Changes> {
     let _lock = RepoLock::acquire(repo).map_err(Error::io(slotmap::path_in(repo)))?;
     let slots = slotmap::read(repo)?.slots();
@@ -59,12 +77,18 @@ pub(crate) fn refresh(
         Err(e) => return Err(Error::io(MACHINE_HOSTS)(e)),
     };
     let folder = dir(state_dir, network);
-    if own.is_empty() && fs::symlink_metadata(&folder).is_err() {
-        // No file was ever written for this network: nothing to bring in line.
+    let holder = holder_file(state_dir, network);
+    let repo_line = format!("{}\n", repo.display());
+    let ours = read_existing(&holder)?.as_deref() == Some(repo_line.as_str());
+    if !ours && by == By::Slots {
         return Ok(Changes::default());
     }
     make_dirs(state_dir, &folder)?;
     let mut changes = Changes::default();
+    if !ours {
+        changes.removed = remove_stale(&folder, &BTreeMap::new())?;
+        write_in_place(&holder, repo_line.as_bytes())?;
+    }
     for name in slots.keys().filter(|n| is_file_name(n)) {
         let path = folder.join(name);
         let kept;
@@ -83,7 +107,7 @@ pub(crate) fn refresh(
             changes.written.push(path);
         }
     }
-    changes.removed = remove_stale(&folder, &slots)?;
+    changes.removed.extend(remove_stale(&folder, &slots)?);
     Ok(changes)
 }
 
@@ -261,9 +285,17 @@ mod tests {
                 name: "a.local".into(),
             }],
         )]);
-        let changes = refresh(&repo, &state, net(), &own).expect("refresh");
+        // Before any compose run, the slots commands touch nothing.
+        let none = refresh(&repo, &state, net(), &own, By::Slots).expect("refresh");
+        assert_eq!(none, Changes::default());
+        assert!(!state.exists());
+        let changes = refresh(&repo, &state, net(), &own, By::Compose).expect("refresh");
         let web = file(&state, net(), "web");
-        assert_eq!(changes.written, [web.clone()], "db has no file yet");
+        assert_eq!(
+            changes.written,
+            std::slice::from_ref(&web),
+            "db has no file yet"
+        );
         let text = fs::read_to_string(&web).expect("read");
         assert!(
             text.contains("127.0.11.2\tweb\n127.0.11.3\tdb\n")
@@ -278,23 +310,70 @@ mod tests {
             &repo,
             r#"{"services": {"web": {"slot": 0}, "db": {"slot": 1}, "cache": {"slot": 3}}}"#,
         );
-        let changes = refresh(&repo, &state, net(), &BTreeMap::new()).expect("refresh");
-        assert_eq!(changes.written, [web.clone()]);
+        let changes =
+            refresh(&repo, &state, net(), &BTreeMap::new(), By::Compose).expect("refresh");
+        assert_eq!(changes.written, std::slice::from_ref(&web));
         let text = fs::read_to_string(&web).expect("read");
         assert!(text.contains("127.0.11.5\tcache\n"), "{text}");
         assert!(text.contains("10.0.0.1\ta.local"), "{text}");
         assert_eq!(fs::metadata(&web).expect("stat").ino(), inode);
         // Nothing changed: nothing written.
-        let again = refresh(&repo, &state, net(), &BTreeMap::new()).expect("refresh");
+        let again = refresh(&repo, &state, net(), &BTreeMap::new(), By::Slots).expect("refresh");
         assert_eq!(again, Changes::default());
 
         // web pruned: its file goes; a file renet did not write is left alone.
         fs::create_dir(dir(&state, net()).join("not-a-file")).expect("mkdir");
         repo_with(&repo, r#"{"services": {"db": {"slot": 1}}}"#);
-        let changes = refresh(&repo, &state, net(), &BTreeMap::new()).expect("refresh");
-        assert_eq!(changes.removed, [web.clone()]);
+        let changes = refresh(&repo, &state, net(), &BTreeMap::new(), By::Slots).expect("refresh");
+        assert_eq!(changes.removed, std::slice::from_ref(&web));
         assert!(!web.exists());
         assert!(dir(&state, net()).join("not-a-file").is_dir());
+    }
+
+    #[test]
+    fn another_repository_on_the_network_id_finds_none_of_the_first_ones_files() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let state = tmp.path().join("state");
+        let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+        for (repo, map) in [
+            (
+                &first,
+                r#"{"services": {"web": {"slot": 0}, "db": {"slot": 1}}}"#,
+            ),
+            (&second, r#"{"services": {"web": {"slot": 0}}}"#),
+        ] {
+            fs::create_dir(repo).expect("mkdir");
+            repo_with(repo, map);
+        }
+        let own = |name: &str| {
+            BTreeMap::from([(
+                "web".to_owned(),
+                vec![Entry {
+                    address: "10.0.0.1".into(),
+                    name: name.into(),
+                }],
+            )])
+        };
+        refresh(&first, &state, net(), &own("first.local"), By::Compose).expect("refresh");
+        // The second repository's slots commands leave the first one's files alone.
+        let untouched =
+            refresh(&second, &state, net(), &BTreeMap::new(), By::Slots).expect("refresh");
+        assert_eq!(untouched, Changes::default());
+        // Its compose run takes the folder over: the first one's files go first.
+        let changes =
+            refresh(&second, &state, net(), &BTreeMap::new(), By::Compose).expect("refresh");
+        assert_eq!(changes.removed, [file(&state, net(), "web")]);
+        assert!(
+            changes.written.is_empty(),
+            "web's own entries were the first repository's"
+        );
+        refresh(&second, &state, net(), &own("second.local"), By::Compose).expect("refresh");
+        let text = fs::read_to_string(file(&state, net(), "web")).expect("read");
+        assert!(
+            text.contains("second.local") && !text.contains("first.local"),
+            "{text}"
+        );
+        assert!(!text.contains("\tdb\n"), "{text}");
     }
 
     #[test]
@@ -306,7 +385,7 @@ mod tests {
         std::os::unix::fs::symlink(state.join("elsewhere"), state.join("hosts")).expect("symlink");
         repo_with(&repo, r#"{"services": {"web": {"slot": 0}}}"#);
         let own = BTreeMap::from([("web".to_owned(), Vec::new())]);
-        let err = refresh(&repo, &state, net(), &own).expect_err("a symlinked folder");
+        let err = refresh(&repo, &state, net(), &own, By::Compose).expect_err("a symlinked folder");
         assert!(err.to_string().contains("symlink"), "{err}");
         assert!(is_empty(&state.join("elsewhere")));
     }
