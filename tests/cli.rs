@@ -428,12 +428,7 @@ fn repository_is_the_root_when_run_from_a_rediaccfile_subfolder() {
         .success();
     let db = &out.json()["services"]["db"];
     assert_eq!(db["labels"]["rediacc.service_ip"], "127.0.11.5", "{out}");
-    assert!(
-        db["extra_hosts"]
-            .as_array()
-            .is_some_and(|h| h.iter().any(|e| e == "web:127.0.11.7")),
-        "{out}"
-    );
+    assert!(out.stderr.contains("web=127.0.11.7"), "{out}");
     assert!(!t.path("a-app/.rediacc.json").exists());
 }
 
@@ -876,15 +871,13 @@ fn dry_run_prints_the_rewritten_model_and_writes_nothing() {
             env.get("REDIACC_NETWORK_ID").map(String::as_str),
             Some("2816")
         );
-        let hosts: BTreeSet<String> = svc["extra_hosts"]
-            .as_array()
-            .expect("extra_hosts list")
-            .iter()
-            .map(|h| h.as_str().expect("str").replace('=', ":"))
-            .collect();
-        assert!(
-            hosts.contains("web:127.0.11.3") && hosts.contains("db:127.0.11.2"),
-            "{name}: {hosts:?}"
+        // Names resolve through renet's hosts file of the service, mounted at /etc/hosts.
+        assert!(svc.get("extra_hosts").is_none(), "{name}");
+        assert_eq!(
+            svc["volumes"],
+            serde_json::json!([{"type": "bind", "read_only": true, "target": "/etc/hosts",
+                "source": format!("{}/hosts/2816/{name}", t.state_dir().display())}]),
+            "{name}"
         );
     }
     assert_eq!(
@@ -906,6 +899,7 @@ fn dry_run_prints_the_rewritten_model_and_writes_nothing() {
 
     // stderr: the variables and the compose command line.
     for needle in [
+        "db=127.0.11.2 web=127.0.11.3",
         "WEB_IP=127.0.11.3",
         "DB_IP=127.0.11.2",
         "REDIACC_NETWORK_ID=2816",

@@ -6,7 +6,7 @@
 //! renet's model) must refuse too. `tests/differential/README.md` describes the case format and
 //! the `failing/` folder.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -392,23 +392,52 @@ fn text(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), str::to_owned)
 }
 
-/// The `name=address` entries renet adds to `extra_hosts`, from the labels of its own model.
-fn added_hosts(model: &Value) -> BTreeSet<String> {
+/// What renet adds on purpose to a service, read from its own model: the read-only mount of its
+/// hosts file at `/etc/hosts` (the source under [`Added::hosts_dir`]), or, for a service whose
+/// `extra_hosts` renet cannot write into that file, the `name=address` entries of every service
+/// in `extra_hosts`.
+#[derive(Debug, Default)]
+struct Added {
+    /// `<RENET_STATE_DIR>/hosts/<network>/`.
+    hosts_dir: String,
+    /// By service: the `extra_hosts` entries renet added.
+    hosts: BTreeMap<String, BTreeSet<String>>,
+}
+
+fn renet_additions(model: &Value, state_dir: &Path) -> Added {
+    let hosts_dir = format!("{}/hosts/{NETWORK}/", state_dir.display());
     let services = model["services"].as_object().cloned().unwrap_or_default();
-    services
+    let every: BTreeSet<String> = services
         .iter()
         .filter_map(|(name, s)| {
             let ip = s["labels"]["rediacc.service_ip"].as_str()?;
             Some(format!("{name}={ip}"))
         })
-        .collect()
+        .collect();
+    let hosts = services
+        .iter()
+        .filter(|(_, s)| {
+            let volumes = s["volumes"].as_array().cloned().unwrap_or_default();
+            !volumes.iter().any(|v| is_hosts_mount(v, &hosts_dir))
+        })
+        .map(|(name, _)| (name.clone(), every.clone()))
+        .collect();
+    Added { hosts_dir, hosts }
+}
+
+/// renet's mount of a service's hosts file, in renet's model or in v2's `config` of it.
+fn is_hosts_mount(v: &Value, hosts_dir: &str) -> bool {
+    v["target"] == "/etc/hosts"
+        && v["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with(hosts_dir))
 }
 
 /// Make v2's `config` output of both sides comparable: remove what renet changes on purpose
-/// (top-level networks, each service's [`RENET_SERVICE_KEYS`], [`RENET_LABELS`], [`RENET_ENV`]
-/// and the `extra_hosts` entries renet adds) and read `list_or_dict` values and `extra_hosts`
-/// in one form. Nothing else is touched.
-fn normalise(config: &mut Value, added: &BTreeSet<String>) {
+/// (top-level networks, each service's [`RENET_SERVICE_KEYS`], [`RENET_LABELS`], [`RENET_ENV`],
+/// the hosts file mount and the `extra_hosts` entries renet adds) and read `list_or_dict` values
+/// and `extra_hosts` in one form. Nothing else is touched.
+fn normalise(config: &mut Value, added: &Added) {
     let Some(top) = config.as_object_mut() else {
         return;
     };
@@ -421,7 +450,10 @@ fn normalise(config: &mut Value, added: &BTreeSet<String>) {
     let Some(services) = top.get_mut("services").and_then(Value::as_object_mut) else {
         return;
     };
-    for svc in services.values_mut().filter_map(Value::as_object_mut) {
+    for (name, svc) in services.iter_mut() {
+        let Some(svc) = svc.as_object_mut() else {
+            continue;
+        };
         for key in RENET_SERVICE_KEYS {
             svc.remove(*key);
         }
@@ -440,7 +472,9 @@ fn normalise(config: &mut Value, added: &BTreeSet<String>) {
                 }
             }
         }
-        prune_hosts(svc, added);
+        let none = BTreeSet::new();
+        prune_hosts(svc, added.hosts.get(name).unwrap_or(&none));
+        prune_hosts_mount(svc, &added.hosts_dir);
         clean_volume_sources(svc);
         // renet saves deploy.restart_policy's condition as the service's restart policy.
         if let Some(deploy) = svc.get_mut("deploy").and_then(Value::as_object_mut) {
@@ -467,6 +501,17 @@ fn clean_volume_sources(svc: &mut Map<String, Value>) {
             }
             *source = Value::String(clean.strip_suffix("/.").unwrap_or(&clean).to_owned());
         }
+    }
+}
+
+/// Without renet's hosts file mount; `volumes` removed when nothing is left.
+fn prune_hosts_mount(svc: &mut Map<String, Value>, hosts_dir: &str) {
+    let Some(volumes) = svc.get_mut("volumes").and_then(Value::as_array_mut) else {
+        return;
+    };
+    volumes.retain(|v| !is_hosts_mount(v, hosts_dir));
+    if volumes.is_empty() {
+        svc.remove("volumes");
     }
 }
 
@@ -614,7 +659,7 @@ fn check(world: &World, case: &Case, index: usize) -> Result<(), String> {
     }
     check_rewrite(&dry.model)?;
     let args = compose_args(&dry)?;
-    let added = added_hosts(&dry.model);
+    let added = renet_additions(&dry.model, &scratch.join("state"));
     let mut report = String::new();
     for (mode, original) in Mode::ALL.iter().zip(&originals) {
         let ours = world.v2(&cwd, &env, &args, *mode);
@@ -661,7 +706,7 @@ fn check_rewrite(model: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn compare(original: &Output, ours: &Output, added: &BTreeSet<String>) -> Result<(), String> {
+fn compare(original: &Output, ours: &Output, added: &Added) -> Result<(), String> {
     match (original.status, ours.status) {
         (0, 0) => {}
         (0, _) => {
@@ -858,21 +903,39 @@ fn shell_split_undoes_renets_quoting() {
 
 #[test]
 fn normalise_removes_only_the_rewrite() {
-    let added: BTreeSet<String> = ["web=127.0.11.2".to_owned()].into();
+    let added = Added {
+        hosts_dir: "/s/hosts/2816/".to_owned(),
+        hosts: BTreeMap::from([("api".to_owned(), ["web=127.0.11.2".to_owned()].into())]),
+    };
     let mut v = serde_json::json!({
         "networks": {"default": {}},
-        "services": {"web": {
-            "network_mode": "host", "restart": "no", "ports": ["80:80"],
-            "labels": ["rediacc.service_name=web", "keep=1"],
-            "environment": {"SERVICE_IP": "x", "A": "b"},
-            "extra_hosts": ["web:127.0.11.2", "db=10.0.0.1"],
-        }},
+        "services": {
+            "web": {
+                "network_mode": "host", "restart": "no", "ports": ["80:80"],
+                "labels": ["rediacc.service_name=web", "keep=1"],
+                "environment": {"SERVICE_IP": "x", "A": "b"},
+                "extra_hosts": ["web:127.0.11.2", "db=10.0.0.1"],
+                "volumes": [{"type": "bind", "source": "/s/hosts/2816/web", "target": "/etc/hosts",
+                             "read_only": true}],
+            },
+            "api": {
+                "extra_hosts": ["web:127.0.11.2", "db=10.0.0.1"],
+                "volumes": [{"type": "bind", "source": "/elsewhere", "target": "/etc/hosts"}],
+            },
+        },
     });
     normalise(&mut v, &added);
     assert_eq!(
         v,
-        serde_json::json!({"services": {"web": {
-            "labels": {"keep": "1"}, "environment": {"A": "b"}, "extra_hosts": ["db=10.0.0.1"],
-        }}})
+        serde_json::json!({"services": {
+            "web": {
+                "labels": {"keep": "1"}, "environment": {"A": "b"},
+                "extra_hosts": ["db=10.0.0.1", "web=127.0.11.2"],
+            },
+            "api": {
+                "extra_hosts": ["db=10.0.0.1"],
+                "volumes": [{"type": "bind", "source": "/elsewhere", "target": "/etc/hosts"}],
+            },
+        }})
     );
 }

@@ -3,6 +3,7 @@
 mod corpus;
 mod differential;
 
+mod churn;
 mod cli;
 mod docker;
 mod harness;

@@ -2,6 +2,7 @@
 //! pipeline is `crate::compose`; this module resolves its inputs and carries out its plan: the
 //! slot lock, the port leases, the model file, compose itself.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
@@ -12,7 +13,7 @@ use super::Ctx;
 use crate::cli::ComposeArgs;
 use crate::compose::args as compose_args;
 use crate::compose::plan::{self, Inputs, Plan, Ports, Slots};
-use crate::compose::{bin as compose_bin, danger, files, rewrite};
+use crate::compose::{bin as compose_bin, danger, files, hosts, rewrite};
 use crate::daemon::{DaemonError, socket_path};
 use crate::error::{Error, Result};
 use crate::leases::{RANGE_VAR, for_model};
@@ -63,6 +64,8 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     let (slots, repo_name) =
         settle_slots(&repo, &project.model, name_flag.as_deref(), args.dry_run)?;
     let env_project_name = ctx.env.var("COMPOSE_PROJECT_NAME");
+    // Compose reads the hosts files' mount sources against the project folder: absolute.
+    let state_abs = settings::absolute(&ctx.cwd, &state_dir);
     let plan = plan::plan(&Inputs {
         network: id,
         repo_name: &repo_name,
@@ -74,9 +77,19 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         user: &user,
         env_project_name: env_project_name.as_deref(),
         run_dir: &run_dir,
+        state_dir: &state_abs,
         socket: &socket,
         dry_run: args.dry_run,
     });
+    write_hosts(
+        ctx,
+        &repo,
+        &state_abs,
+        id,
+        &project.model,
+        &slots,
+        args.dry_run,
+    )?;
     let range = ctx.env.var(RANGE_VAR);
     carry_out(plan, ctx, &state_dir, range.as_deref(), id, args.dry_run)
 }
@@ -126,6 +139,42 @@ fn settle_slots(
             Ok((settled, changed))
         })
     }
+}
+
+/// Every service's hosts file (SPEC section 3, step 4), before compose starts anything: the
+/// services of this model with their own entries, every other file of the repository with the
+/// new slot set. A dry run writes nothing and says what every file lists.
+fn write_hosts(
+    ctx: &Ctx<'_>,
+    repo: &Path,
+    state_dir: &Path,
+    id: NetworkId,
+    model: &Map<String, Value>,
+    slots: &Slots,
+    dry_run: bool,
+) -> Result<()> {
+    let own: BTreeMap<String, Vec<hosts::Entry>> = compose::services(model)
+        .filter_map(
+            |(name, svc)| match hosts::resolution(name, svc.as_object()?, slots, id) {
+                hosts::Resolution::File(own) => Some((name.clone(), own)),
+                _ => None,
+            },
+        )
+        .collect();
+    if dry_run {
+        let names: Vec<String> = slots
+            .iter()
+            .map(|(n, s)| format!("{}={}", n, id.slot_addr(*s)))
+            .collect();
+        ctx.out.note(&format!(
+            "hosts files (not written) in {} list {}",
+            hosts::store::dir(state_dir, id).display(),
+            names.join(" ")
+        ));
+        return Ok(());
+    }
+    hosts::store::refresh(repo, state_dir, id, &own, hosts::store::By::Compose)?;
+    Ok(())
 }
 
 /// Warn, lease, then show the plan (dry run) or write the model, run compose and release what

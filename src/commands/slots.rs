@@ -7,6 +7,7 @@ use super::Ctx;
 use crate::allocator::var_name;
 use crate::cli::{SlotsArgs, SlotsCommand};
 use crate::compose::files as compose_files;
+use crate::compose::hosts;
 use crate::error::{Error, Result};
 use crate::network::NetworkId;
 use crate::output::Printer;
@@ -130,6 +131,7 @@ fn sync(ctx: &Ctx<'_>, t: &Target, files: &[PathBuf]) -> Result<()> {
         compose_files::project_services(&files)?
     };
     let new = slotmap::sync(&t.repo, names.iter().map(String::as_str))?;
+    refresh_hosts(ctx, t)?;
     let rows: Vec<Row> = new.iter().map(|(n, s)| row(n, *s, None, t.id)).collect();
     report_change(ctx, t, rows, false, "given a slot");
     Ok(())
@@ -153,9 +155,24 @@ fn prune(ctx: &Ctx<'_>, t: &Target, dry_run: bool) -> Result<()> {
             Ok((freed, changed))
         })?
     };
+    if !dry_run {
+        refresh_hosts(ctx, t)?;
+    }
     let rows: Vec<Row> = freed.iter().map(|(n, s)| row(n, *s, None, t.id)).collect();
     let verb = if dry_run { "would be freed" } else { "freed" };
     report_change(ctx, t, rows, dry_run, verb);
+    Ok(())
+}
+
+/// The repository's hosts files follow its slot set (SPEC section 3, step 4): running
+/// containers stop resolving a freed name, or resolve a new one, at once. Without a network ID
+/// the files are unknown; the next `renet compose` run brings them in line.
+fn refresh_hosts(ctx: &Ctx<'_>, t: &Target) -> Result<()> {
+    if let Some(id) = t.id {
+        let state = settings::absolute(&ctx.cwd, &ctx.state_dir);
+        let none = std::collections::BTreeMap::new();
+        hosts::store::refresh(&t.repo, &state, id, &none, hosts::store::By::Slots)?;
+    }
     Ok(())
 }
 

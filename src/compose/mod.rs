@@ -1,10 +1,12 @@
 //! The compose pipeline (SPEC section 3), in the order a run goes through it:
 //! [`args`] (split the user's arguments), [`files`] (which compose files), [`load`] (the merged
 //! model), [`danger`] (settings refused without `--unsafe`), [`rewrite`] (host networking on
-//! the service's own address), [`v1`] (the downgrade for docker-compose 1.x), [`bin`] (which
-//! compose, and its command line) and [`plan`], which puts them together. Everything here is
-//! pure but [`files`], [`load`] and [`bin::detect`]; the effects (slot lock, leases, writing the
-//! model, starting compose) live in `commands/compose.rs`.
+//! the service's own address), [`hosts`] (the hosts file each service resolves its siblings
+//! through), [`v1`] (the downgrade for docker-compose 1.x), [`bin`] (which compose, and its
+//! command line) and [`plan`], which puts them together. Everything here is pure but [`files`],
+//! [`load`], [`bin::detect`] and [`hosts::store`] (the hosts files in `RENET_STATE_DIR`); the
+//! other effects (slot lock, leases, writing the model, starting compose) live in
+//! `commands/compose.rs`.
 //!
 //! The loader builds the one merged model the Compose Specification describes (anchors and
 //! merge keys, `!reset`/`!override`, override files, `extends`, `include`, relative paths made
@@ -20,6 +22,7 @@ pub(crate) mod danger;
 mod error;
 mod extends;
 pub(crate) mod files;
+pub(crate) mod hosts;
 mod include;
 mod loader;
 mod merge;

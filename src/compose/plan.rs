@@ -39,6 +39,8 @@ pub(crate) struct Inputs<'a> {
     pub(crate) env_project_name: Option<&'a str>,
     /// The model file goes to `<run_dir>/compose-<network>/<project>.json`.
     pub(crate) run_dir: &'a Path,
+    /// `RENET_STATE_DIR`, absolute: every service's hosts file is mounted from it.
+    pub(crate) state_dir: &'a Path,
     /// The repository daemon's socket, for `DOCKER_HOST`.
     pub(crate) socket: &'a Path,
     pub(crate) dry_run: bool,
@@ -75,13 +77,14 @@ pub(crate) fn plan(i: &Inputs<'_>) -> Plan {
         network: i.network,
         repo_name: i.repo_name,
         slots: i.slots,
+        state_dir: i.state_dir,
     };
     let rewritten = rewrite(i.model, &rctx);
     let mut model = rewritten.model;
     let mut warnings = rewritten.warnings;
     if i.v1 {
         warnings.extend(
-            super::v1::downgrade(&mut model)
+            super::v1::downgrade(&mut model, &rewritten.implied)
                 .into_iter()
                 .map(|key| format!("{key} dropped: docker-compose 1.x does not support it")),
         );
@@ -216,6 +219,7 @@ mod tests {
             user: &c.user,
             env_project_name: c.env_project_name,
             run_dir: Path::new("/run/r"),
+            state_dir: Path::new("/var/lib/r"),
             socket: Path::new("/run/r/docker-2816.sock"),
             dry_run: c.dry_run,
         })

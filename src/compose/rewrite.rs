@@ -1,11 +1,15 @@
 //! The compose model rewrite (SPEC section 3, steps 3 and 4): every service on host networking
-//! at its own address, labelled, with the addresses of its siblings. Pure: a merged model in, a
-//! rewritten model and warnings out.
+//! at its own address, labelled, reaching its siblings by name through the hosts file renet
+//! mounts at `/etc/hosts` (see [`super::hosts`]), with the start order that the `links:` and
+//! `network_mode: service:x` it drops implied. Pure: a merged model in, a rewritten model and
+//! warnings out.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use super::hosts::{self, Resolution};
 use super::{scalar, services};
 use crate::network::{NetworkId, Slot};
 
@@ -13,14 +17,19 @@ pub(crate) struct RewriteContext<'a> {
     pub(crate) network: NetworkId,
     pub(crate) repo_name: &'a str,
     /// Every service of the repository with its slot (all Rediaccfile folders, not only this
-    /// model), so `extra_hosts` lets services reach each other by name.
+    /// model), so services reach each other by name.
     pub(crate) slots: &'a BTreeMap<String, Slot>,
+    /// `RENET_STATE_DIR`, absolute: the hosts files live in it.
+    pub(crate) state_dir: &'a Path,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Rewritten {
     pub(crate) model: Map<String, Value>,
     pub(crate) warnings: Vec<String>,
+    /// The `depends_on` entries the rewrite added, as (service, dependency): what compose
+    /// implied from the dropped `links:` and `network_mode: service:x`.
+    pub(crate) implied: Vec<(String, String)>,
 }
 
 /// Turn a list of `KEY=VALUE` (or `KEY:VALUE` for extra_hosts) into a map, keeping order.
@@ -108,13 +117,113 @@ pub(crate) fn rewrite(model: &Map<String, Value>, ctx: &RewriteContext<'_>) -> R
             .get(name)
             .map(|s| ctx.network.slot_addr(*s).to_string())
             .unwrap_or_default();
+        // Both read `links:` and `network_mode`, which host_network drops.
+        let resolution = hosts::resolution(name, svc, ctx.slots, ctx.network);
+        let implied = keep_start_order(name, svc, &mut out.warnings);
+        out.implied
+            .extend(implied.into_iter().map(|dep| (name.clone(), dep)));
         host_network(name, svc, &address, &mut out.warnings);
         never_restart(svc);
         set_labels(name, svc, &address, ctx);
         set_environment(svc, &address, ctx.network);
-        set_extra_hosts(svc, &hosts, ctx.slots);
+        match resolution {
+            Resolution::File(_) => mount_hosts_file(name, svc, ctx),
+            Resolution::UserMount(mount) => out.warnings.push(format!(
+                "service {name}: volumes {mount} kept: its /etc/hosts is its own, so it does not \
+                 reach the repository's services by name"
+            )),
+            Resolution::ExtraHosts(why) => {
+                out.warnings.push(format!(
+                    "service {name}: the repository's services are added to its extra_hosts, as \
+                     {why}; adding or removing a service recreates it"
+                ));
+                set_extra_hosts(svc, &hosts, ctx.slots);
+            }
+        }
     }
     out
+}
+
+/// The `depends_on` entries compose implies from `links:` and `network_mode: service:x` (what
+/// compose-go's loader adds: `condition: service_started`, `restart: true`; compose adds
+/// `required: true` itself), added because the rewrite drops both. An entry the user wrote is
+/// kept as written; a list becomes a map (`condition: service_started`, as compose reads a list
+/// entry). A name still to interpolate cannot be a `depends_on` key: warned, not added. Returns
+/// the added names.
+fn keep_start_order(
+    name: &str,
+    svc: &mut Map<String, Value>,
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
+    let mut wanted: Vec<String> = Vec::new();
+    let links = svc.get("links").and_then(Value::as_array);
+    for link in links.into_iter().flatten().map(scalar) {
+        // compose-go: `a:b` names service a; anything else is the service's name as written.
+        let parts: Vec<&str> = link.split(':').collect();
+        wanted.push(if parts.len() == 2 {
+            parts[0].to_owned()
+        } else {
+            link.clone()
+        });
+    }
+    if let Some(Value::String(mode)) = svc.get("network_mode")
+        && let Some(dep) = mode.strip_prefix("service:")
+    {
+        wanted.push(dep.to_owned());
+    }
+    let (wanted, unknown): (Vec<String>, Vec<String>) =
+        wanted.into_iter().partition(|d| !d.contains('$'));
+    for dep in unknown {
+        warnings.push(format!(
+            "service {name}: the start order after {dep} is not kept: the name needs interpolation"
+        ));
+    }
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let mut deps = match svc.remove("depends_on") {
+        Some(Value::Object(m)) => m,
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|d| {
+                (
+                    scalar(d),
+                    serde_json::json!({"condition": "service_started"}),
+                )
+            })
+            .collect(),
+        _ => Map::new(),
+    };
+    let mut added = Vec::new();
+    for dep in wanted {
+        if !deps.contains_key(&dep) {
+            deps.insert(
+                dep.clone(),
+                serde_json::json!({"condition": "service_started", "restart": true}),
+            );
+            added.push(dep);
+        }
+    }
+    svc.insert("depends_on".into(), Value::Object(deps));
+    added
+}
+
+/// renet's hosts file of the service, read-only at `/etc/hosts` (long syntax: a missing file is
+/// an error, never an empty folder compose creates in its place).
+fn mount_hosts_file(name: &str, svc: &mut Map<String, Value>, ctx: &RewriteContext<'_>) {
+    let source = hosts::store::file(ctx.state_dir, ctx.network, name);
+    let mount = serde_json::json!({
+        "type": "bind",
+        "source": source.display().to_string(),
+        "target": hosts::TARGET,
+        "read_only": true,
+    });
+    match svc.get_mut("volumes") {
+        Some(Value::Array(list)) => list.push(mount),
+        _ => {
+            svc.insert("volumes".into(), Value::Array(vec![mount]));
+        }
+    }
 }
 
 /// `network_mode: host`, and what host networking cannot have: networks, ports, links.
@@ -151,10 +260,10 @@ fn host_network(
             list.join(", ")
         ));
     }
-    // Docker refuses links together with host networking; extra_hosts replaces them.
+    // Docker refuses links together with host networking; the hosts file replaces them.
     if svc.remove("links").is_some() {
         warnings.push(format!(
-            "service {name}: links removed: services reach each other by name through extra_hosts"
+            "service {name}: links removed: services reach each other by name through /etc/hosts"
         ));
     }
 }
@@ -277,8 +386,14 @@ mod tests {
             network: NetworkId::new(2816).unwrap(),
             repo_name: "shop",
             slots: &slots,
+            state_dir: Path::new("/var/lib/r"),
         };
         (rewrite(&m, &ctx), restart_policies(&m))
+    }
+
+    fn hosts_mount(service: &str) -> Value {
+        json!({"type": "bind", "source": format!("/var/lib/r/hosts/2816/{service}"),
+               "target": "/etc/hosts", "read_only": true})
     }
 
     #[test]
@@ -289,7 +404,7 @@ mod tests {
                          "networks": ["front"], "labels": ["a=1", "rediacc.service_ip=evil"],
                          "environment": ["X=1", "SERVICE_IP=spoof"], "links": ["db"]},
                 "db": {"image": "pg", "network_mode": "service:web",
-                       "labels": {"rediacc.service_port": 5432},
+                       "labels": {"rediacc.service_port": 5432}, "volumes": ["./d:/d"],
                        "environment": {"Y": "${Y:-2}"}, "extra_hosts": ["db:1.2.3.4", "other:5.6.7.8"]}
             },
             "networks": {"front": {}}
@@ -310,9 +425,13 @@ mod tests {
             web["environment"],
             json!(["X=1", "SERVICE_IP=127.0.11.2", "REDIACC_NETWORK_ID=2816"])
         );
+        // Names resolve through the mounted hosts file, not extra_hosts: adding a service
+        // changes nothing here.
+        assert!(web.get("extra_hosts").is_none());
+        assert_eq!(web["volumes"], json!([hosts_mount("web")]));
         assert_eq!(
-            web["extra_hosts"],
-            json!(["db:127.0.11.3", "web:127.0.11.2"])
+            web["depends_on"],
+            json!({"db": {"condition": "service_started", "restart": true}})
         );
         let db = &r.model["services"]["db"];
         assert_eq!(db["labels"]["rediacc.service_port"], "5432");
@@ -320,7 +439,20 @@ mod tests {
         assert_eq!(db["environment"]["SERVICE_IP"], "127.0.11.3");
         assert_eq!(
             db["extra_hosts"],
-            json!(["other:5.6.7.8", "db:127.0.11.3", "web:127.0.11.2"])
+            json!(["db:1.2.3.4", "other:5.6.7.8"]),
+            "the user's own, untouched"
+        );
+        assert_eq!(db["volumes"], json!(["./d:/d", hosts_mount("db")]));
+        assert_eq!(
+            db["depends_on"],
+            json!({"web": {"condition": "service_started", "restart": true}})
+        );
+        assert_eq!(
+            r.implied,
+            [
+                ("web".to_owned(), "db".to_owned()),
+                ("db".to_owned(), "web".to_owned())
+            ]
         );
         assert!(r.model.get("networks").is_none());
         assert_eq!(policies["web"].as_deref(), Some("always"));
@@ -329,6 +461,75 @@ mod tests {
         assert!(warnings.contains("ports 8080:80 removed"), "{warnings}");
         assert!(
             warnings.contains("network_mode service:web replaced"),
+            "{warnings}"
+        );
+    }
+
+    #[test]
+    fn implied_depends_on_merges_with_the_users() {
+        let (r, _) = run(json!({"services": {
+            "web": {"links": ["db:database", "cache", "a:b:c"], "depends_on": ["db", "x"]},
+            "app": {"network_mode": "service:vpn",
+                    "depends_on": {"vpn": {"condition": "service_healthy"}, "db": {"condition": "service_healthy"}}},
+            "job": {"network_mode": "service:${VPN}", "links": ["${DB}:db"]},
+            "box": {"network_mode": "container:abc"}
+        }}));
+        let svc = |n: &str| r.model["services"][n].clone();
+        assert_eq!(
+            svc("web")["depends_on"],
+            json!({
+                "db": {"condition": "service_started"},
+                "x": {"condition": "service_started"},
+                "cache": {"condition": "service_started", "restart": true},
+                "a:b:c": {"condition": "service_started", "restart": true}
+            })
+        );
+        assert_eq!(
+            svc("app")["depends_on"],
+            json!({"vpn": {"condition": "service_healthy"}, "db": {"condition": "service_healthy"}}),
+            "the user's entry is kept as written"
+        );
+        assert!(svc("job").get("depends_on").is_none());
+        assert!(svc("box").get("depends_on").is_none());
+        let warnings = r.warnings.join("\n");
+        assert!(
+            warnings.contains("start order after ${VPN} is not kept")
+                && warnings.contains("start order after ${DB} is not kept"),
+            "{warnings}"
+        );
+        assert_eq!(
+            r.implied,
+            [
+                ("web".to_owned(), "cache".to_owned()),
+                ("web".to_owned(), "a:b:c".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn unwritable_extra_hosts_and_user_mounts_keep_their_own_way() {
+        let (r, _) = run(json!({"services": {
+            "web": {"extra_hosts": ["gw=host-gateway", "db:9.9.9.9"]},
+            "db": {"volumes": ["./my-hosts:/etc/hosts:ro"]}
+        }}));
+        let web = &r.model["services"]["web"];
+        assert_eq!(
+            web["extra_hosts"],
+            json!(["gw=host-gateway", "db:127.0.11.3", "web:127.0.11.2"]),
+            "every service listed, renet's address winning, as before the hosts file"
+        );
+        assert!(web.get("volumes").is_none());
+        let db = &r.model["services"]["db"];
+        assert_eq!(db["volumes"], json!(["./my-hosts:/etc/hosts:ro"]));
+        assert!(db.get("extra_hosts").is_none());
+        let warnings = r.warnings.join("\n");
+        assert!(
+            warnings
+                .contains("service web: the repository's services are added to its extra_hosts"),
+            "{warnings}"
+        );
+        assert!(
+            warnings.contains("service db: volumes ./my-hosts:/etc/hosts:ro kept"),
             "{warnings}"
         );
     }

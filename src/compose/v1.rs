@@ -123,7 +123,12 @@ fn keep_known(map: &mut Map<String, Value>, known: &[&str], what: &str, dropped:
 }
 
 /// Drop what v1 cannot read. Returns the dropped keys as `services.web.develop` paths.
-pub(crate) fn downgrade(model: &mut Map<String, Value>) -> Vec<String> {
+/// `implied`: the (service, dependency) entries the rewrite added to `depends_on`; their
+/// `restart: true` goes silently (v1 implied only the start order from what they replace).
+pub(crate) fn downgrade(
+    model: &mut Map<String, Value>,
+    implied: &[(String, String)],
+) -> Vec<String> {
     let mut dropped = Vec::new();
     keep_known(model, TOP, "", &mut dropped);
     let Some(Value::Object(services)) = model.get_mut("services") else {
@@ -132,6 +137,13 @@ pub(crate) fn downgrade(model: &mut Map<String, Value>) -> Vec<String> {
     for (name, svc) in services.iter_mut() {
         let Value::Object(svc) = svc else { continue };
         let at = format!("services.{name}.");
+        for (_, dep) in implied.iter().filter(|(s, _)| s == name) {
+            if let Some(Value::Object(spec)) =
+                svc.get_mut("depends_on").and_then(|d| d.get_mut(dep))
+            {
+                spec.shift_remove("restart");
+            }
+        }
         keep_known(svc, SERVICE, &at, &mut dropped);
         if let Some(Value::Object(build)) = svc.get_mut("build") {
             keep_known(build, BUILD, &format!("{at}build."), &mut dropped);
@@ -200,7 +212,7 @@ mod tests {
         .as_object()
         .unwrap()
         .clone();
-        let dropped = downgrade(&mut m);
+        let dropped = downgrade(&mut m, &[]);
         assert_eq!(
             dropped,
             vec![
@@ -223,5 +235,26 @@ mod tests {
             m["services"]["web"]["env_file"],
             json!(["/a.env", "/c.env"])
         );
+    }
+
+    #[test]
+    fn implied_dependencies_lose_restart_silently_and_the_hosts_mount_stays() {
+        let mut m = json!({"services": {"app": {
+            "depends_on": {"vpn": {"condition": "service_started", "restart": true},
+                           "db": {"condition": "service_healthy", "restart": true}},
+            "volumes": [{"type": "bind", "source": "/var/lib/rediacc/hosts/2816/app",
+                         "target": "/etc/hosts", "read_only": true}]
+        }}})
+        .as_object()
+        .unwrap()
+        .clone();
+        let dropped = downgrade(&mut m, &[("app".to_owned(), "vpn".to_owned())]);
+        // The user's own `restart: true` on db is still reported.
+        assert_eq!(dropped, ["services.app.depends_on.db.restart"]);
+        assert_eq!(
+            m["services"]["app"]["depends_on"],
+            json!({"vpn": {"condition": "service_started"}, "db": {"condition": "service_healthy"}})
+        );
+        assert_eq!(m["services"]["app"]["volumes"][0]["target"], "/etc/hosts");
     }
 }
