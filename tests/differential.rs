@@ -476,6 +476,12 @@ fn normalise(config: &mut Value, added: &Added) {
         prune_hosts(svc, added.hosts.get(name).unwrap_or(&none));
         prune_hosts_mount(svc, &added.hosts_dir);
         clean_volume_sources(svc);
+        // renet builds on the host network (its daemons have no bridge); compared without it.
+        if let Some(build) = svc.get_mut("build").and_then(Value::as_object_mut)
+            && build.get("network").and_then(Value::as_str) == Some("host")
+        {
+            build.remove("network");
+        }
         // renet saves deploy.restart_policy's condition as the service's restart policy.
         if let Some(deploy) = svc.get_mut("deploy").and_then(Value::as_object_mut) {
             deploy.remove("restart_policy");

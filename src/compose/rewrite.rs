@@ -124,6 +124,7 @@ pub(crate) fn rewrite(model: &Map<String, Value>, ctx: &RewriteContext<'_>) -> R
             .extend(implied.into_iter().map(|dep| (name.clone(), dep)));
         host_network(name, svc, &address, &mut out.warnings);
         never_restart(svc);
+        build_on_host_network(svc);
         set_labels(name, svc, &address, ctx);
         set_environment(svc, &address, ctx.network);
         match resolution {
@@ -273,6 +274,25 @@ fn never_restart(svc: &mut Map<String, Value>) {
     svc.insert("restart".into(), Value::String("no".into()));
     if let Some(Value::Object(deploy)) = svc.get_mut("deploy") {
         deploy.remove("restart_policy");
+    }
+}
+
+/// Builds on the host's network unless the user chose one: a repository daemon has no bridge
+/// (`"bridge": "none"`), and BuildKit (Compose v2's builder) runs `RUN` steps on the default
+/// bridge, failing with "network bridge not found".
+fn build_on_host_network(svc: &mut Map<String, Value>) {
+    let build = match svc.get_mut("build") {
+        Some(Value::String(context)) => {
+            let context = std::mem::take(context);
+            svc.insert("build".into(), serde_json::json!({ "context": context }));
+            svc.get_mut("build")
+        }
+        other => other,
+    };
+    if let Some(Value::Object(build)) = build
+        && !build.contains_key("network")
+    {
+        build.insert("network".into(), Value::String("host".into()));
     }
 }
 
@@ -541,5 +561,19 @@ mod tests {
         );
         assert_eq!(policies["web"].as_deref(), Some("always"));
         assert_eq!(r.model["services"]["web"]["deploy"], json!({"replicas": 1}));
+    }
+
+    #[test]
+    fn builds_run_on_the_host_network_unless_the_user_chose_one() {
+        let (r, _) = run(json!({"services": {
+            "web": {"build": "./app"},
+            "db": {"build": {"context": ".", "network": "none"}},
+        }}));
+        let s = &r.model["services"];
+        assert_eq!(
+            s["web"]["build"],
+            json!({"context": "./app", "network": "host"})
+        );
+        assert_eq!(s["db"]["build"], json!({"context": ".", "network": "none"}));
     }
 }
