@@ -452,7 +452,7 @@ _arguments "${_arguments_options[@]}" : \
             (config)
 _arguments "${_arguments_options[@]}" : \
 '--out=[Folder for traefik.yml (and acme.json, which Traefik writes)]:DIR:_files' \
-'--bind=[Listen on this address only \[default\: every address, IPv4 and IPv6\]]:ADDR:_default' \
+'--bind=[The machine'\''s public address, the only one every entrypoint listens on (required\: listening on every address would take the proxy'\''s ports from every repository'\''s own addresses)]:ADDR:_default' \
 '--bind-v6=[Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind]:ADDR6:_default' \
 '--web-port=[Port of the web entrypoint (redirects to HTTPS)]:PORT:_default' \
 '--websecure-port=[Port of the websecure entrypoints]:PORT:_default' \
@@ -462,7 +462,7 @@ _arguments "${_arguments_options[@]}" : \
 '--cert-email=[E-mail for Let'\''s Encrypt; enables the certificate resolver]:EMAIL:_default' \
 '--cert-resolver=[Name of the certificate resolver]:NAME:_default' \
 '--cf-dns-token-file=[File holding the Cloudflare API token (noted in traefik.yml; \`proxy unit\` passes it)]:FILE:_files' \
-'--route-server=[The route server'\''s configuration URL]:URL:_default' \
+'--route-server=[The route server\: its base URL (http\://127.0.0.1\:7111) or its /config URL]:URL:_default' \
 '--poll-interval=[How often Traefik polls the route server]:DURATION:_default' \
 '--log-level=[Traefik'\''s log level]:LEVEL:_default' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \

@@ -448,7 +448,9 @@ pub enum ProxyCommand {
     ///
     /// Entrypoints: web (redirects to HTTPS), websecure, websecure-v6 (with --bind-v6),
     /// tcp-<port> for the fixed TCP ports and every port of the lease range, udp-<port> for the
-    /// UDP ports and the lease range. Routes come from the route server through Traefik's HTTP
+    /// UDP ports and the lease range, all on the --bind address only (never on every address,
+    /// which would take these ports from every repository's own addresses: without --bind
+    /// nothing is written, exit 2). Routes come from the route server through Traefik's HTTP
     /// provider. With --cert-email, a Let's Encrypt resolver using Cloudflare's DNS-01
     /// challenge (Traefik reads the token from CF_DNS_API_TOKEN_FILE).
     Config(ProxyConfigArgs),
@@ -461,7 +463,9 @@ pub struct ProxyConfigArgs {
     /// Folder for traefik.yml (and acme.json, which Traefik writes)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Listen on this address only [default: every address, IPv4 and IPv6]
+    /// The machine's public address, the only one every entrypoint listens on (required:
+    /// listening on every address would take the proxy's ports from every repository's own
+    /// addresses)
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<std::net::IpAddr>,
     /// Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind
@@ -501,7 +505,7 @@ pub struct ProxyConfigArgs {
     /// File holding the Cloudflare API token (noted in traefik.yml; `proxy unit` passes it)
     #[arg(long, value_name = "FILE")]
     pub cf_dns_token_file: Option<PathBuf>,
-    /// The route server's configuration URL
+    /// The route server: its base URL (http://127.0.0.1:7111) or its /config URL
     #[arg(long, default_value_t = crate::settings::default_route_server_url(), value_name = "URL")]
     pub route_server: String,
     /// How often Traefik polls the route server

