@@ -36,6 +36,8 @@ use crate::{output, slotmap};
 const DEBOUNCE: Duration = Duration::from_millis(150);
 /// Daemons listed at once.
 const CONCURRENCY: usize = 64;
+/// How soon the watchdog looks again at a daemon it could not look at while a restart waits.
+const OVERDUE_RETRY: Duration = Duration::from_secs(1);
 /// The label of every container renet runs: the route server lists only those.
 const SERVICE_LABEL: &str = "rediacc.service_name";
 
@@ -643,10 +645,17 @@ impl<A: DockerApi> Refresher<A> {
                 r.backoff.as_secs()
             ));
         }
+        // A wait on a daemon that could not be looked at (it failed, it hangs) is overdue
+        // at once: look again a little later, not in a loop.
+        let floor = if self.watchdog.waiting_networks().is_subset(&looked) {
+            Duration::ZERO
+        } else {
+            OVERDUE_RETRY
+        };
         self.watchdog_due = self
             .watchdog
             .next_due(now_unix_ms())
-            .map(|d| Instant::now() + d);
+            .map(|d| Instant::now() + d.max(floor));
         acted || self.watchdog.health(Some(&pacing)).containers != before
     }
 
