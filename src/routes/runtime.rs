@@ -415,9 +415,8 @@ impl<A: DockerApi> Refresher<A> {
     }
 
     /// The watchdog alone, when a restart it waits for is due: it looks at the networks with
-    /// a restart waiting (and any that saw a `die` meanwhile). A restart it makes triggers a
-    /// refresh through the container's `start` event; a failed one or a new wait through the
-    /// trigger, so that /health shows it.
+    /// a restart waiting (and any that saw a `die` meanwhile). When it changed anything, a
+    /// refresh follows (the trigger), so that /health shows it: a failed start sends no event.
     async fn watchdog_round(&mut self) {
         let mut networks = self.shared.take_died();
         networks.extend(self.watchdog.waiting_networks());
