@@ -176,8 +176,8 @@ complete -c renet -n "__fish_renet_using_subcommand route-server" -l base-domain
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l machine-name -d 'Machine name: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it: {service}-{network-id}.{base-domain})' -r
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l cert-resolver -d 'Certificate resolver for HTTP routes (e.g. letsencrypt, as `renet proxy config --cert-email` defines it); without it Traefik serves its default certificate' -r
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l entrypoints -d 'Entrypoints of HTTP routes (add websecure-v6 when `proxy config --bind-v6` is used)' -r
-complete -c renet -n "__fish_renet_using_subcommand route-server" -l poll -d 'Re-list every daemon this often (container events refresh sooner); also the watchdog\'s period' -r
-complete -c renet -n "__fish_renet_using_subcommand route-server" -l watchdog-grace -d 'Restart a stopped container whose saved policy asks for it once it has been stopped this long' -r
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l poll -d 'Re-list every daemon this often, the safety net: container events and daemon sockets made or removed in the run folder refresh at once; the watchdog also looks at every daemon then' -r
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l watchdog-grace -d 'How long a container that exited cleanly (code 0, maybe an operator\'s stop) stays stopped before the watchdog restarts it; a crash (non-zero exit) is restarted at once, backing off 1 s, 2 s, 4 s ... 5 min while it keeps crashing' -r
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l daemon-timeout -d 'How long one daemon may take to answer before it is reported and skipped' -r
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l no-watchdog -d 'Do not restart anything (routes only)'
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'

@@ -420,12 +420,14 @@ pub struct RouteServerArgs {
     pub listen: std::net::SocketAddr,
     #[command(flatten)]
     pub routes: RouteOptions,
-    /// Re-list every daemon this often (container events refresh sooner); also the watchdog's
-    /// period
+    /// Re-list every daemon this often, the safety net: container events and daemon sockets
+    /// made or removed in the run folder refresh at once; the watchdog also looks at every
+    /// daemon then
     #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = crate::routes::parse_duration)]
     pub poll: std::time::Duration,
-    /// Restart a stopped container whose saved policy asks for it once it has been stopped
-    /// this long
+    /// How long a container that exited cleanly (code 0, maybe an operator's stop) stays
+    /// stopped before the watchdog restarts it; a crash (non-zero exit) is restarted at once,
+    /// backing off 1 s, 2 s, 4 s ... 5 min while it keeps crashing
     #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = crate::routes::parse_duration)]
     pub watchdog_grace: std::time::Duration,
     /// Do not restart anything (routes only)
