@@ -18,8 +18,17 @@ Part 2, freshness (root, dockerd, Traefik): one real per-repository daemon, the 
 httpd container is stopped, then `docker start`ed; measured is the time from `docker start`
 returning to Traefik answering 200 for its host (medians over --rounds).
 
+Part 3, a new repository (root, dockerd, Traefik): the route server at its default poll (5 s)
+and Traefik (polling every 1 s). Each round starts from a repository that is down with its
+daemon stopped (its socket gone, its routes gone from Traefik) and runs `renet repository up`
+(daemon start, then the Rediaccfile's `renet compose -- up -d`); measured is the time from
+`up` returning to Traefik answering 200 for the repository's first route, and how long `up`
+itself took (medians over --rounds). The route server learns of the new daemon socket through
+its inotify watch of the run folder, not its poll.
+
 usage: python3 benches/routes.py [--renet target/release/renet] [--daemons 1000]
        [--containers 20] [--seconds 20] [--rounds 7] [--traefik PATH] [--skip-freshness]
+       [--skip-scale]
 Build first: cargo build --release.
 """
 import argparse
@@ -377,15 +386,7 @@ def freshness(args, renet):
     try:
         subprocess.run([renet, "daemon", "start", "--network-id", net, "--repo", repo],
                        env=env, check=True, capture_output=True)
-        rootfs = os.path.join(d, "rootfs")
-        os.makedirs(os.path.join(rootfs, "bin"))
-        shutil.copy("/usr/bin/busybox", os.path.join(rootfs, "bin/busybox"))
-        for a in ("sh", "httpd", "mkdir", "echo"):
-            os.symlink("busybox", os.path.join(rootfs, "bin", a))
-        tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
-        subprocess.run(["docker", "import", "-c", 'CMD ["/bin/sh"]', "-", "bench/busybox:1"],
-                       stdin=tar.stdout, env=docker_env, check=True, capture_output=True)
-        tar.wait()
+        busybox_image(d, docker_env, "bench/busybox:1")
         with open(os.path.join(repo, "compose.yaml"), "w") as f:
             f.write("services:\n  app:\n    image: bench/busybox:1\n    stop_signal: SIGKILL\n"
                     "    labels:\n      rediacc.service_port: \"8080\"\n"
@@ -433,6 +434,94 @@ def freshness(args, renet):
     return times, ip
 
 
+def busybox_image(d, docker_env, tag):
+    """Import a busybox root filesystem (sh, httpd) as `tag` into the daemon of docker_env."""
+    rootfs = os.path.join(d, "rootfs")
+    os.makedirs(os.path.join(rootfs, "bin"), exist_ok=True)
+    shutil.copy("/usr/bin/busybox", os.path.join(rootfs, "bin/busybox"))
+    for a in ("sh", "httpd", "mkdir", "echo"):
+        link = os.path.join(rootfs, "bin", a)
+        if not os.path.lexists(link):
+            os.symlink("busybox", link)
+    tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
+    subprocess.run(["docker", "import", "-c", 'CMD ["/bin/sh"]', "-", tag],
+                   stdin=tar.stdout, env=docker_env, check=True, capture_output=True)
+    tar.wait()
+
+
+def new_repository(args, renet):
+    if os.geteuid() != 0 or not shutil.which("dockerd"):
+        return None, "needs root and dockerd"
+    traefik = args.traefik or os.environ.get("RENET_TRAEFIK") or "target/ci-venv/bin/traefik"
+    if not os.path.isfile(traefik):
+        return None, f"no traefik at {traefik}"
+    web, websecure = 28081, 28444
+    d = tempfile.mkdtemp(prefix="rnn", dir="/tmp")
+    run_dir, state_dir, repo = (os.path.join(d, x) for x in ("run", "state", "newrepo"))
+    os.makedirs(repo)
+    env = dict(os.environ, RENET_RUN_DIR=run_dir, RENET_STATE_DIR=state_dir)
+    for k in ("DOCKER_HOST", "DOCKER_CONTEXT", "RENET_BASE_DOMAIN", "RENET_MACHINE_NAME",
+              "REDIACC_NETWORK_ID", "REDIACC_WORKING_DIR", "COMPOSE_FILE"):
+        env.pop(k, None)
+    # renet on PATH for the Rediaccfile's `renet compose`.
+    env["PATH"] = os.path.dirname(renet) + os.pathsep + env.get("PATH", "")
+    net = "16711552"  # far from the tests' 2816/2880 and part 2's 16711616
+    docker_env = dict(env, DOCKER_HOST=f"unix://{run_dir}/docker-{net}.sock")
+    procs = []
+    took, served = [], []
+    repo_args = ["--path", repo, "--network-id", net]
+    try:
+        with open(os.path.join(repo, "compose.yaml"), "w") as f:
+            f.write("services:\n  app:\n    image: bench/busybox:1\n    stop_signal: SIGKILL\n"
+                    "    labels:\n      rediacc.service_port: \"8080\"\n"
+                    "    command: [\"sh\", \"-c\", \"mkdir -p /w && echo ok > /w/index.html && "
+                    "exec httpd -f -p $${SERVICE_IP}:8080 -h /w\"]\n")
+        with open(os.path.join(repo, "Rediaccfile"), "w") as f:
+            f.write("up() { renet compose -- up -d; }\ndown() { renet compose -- down; }\n")
+        # The image, once: the data-root (in the repository) outlives the daemon.
+        subprocess.run([renet, "daemon", "start", "--network-id", net, "--repo", repo],
+                       env=env, check=True, capture_output=True)
+        busybox_image(d, docker_env, "bench/busybox:1")
+        subprocess.run([renet, "daemon", "stop", "--network-id", net], env=env, check=True,
+                       capture_output=True)
+        port = free_port()
+        procs.append(Proc([renet, "route-server", "--listen", f"127.0.0.1:{port}",
+                           "--base-domain", "bench.test", "--no-watchdog"], env,
+                          os.path.join(d, "rs.log")))
+        out = os.path.join(d, "proxy")
+        subprocess.run([renet, "proxy", "config", "--out", out, "--bind", "127.0.0.1",
+                        "--web-port", str(web), "--websecure-port", str(websecure),
+                        "--tcp-ports", "", "--udp-ports", "", "--lease-range", "28501",
+                        "--route-server", f"http://127.0.0.1:{port}",
+                        "--poll-interval", "1s"], env=env, check=True, capture_output=True)
+        procs.append(Proc([traefik, f"--configFile={out}/traefik.yml"], env,
+                          os.path.join(d, "traefik.log")))
+        host = f"app-{net}.bench.test"
+        wait_for("Traefik", 60, lambda: https_status(host, websecure) == 404)
+        for _ in range(args.rounds):
+            time.sleep(1.3)  # let Traefik's provider throttle window pass
+            t0 = time.monotonic()
+            subprocess.run([renet, "repository", "up", *repo_args], env=env, check=True,
+                           capture_output=True)
+            t1 = time.monotonic()
+            wait_for("the new repository's route", 60,
+                     lambda: https_status(host, websecure) == 200)
+            served.append(time.monotonic() - t1)
+            took.append(t1 - t0)
+            subprocess.run([renet, "repository", "down", *repo_args, "--stop-daemon"], env=env,
+                           check=True, capture_output=True)
+            wait_for("the route to go", 60, lambda: https_status(host, websecure) == 404)
+    finally:
+        for p in reversed(procs):
+            p.stop()
+        subprocess.run([renet, "daemon", "stop", "--network-id", net], env=env,
+                       capture_output=True)
+        subprocess.run(["umount", "-l", os.path.join(run_dir, f"docker-{net}/exec/netns/default")],
+                       capture_output=True)
+        shutil.rmtree(d, ignore_errors=True)
+    return (served, took), None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--renet", default="target/release/renet")
@@ -443,10 +532,33 @@ def main():
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--traefik")
     ap.add_argument("--skip-freshness", action="store_true")
+    ap.add_argument("--skip-scale", action="store_true")
     args = ap.parse_args()
     renet = os.path.abspath(args.renet)
 
-    s = scale(args, renet)
+    if not args.skip_scale:
+        print_scale(args, scale(args, renet))
+    if not args.skip_freshness:
+        times, why = freshness(args, renet)
+        if times is None:
+            print(f"| freshness | skipped: {why} |")
+        else:
+            print(f"| freshness: `docker start` to Traefik serving the host, 1 s polls, "
+                  f"{len(times)} rounds | {median(times):.2f} s (min {min(times):.2f}, "
+                  f"max {max(times):.2f}) |")
+        result, why = new_repository(args, renet)
+        if result is None:
+            print(f"| new repository | skipped: {why} |")
+        else:
+            served, took = result
+            print(f"| new repository: `repository up` returning to Traefik serving its first "
+                  f"route, 1 s polls, route server at its default 5 s poll, {len(served)} rounds "
+                  f"| {median(served):.2f} s (min {min(served):.2f}, max {max(served):.2f}) |")
+            print(f"| `renet repository up` itself (daemon start, compose up), same rounds | "
+                  f"{median(took):.2f} s |")
+
+
+def print_scale(args, s):
     print(f"| route server, {s['daemons']:,} fake daemons x {args.containers} containers "
           f"({s['containers']:,} containers, {s['routers']:,} HTTP routers) | median |")
     print("|---|---|")
@@ -464,14 +576,6 @@ def main():
           f"listener, connections) | {s['sockets']:,} |")
     if s["failed"]:
         print(f"| daemons that failed to answer in a refresh | {s['failed']} |")
-    if not args.skip_freshness:
-        times, why = freshness(args, renet)
-        if times is None:
-            print(f"| freshness | skipped: {why} |")
-        else:
-            print(f"| freshness: `docker start` to Traefik serving the host, 1 s polls, "
-                  f"{len(times)} rounds | {median(times):.2f} s (min {min(times):.2f}, "
-                  f"max {max(times):.2f}) |")
 
 
 if __name__ == "__main__":

@@ -176,8 +176,8 @@ complete -c renet -n "__fish_renet_using_subcommand route-server" -l base-domain
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l machine-name -d 'Machine name: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it: {service}-{network-id}.{base-domain})' -r
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l cert-resolver -d 'Certificate resolver for HTTP routes (e.g. letsencrypt, as `renet proxy config --cert-email` defines it); without it Traefik serves its default certificate' -r
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l entrypoints -d 'Entrypoints of HTTP routes (add websecure-v6 when `proxy config --bind-v6` is used)' -r
-complete -c renet -n "__fish_renet_using_subcommand route-server" -l poll -d 'Re-list every daemon this often (container events refresh sooner); also the watchdog\'s period' -r
-complete -c renet -n "__fish_renet_using_subcommand route-server" -l watchdog-grace -d 'Restart a stopped container whose saved policy asks for it once it has been stopped this long' -r
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l poll -d 'Re-list every daemon this often, the safety net: container events and daemon sockets made or removed in the run folder refresh at once; the watchdog also looks at every daemon then' -r
+complete -c renet -n "__fish_renet_using_subcommand route-server" -l watchdog-grace -d 'How long a container that exited cleanly (code 0, maybe an operator\'s stop) stays stopped before the watchdog restarts it; a crash (non-zero exit) is restarted at once, backing off 1 s, 2 s, 4 s ... 5 min while it keeps crashing' -r
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l daemon-timeout -d 'How long one daemon may take to answer before it is reported and skipped' -r
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l no-watchdog -d 'Do not restart anything (routes only)'
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
@@ -188,7 +188,7 @@ complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_s
 complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -f -a "unit" -d 'Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l out -d 'Folder for traefik.yml (and acme.json, which Traefik writes)' -r -F
-complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l bind -d 'Listen on this address only [default: every address, IPv4 and IPv6]' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l bind -d 'The machine\'s public address, the only one every entrypoint listens on (required: listening on every address would take the proxy\'s ports from every repository\'s own addresses)' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l bind-v6 -d 'Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l web-port -d 'Port of the web entrypoint (redirects to HTTPS)' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l websecure-port -d 'Port of the websecure entrypoints' -r
@@ -198,7 +198,7 @@ complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subco
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l cert-email -d 'E-mail for Let\'s Encrypt; enables the certificate resolver' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l cert-resolver -d 'Name of the certificate resolver' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l cf-dns-token-file -d 'File holding the Cloudflare API token (noted in traefik.yml; `proxy unit` passes it)' -r -F
-complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l route-server -d 'The route server\'s configuration URL' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l route-server -d 'The route server: its base URL (http://127.0.0.1:7111) or its /config URL' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l poll-interval -d 'How often Traefik polls the route server' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l log-level -d 'Traefik\'s log level' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'

@@ -425,8 +425,8 @@ _arguments "${_arguments_options[@]}" : \
 '--machine-name=[Machine name\: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it\: {service}-{network-id}.{base-domain})]:NAME:_default' \
 '--cert-resolver=[Certificate resolver for HTTP routes (e.g. letsencrypt, as \`renet proxy config --cert-email\` defines it); without it Traefik serves its default certificate]:NAME:_default' \
 '*--entrypoints=[Entrypoints of HTTP routes (add websecure-v6 when \`proxy config --bind-v6\` is used)]:NAMES:_default' \
-'--poll=[Re-list every daemon this often (container events refresh sooner); also the watchdog'\''s period]:DURATION:_default' \
-'--watchdog-grace=[Restart a stopped container whose saved policy asks for it once it has been stopped this long]:DURATION:_default' \
+'--poll=[Re-list every daemon this often, the safety net\: container events and daemon sockets made or removed in the run folder refresh at once; the watchdog also looks at every daemon then]:DURATION:_default' \
+'--watchdog-grace=[How long a container that exited cleanly (code 0, maybe an operator'\''s stop) stays stopped before the watchdog restarts it; a crash (non-zero exit) is restarted at once, backing off 1 s, 2 s, 4 s ... 5 min while it keeps crashing]:DURATION:_default' \
 '--daemon-timeout=[How long one daemon may take to answer before it is reported and skipped]:DURATION:_default' \
 '--no-watchdog[Do not restart anything (routes only)]' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
@@ -452,7 +452,7 @@ _arguments "${_arguments_options[@]}" : \
             (config)
 _arguments "${_arguments_options[@]}" : \
 '--out=[Folder for traefik.yml (and acme.json, which Traefik writes)]:DIR:_files' \
-'--bind=[Listen on this address only \[default\: every address, IPv4 and IPv6\]]:ADDR:_default' \
+'--bind=[The machine'\''s public address, the only one every entrypoint listens on (required\: listening on every address would take the proxy'\''s ports from every repository'\''s own addresses)]:ADDR:_default' \
 '--bind-v6=[Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind]:ADDR6:_default' \
 '--web-port=[Port of the web entrypoint (redirects to HTTPS)]:PORT:_default' \
 '--websecure-port=[Port of the websecure entrypoints]:PORT:_default' \
@@ -462,7 +462,7 @@ _arguments "${_arguments_options[@]}" : \
 '--cert-email=[E-mail for Let'\''s Encrypt; enables the certificate resolver]:EMAIL:_default' \
 '--cert-resolver=[Name of the certificate resolver]:NAME:_default' \
 '--cf-dns-token-file=[File holding the Cloudflare API token (noted in traefik.yml; \`proxy unit\` passes it)]:FILE:_files' \
-'--route-server=[The route server'\''s configuration URL]:URL:_default' \
+'--route-server=[The route server\: its base URL (http\://127.0.0.1\:7111) or its /config URL]:URL:_default' \
 '--poll-interval=[How often Traefik polls the route server]:DURATION:_default' \
 '--log-level=[Traefik'\''s log level]:LEVEL:_default' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \

@@ -420,12 +420,14 @@ pub struct RouteServerArgs {
     pub listen: std::net::SocketAddr,
     #[command(flatten)]
     pub routes: RouteOptions,
-    /// Re-list every daemon this often (container events refresh sooner); also the watchdog's
-    /// period
+    /// Re-list every daemon this often, the safety net: container events and daemon sockets
+    /// made or removed in the run folder refresh at once; the watchdog also looks at every
+    /// daemon then
     #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = crate::routes::parse_duration)]
     pub poll: std::time::Duration,
-    /// Restart a stopped container whose saved policy asks for it once it has been stopped
-    /// this long
+    /// How long a container that exited cleanly (code 0, maybe an operator's stop) stays
+    /// stopped before the watchdog restarts it; a crash (non-zero exit) is restarted at once,
+    /// backing off 1 s, 2 s, 4 s ... 5 min while it keeps crashing
     #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = crate::routes::parse_duration)]
     pub watchdog_grace: std::time::Duration,
     /// Do not restart anything (routes only)
@@ -448,7 +450,9 @@ pub enum ProxyCommand {
     ///
     /// Entrypoints: web (redirects to HTTPS), websecure, websecure-v6 (with --bind-v6),
     /// tcp-<port> for the fixed TCP ports and every port of the lease range, udp-<port> for the
-    /// UDP ports and the lease range. Routes come from the route server through Traefik's HTTP
+    /// UDP ports and the lease range, all on the --bind address only (never on every address,
+    /// which would take these ports from every repository's own addresses: without --bind
+    /// nothing is written, exit 2). Routes come from the route server through Traefik's HTTP
     /// provider. With --cert-email, a Let's Encrypt resolver using Cloudflare's DNS-01
     /// challenge (Traefik reads the token from CF_DNS_API_TOKEN_FILE).
     Config(ProxyConfigArgs),
@@ -461,7 +465,9 @@ pub struct ProxyConfigArgs {
     /// Folder for traefik.yml (and acme.json, which Traefik writes)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Listen on this address only [default: every address, IPv4 and IPv6]
+    /// The machine's public address, the only one every entrypoint listens on (required:
+    /// listening on every address would take the proxy's ports from every repository's own
+    /// addresses)
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<std::net::IpAddr>,
     /// Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind
@@ -501,7 +507,7 @@ pub struct ProxyConfigArgs {
     /// File holding the Cloudflare API token (noted in traefik.yml; `proxy unit` passes it)
     #[arg(long, value_name = "FILE")]
     pub cf_dns_token_file: Option<PathBuf>,
-    /// The route server's configuration URL
+    /// The route server: its base URL (http://127.0.0.1:7111) or its /config URL
     #[arg(long, default_value_t = crate::settings::default_route_server_url(), value_name = "URL")]
     pub route_server: String,
     /// How often Traefik polls the route server

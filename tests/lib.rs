@@ -8,5 +8,6 @@ mod cli;
 mod docker;
 mod harness;
 mod leases;
+mod proxy;
 mod repository;
 mod routes;

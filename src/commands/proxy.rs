@@ -23,14 +23,8 @@ fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings>
             a.cert_resolver
         )));
     }
-    if a.route_server.chars().any(char::is_control)
-        || !(a.route_server.starts_with("http://") || a.route_server.starts_with("https://"))
-    {
-        return Err(Error::Usage(format!(
-            "--route-server {:?} is not an http:// URL",
-            a.route_server
-        )));
-    }
+    let route_server =
+        proxy::route_server_endpoint(&a.route_server).map_err(|e| Error::Usage(e.to_string()))?;
     let lease_range = match &a.lease_range {
         Some(r) => crate::leases::parse_range(r)
             .map(|p| p.first()..=p.last())
@@ -52,7 +46,7 @@ fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings>
             .cf_dns_token_file
             .as_ref()
             .map(|f| settings::absolute(&ctx.cwd, f)),
-        route_server: a.route_server.clone(),
+        route_server,
         poll_interval: a.poll_interval,
         log_level: a.log_level.clone(),
     })
@@ -84,8 +78,22 @@ fn config(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<u8> {
              (renet proxy unit --cf-dns-token-file FILE)",
         );
     }
+    if let Some(bind) = s.bind
+        && !is_local(bind)
+    {
+        ctx.out.warn(&format!(
+            "--bind {bind} is not an address of this machine (yet): Traefik cannot listen on it \
+             until it is"
+        ));
+    }
     ctx.out.data(&path.display().to_string());
     Ok(0)
+}
+
+/// `addr` is assigned to this machine: binding a UDP socket to it works (Traefik's listeners
+/// would fail with "cannot assign requested address" otherwise).
+fn is_local(addr: std::net::IpAddr) -> bool {
+    std::net::UdpSocket::bind((addr, 0)).is_ok()
 }
 
 fn unit(ctx: &Ctx<'_>, a: &ProxyUnitArgs) -> Result<u8> {

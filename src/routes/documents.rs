@@ -23,7 +23,7 @@ pub(crate) fn ms(d: Duration) -> f64 {
 }
 
 /// One restart the watchdog made (or tried), as `/health` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WatchdogAction {
     pub time_unix: u64,
     pub network_id: u32,
@@ -32,7 +32,39 @@ pub struct WatchdogAction {
     pub policy: String,
     pub exit_code: i64,
     pub stopped_seconds: u64,
+    /// The back-off it waited out first (0 for a first crash).
+    #[serde(default)]
+    pub backoff_seconds: f64,
     pub result: String,
+}
+
+/// A container the watchdog restarts, or is about to, as `/health` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchdogContainer {
+    pub network_id: u32,
+    pub container: String,
+    pub service: String,
+    pub policy: String,
+    /// Restarts the watchdog made for it (failed attempts included).
+    pub restarts: u32,
+    /// Crashes in a row, each soon after a restart: the back-off's exponent.
+    pub crashes_in_a_row: u32,
+    /// The back-off of its current stop (0 while it runs).
+    pub backoff_seconds: f64,
+    /// While it waits: when the next restart is due (unix seconds, to the millisecond) and
+    /// what it waits for (`settle`, `grace` or `back-off`).
+    pub next_attempt_unix: Option<f64>,
+    pub waiting_for: Option<String>,
+    pub last_result: Option<String>,
+}
+
+/// How the watchdog paces its restarts (`watchdog::Pacing`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchdogPacing {
+    pub settle_seconds: f64,
+    pub backoff_first_seconds: f64,
+    pub backoff_max_seconds: f64,
+    pub reset_after_seconds: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -41,6 +73,11 @@ pub struct WatchdogHealth {
     pub grace_seconds: Option<f64>,
     pub restarts: u64,
     pub recent: Vec<WatchdogAction>,
+    #[serde(default)]
+    pub pacing: Option<WatchdogPacing>,
+    /// Every container restarted lately or waiting for a restart.
+    #[serde(default)]
+    pub containers: Vec<WatchdogContainer>,
 }
 
 /// Facts about the refresh that are not part of the configuration.
@@ -429,7 +466,26 @@ mod tests {
                     policy: "always".into(),
                     exit_code: 137,
                     stopped_seconds: 31,
+                    backoff_seconds: 2.0,
                     result: "restarted".into(),
+                }],
+                pacing: Some(WatchdogPacing {
+                    settle_seconds: 0.5,
+                    backoff_first_seconds: 1.0,
+                    backoff_max_seconds: 300.0,
+                    reset_after_seconds: 60.0,
+                }),
+                containers: vec![WatchdogContainer {
+                    network_id: 2816,
+                    container: "shop-db-1".into(),
+                    service: "db".into(),
+                    policy: "always".into(),
+                    restarts: 2,
+                    crashes_in_a_row: 1,
+                    backoff_seconds: 1.0,
+                    next_attempt_unix: Some(1_700_000_000.5),
+                    waiting_for: Some("back-off".into()),
+                    last_result: Some("restarted".into()),
                 }],
             },
             events: BTreeMap::from([(2880, EventStream::default())]),
@@ -447,6 +503,7 @@ mod tests {
         );
         assert_eq!(health.leases.error.as_deref(), Some("locked"));
         assert_eq!(health.watchdog.recent, meta.watchdog.recent);
+        assert_eq!(*health.watchdog, meta.watchdog);
 
         let bytes = ports_bytes(&daemons, &leases, &built.summary, None);
         let ports: PortsDoc<'_> = serde_json::from_slice(&bytes).unwrap();

@@ -7,8 +7,9 @@
 //! `watchdog` (the decision and the plan), `documents` (`/health`, `/ports` and the serialised
 //! configuration), `labels` (the packed label set), `proxy` (static configuration and units).
 //! Effects: `runtime` (the refresh loop: daemons through `crate::docker`, leases, the
-//! watchdog's restarts), `builder` (the build thread), `state` (what the loop, the event
-//! followers and the handlers share) and `server` (axum).
+//! watchdog's restarts), `builder` (the build thread), `socket_watch` (inotify on the run
+//! folder: new daemon sockets), `state` (what the loop, the event followers and the handlers
+//! share) and `server` (axum).
 
 pub mod build;
 mod builder;
@@ -18,6 +19,7 @@ pub mod labels;
 pub mod proxy;
 pub mod runtime;
 pub mod server;
+mod socket_watch;
 pub mod state;
 pub mod validate;
 pub mod watchdog;

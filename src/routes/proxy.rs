@@ -1,13 +1,16 @@
 //! Traefik's static configuration and the systemd units for Traefik and the route server.
 //! Pure generation: the command writes the result (atomically) or prints it.
 //!
-//! Listening addresses: without `--bind`, entrypoints listen on `:<port>`, which Go opens as
-//! one dual-stack socket (IPv4 and IPv6); a separate `websecure-v6` would collide with it
-//! (`address already in use`) and is not written. With `--bind ADDR` every entrypoint listens
-//! on ADDR only, and `--bind-v6 ADDR6` (a specific IPv6 address; `::` would collide with the
-//! IPv4 listener) adds `websecure-v6` on `[ADDR6]:<websecure port>`.
+//! Listening addresses: every entrypoint listens on `--bind ADDR` (the machine's public
+//! address) only, and `--bind-v6 ADDR6` (a specific IPv6 address) adds `websecure-v6` on
+//! `[ADDR6]:<websecure port>`. Never on every address: Linux refuses to bind
+//! `127.0.11.2:5432` while anything listens on `0.0.0.0:5432` (or `[::]:5432`), so a Traefik
+//! on every address would take the fixed TCP ports, the lease range and 80/443 from every
+//! repository's own addresses, or exit when a repository got there first. That holds for
+//! `web` and `websecure` too (a repository's own nginx on `127.0.11.2:80`), so they are not
+//! an exception: without `--bind` nothing is written.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,6 +18,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use super::validate::InvalidValue;
+use crate::network::{self, NetworkId};
 use crate::quote;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,11 +93,10 @@ pub(crate) fn traefik_duration(d: Duration) -> String {
     }
 }
 
-fn address(bind: Option<IpAddr>, port: u16, udp: bool) -> String {
-    let host = match bind {
-        None => String::new(),
-        Some(IpAddr::V4(a)) => a.to_string(),
-        Some(IpAddr::V6(a)) => format!("[{a}]"),
+fn address(host: IpAddr, port: u16, udp: bool) -> String {
+    let host = match host {
+        IpAddr::V4(a) => a.to_string(),
+        IpAddr::V6(a) => format!("[{a}]"),
     };
     let suffix = if udp { "/udp" } else { "" };
     format!("{host}:{port}{suffix}")
@@ -108,34 +111,118 @@ pub(crate) fn http_entrypoints(s: &StaticSettings) -> Vec<String> {
     v
 }
 
+/// Traefik's log levels (its `log.level`, read case-insensitively).
+const LOG_LEVELS: [&str; 7] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "PANIC"];
+
 /// Why `renet proxy config` refused its settings (exit code 2: they are usage errors).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum StaticConfigError {
     #[error(
-        "--bind-v6 needs --bind: without --bind every entrypoint already listens on IPv4 and IPv6"
+        "renet proxy config needs --bind ADDR, the machine's public address: Traefik listening \
+         on every address would take {ports} from every repository's own addresses (a \
+         repository's postgres could no longer listen on its own 5432)"
     )]
+    BindRequired { ports: String },
+    #[error(
+        "--bind {0} means every address, which would take the proxy's ports from every \
+         repository's own addresses: give the machine's public address"
+    )]
+    BindEveryAddress(IpAddr),
+    #[error(
+        "--bind {addr} is inside the block {block} of repository network {network}: give the \
+         machine's public address"
+    )]
+    BindInRepositoryBlock {
+        addr: Ipv4Addr,
+        network: u32,
+        block: String,
+    },
+    #[error("--bind-v6 needs --bind (the public IPv4 address every entrypoint listens on)")]
     BindV6WithoutBind,
     #[error(
-        "--bind-v6 :: would collide with the IPv4 listener (Go opens [::] dual-stack); give a \
-         specific IPv6 address, or leave out --bind and --bind-v6 to listen on every address"
+        "--bind-v6 :: would collide with the IPv4 listener (Go opens [::] dual-stack) and take \
+         the port on every address; give a specific IPv6 address"
     )]
     BindV6Unspecified,
+    #[error("{0} 0 is not a port Traefik can listen on")]
+    PortZero(&'static str),
     #[error("--web-port and --websecure-port must differ")]
     SamePorts,
     #[error("TCP port {port} (fixed ports or the lease range) is also {flag}")]
     TcpPortTaken { port: u16, flag: &'static str },
+    #[error(
+        "{flag} {port} is inside the lease range {range} (--lease-range, RENET_PORT_RANGE): \
+         every leased port needs its entrypoint to itself"
+    )]
+    InLeaseRange {
+        flag: &'static str,
+        port: u16,
+        range: String,
+    },
+    #[error("--poll-interval must be above zero")]
+    PollZero,
+    #[error(
+        "--log-level {0:?} is not one of Traefik's levels (TRACE, DEBUG, INFO, WARN, ERROR, FATAL, PANIC)"
+    )]
+    LogLevel(String),
+    #[error("--route-server {raw:?} {reason}")]
+    RouteServer { raw: String, reason: &'static str },
+}
+
+/// What the route server's URL may be given as: its base URL (`http://127.0.0.1:7111`, what
+/// `route-server --listen` prints) or one of the two paths serving the configuration.
+const ROUTE_SERVER_PATHS: [&str; 2] = ["/config", "/routes.json"];
+
+/// The configuration URL Traefik polls, from `--route-server`: a base URL gets `/config`
+/// (without it Traefik would poll `/` and get 404 for ever); `/config` and `/routes.json` stay.
+pub(crate) fn route_server_endpoint(raw: &str) -> Result<String, StaticConfigError> {
+    let refuse = |reason| StaticConfigError::RouteServer {
+        raw: raw.to_owned(),
+        reason,
+    };
+    if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(refuse("is not an http:// URL"));
+    }
+    let uri: axum::http::Uri = raw.parse().map_err(|_| refuse("is not an http:// URL"))?;
+    let scheme = uri.scheme_str().unwrap_or_default();
+    if scheme != "http" && scheme != "https" {
+        return Err(refuse("is not an http:// URL"));
+    }
+    let Some(authority) = uri.authority().filter(|a| !a.host().is_empty()) else {
+        return Err(refuse("names no host"));
+    };
+    let path = uri.path().trim_end_matches('/');
+    let path = match path {
+        "" => "/config",
+        p if ROUTE_SERVER_PATHS.contains(&p) => p,
+        _ => {
+            return Err(refuse(
+                "is not the route server's configuration: give its base URL \
+                 (http://127.0.0.1:7111) or its /config URL",
+            ));
+        }
+    };
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    Ok(format!("{scheme}://{authority}{path}{query}"))
 }
 
 /// Traefik's static configuration as a JSON value (serialised as YAML by the caller).
 pub(crate) fn static_config(s: &StaticSettings) -> Result<Value, StaticConfigError> {
-    check_listeners(s)?;
+    let bind = check_bind(s)?;
+    check_ports(s)?;
+    if s.poll_interval.is_zero() {
+        return Err(StaticConfigError::PollZero);
+    }
+    if !LOG_LEVELS.contains(&s.log_level.to_ascii_uppercase().as_str()) {
+        return Err(StaticConfigError::LogLevel(s.log_level.clone()));
+    }
     let mut root = Map::new();
     root.insert(
         "global".into(),
         json!({"checkNewVersion": false, "sendAnonymousUsage": false}),
     );
     root.insert("log".into(), json!({"level": s.log_level}));
-    root.insert("entryPoints".into(), Value::Object(entry_points(s)?));
+    root.insert("entryPoints".into(), Value::Object(entry_points(s, bind)));
     root.insert(
         "providers".into(),
         json!({"http": {
@@ -159,25 +246,110 @@ pub(crate) fn static_config(s: &StaticSettings) -> Result<Value, StaticConfigErr
     Ok(Value::Object(root))
 }
 
-/// The listening addresses Traefik could not open together.
-fn check_listeners(s: &StaticSettings) -> Result<(), StaticConfigError> {
-    if let Some(v6) = s.bind_v6 {
-        if s.bind.is_none() {
+/// The repository network whose block holds `addr`, if any (SPEC section 1: the blocks of
+/// network IDs 2816..=16711680 tile 127.0.11.0 to 127.255.0.63).
+fn repository_network(addr: Ipv4Addr) -> Option<NetworkId> {
+    let offset = u32::from(addr).checked_sub(u32::from(Ipv4Addr::new(127, 0, 0, 0)))?;
+    if offset >= 1 << 24 {
+        return None;
+    }
+    let first = offset.checked_sub(network::MIN_NETWORK_ID)?;
+    let base = network::MIN_NETWORK_ID + first / network::BLOCK_SIZE * network::BLOCK_SIZE;
+    NetworkId::new(base.into()).ok()
+}
+
+/// The one address every entrypoint listens on; refused when missing, when it means every
+/// address, or when it belongs to a repository.
+fn check_bind(s: &StaticSettings) -> Result<IpAddr, StaticConfigError> {
+    let Some(bind) = s.bind else {
+        if s.bind_v6.is_some() {
             return Err(StaticConfigError::BindV6WithoutBind);
         }
-        if v6.is_unspecified() {
-            return Err(StaticConfigError::BindV6Unspecified);
+        return Err(StaticConfigError::BindRequired {
+            ports: ports_summary(s),
+        });
+    };
+    if bind.is_unspecified() {
+        return Err(StaticConfigError::BindEveryAddress(bind));
+    }
+    if let IpAddr::V4(v4) = bind
+        && let Some(net) = repository_network(v4)
+    {
+        return Err(StaticConfigError::BindInRepositoryBlock {
+            addr: v4,
+            network: net.get(),
+            block: net.block().to_string(),
+        });
+    }
+    if s.bind_v6.is_some_and(|v6| v6.is_unspecified()) {
+        return Err(StaticConfigError::BindV6Unspecified);
+    }
+    Ok(bind)
+}
+
+/// The ports a Traefik on every address would take, for the refusal.
+fn ports_summary(s: &StaticSettings) -> String {
+    let mut tcp = vec![s.web_port, s.websecure_port];
+    tcp.extend(&s.tcp_ports);
+    tcp.sort_unstable();
+    tcp.dedup();
+    let list = |ports: &[u16]| {
+        ports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let udp = if s.udp_ports.is_empty() {
+        String::new()
+    } else {
+        format!(", UDP {}", list(&s.udp_ports))
+    };
+    format!(
+        "TCP {}{udp} and the lease range {}-{}",
+        list(&tcp),
+        s.lease_range.start(),
+        s.lease_range.end()
+    )
+}
+
+/// Ports Traefik could not listen on together: 0, one port twice, a fixed port inside the
+/// lease range (its entrypoint would be both a fixed one and a leased one).
+fn check_ports(s: &StaticSettings) -> Result<(), StaticConfigError> {
+    let range = format!("{}-{}", s.lease_range.start(), s.lease_range.end());
+    for (port, flag) in [
+        (s.web_port, "--web-port"),
+        (s.websecure_port, "--websecure-port"),
+    ] {
+        if port == 0 {
+            return Err(StaticConfigError::PortZero(flag));
+        }
+        if s.lease_range.contains(&port) {
+            return Err(StaticConfigError::InLeaseRange {
+                flag,
+                port,
+                range: range.clone(),
+            });
+        }
+        if s.tcp_ports.contains(&port) {
+            return Err(StaticConfigError::TcpPortTaken { port, flag });
         }
     }
     if s.web_port == s.websecure_port {
         return Err(StaticConfigError::SamePorts);
     }
+    let fixed = [(&s.tcp_ports, "--tcp-ports"), (&s.udp_ports, "--udp-ports")];
+    for (ports, flag) in fixed {
+        if let Some(&port) = ports.iter().find(|p| s.lease_range.contains(p)) {
+            return Err(StaticConfigError::InLeaseRange { flag, port, range });
+        }
+    }
     Ok(())
 }
 
 /// `web` (redirecting to `websecure`), `websecure` (and `websecure-v6`), then `tcp-<port>` and
-/// `udp-<port>` for the fixed ports and the lease range.
-fn entry_points(s: &StaticSettings) -> Result<Map<String, Value>, StaticConfigError> {
+/// `udp-<port>` for the fixed ports and the lease range, all on `bind` (checked).
+fn entry_points(s: &StaticSettings, bind: IpAddr) -> Map<String, Value> {
     let mut entry = Map::new();
     let tls = match &s.cert_email {
         Some(_) => json!({"certResolver": s.cert_resolver}),
@@ -186,7 +358,7 @@ fn entry_points(s: &StaticSettings) -> Result<Map<String, Value>, StaticConfigEr
     entry.insert(
         "web".into(),
         json!({
-            "address": address(s.bind, s.web_port, false),
+            "address": address(bind, s.web_port, false),
             "http": {"redirections": {"entryPoint": {
                 "to": "websecure", "scheme": "https", "permanent": true
             }}}
@@ -194,38 +366,30 @@ fn entry_points(s: &StaticSettings) -> Result<Map<String, Value>, StaticConfigEr
     );
     entry.insert(
         "websecure".into(),
-        json!({"address": address(s.bind, s.websecure_port, false), "http": {"tls": tls}}),
+        json!({"address": address(bind, s.websecure_port, false), "http": {"tls": tls}}),
     );
     if let Some(v6) = s.bind_v6 {
         entry.insert(
             "websecure-v6".into(),
-            json!({"address": address(Some(IpAddr::V6(v6)), s.websecure_port, false), "http": {"tls": tls}}),
+            json!({"address": address(IpAddr::V6(v6), s.websecure_port, false), "http": {"tls": tls}}),
         );
     }
-    let mut tcp_taken = vec![
-        (s.web_port, "--web-port"),
-        (s.websecure_port, "--websecure-port"),
-    ];
     for p in with_lease_range(&s.tcp_ports, s) {
-        if let Some((_, flag)) = tcp_taken.iter().find(|(q, _)| *q == p) {
-            return Err(StaticConfigError::TcpPortTaken { port: p, flag });
-        }
-        tcp_taken.push((p, "a TCP port"));
         entry.insert(
             format!("tcp-{p}"),
-            json!({"address": address(s.bind, p, false)}),
+            json!({"address": address(bind, p, false)}),
         );
     }
     for p in with_lease_range(&s.udp_ports, s) {
         entry.insert(
             format!("udp-{p}"),
-            json!({"address": address(s.bind, p, true)}),
+            json!({"address": address(bind, p, true)}),
         );
     }
-    Ok(entry)
+    entry
 }
 
-/// `fixed` and every port of the lease range, sorted and distinct.
+/// `fixed` and every port of the lease range, sorted (checked distinct).
 fn with_lease_range(fixed: &[u16], s: &StaticSettings) -> Vec<u16> {
     let mut ports = fixed.to_vec();
     ports.extend(s.lease_range.clone());
@@ -240,7 +404,9 @@ pub(crate) fn traefik_yml(s: &StaticSettings) -> Result<String, StaticConfigErro
     let mut out = String::from(
         "# Traefik static configuration written by `renet proxy config`; regenerate rather than edit.\n\
          # Routes come from the renet route server (providers.http). Entrypoints: web redirects to\n\
-         # websecure; tcp-<port>/udp-<port> for the fixed ports and the lease range.\n",
+         # websecure; tcp-<port>/udp-<port> for the fixed ports and the lease range. All listen on\n\
+         # the machine's public address only: on every address they would take these ports from\n\
+         # every repository's own loopback addresses.\n",
     );
     if s.cert_email.is_some() {
         let token = s.cf_dns_token_file.as_ref().map_or_else(
@@ -339,9 +505,12 @@ mod tests {
     const DEFAULT_TCP_PORTS: &[u16] = &[3306, 5432, 6379, 27017, 11211, 5672, 9092];
     const DEFAULT_UDP_PORTS: &[u16] = &[53];
 
+    /// The machine's public address in the tests (TEST-NET-3).
+    const PUBLIC: &str = "203.0.113.7";
+
     fn settings() -> StaticSettings {
         StaticSettings {
-            bind: None,
+            bind: Some(PUBLIC.parse().unwrap()),
             bind_v6: None,
             web_port: 80,
             websecure_port: 443,
@@ -362,22 +531,34 @@ mod tests {
     fn default_static_config() {
         let v = static_config(&settings()).unwrap();
         let ep = &v["entryPoints"];
-        assert_eq!(ep["web"]["address"], ":80");
+        assert_eq!(ep["web"]["address"], format!("{PUBLIC}:80"));
         assert_eq!(
             ep["web"]["http"]["redirections"]["entryPoint"]["to"],
             "websecure"
         );
-        assert_eq!(ep["websecure"]["address"], ":443");
+        assert_eq!(ep["websecure"]["address"], format!("{PUBLIC}:443"));
         assert_eq!(ep["websecure"]["http"]["tls"], json!({}));
         assert!(ep.get("websecure-v6").is_none());
         for p in [
             3306, 5432, 6379, 27017, 11211, 5672, 9092, 10000, 10005, 10010,
         ] {
-            assert_eq!(ep[format!("tcp-{p}")]["address"], format!(":{p}"), "{p}");
+            assert_eq!(
+                ep[format!("tcp-{p}")]["address"],
+                format!("{PUBLIC}:{p}"),
+                "{p}"
+            );
         }
-        assert_eq!(ep["udp-53"]["address"], ":53/udp");
-        assert_eq!(ep["udp-10003"]["address"], ":10003/udp");
+        assert_eq!(ep["udp-53"]["address"], format!("{PUBLIC}:53/udp"));
+        assert_eq!(ep["udp-10003"]["address"], format!("{PUBLIC}:10003/udp"));
         assert!(ep.get("tcp-10011").is_none());
+        // No entrypoint listens on every address.
+        let every = ep
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|e| !e["address"].as_str().unwrap().starts_with(PUBLIC))
+            .count();
+        assert_eq!(every, 0, "{ep:#}");
         assert_eq!(
             v["providers"]["http"]["endpoint"],
             "http://127.0.0.1:7111/config"
@@ -386,6 +567,168 @@ mod tests {
         assert_eq!(v["global"]["checkNewVersion"], false);
         assert!(v.get("certificatesResolvers").is_none());
         assert_eq!(http_entrypoints(&settings()), vec!["websecure"]);
+    }
+
+    /// Without --bind nothing is produced, and the refusal names --bind and what every
+    /// address would take; addresses meaning every address or a repository's are refused too.
+    #[test]
+    fn every_address_is_refused() {
+        let mut s = settings();
+        s.bind = None;
+        let e = static_config(&s).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "renet proxy config needs --bind ADDR, the machine's public address: Traefik \
+             listening on every address would take TCP 80, 443, 3306, 5432, 5672, 6379, 9092, \
+             11211, 27017, UDP 53 and the lease range 10000-10010 from every repository's own \
+             addresses (a repository's postgres could no longer listen on its own 5432)"
+        );
+        assert!(traefik_yml(&s).is_err());
+        for every in ["0.0.0.0", "::"] {
+            s.bind = Some(every.parse().unwrap());
+            assert_eq!(
+                static_config(&s).unwrap_err(),
+                StaticConfigError::BindEveryAddress(every.parse().unwrap()),
+                "{every}"
+            );
+        }
+        for (addr, network, block) in [
+            ("127.0.11.0", 2816, "127.0.11.0/26"),
+            ("127.0.11.66", 2880, "127.0.11.64/26"),
+            ("127.255.0.63", 16_711_680, "127.255.0.0/26"),
+        ] {
+            s.bind = Some(addr.parse().unwrap());
+            let e = static_config(&s).unwrap_err();
+            assert_eq!(
+                e,
+                StaticConfigError::BindInRepositoryBlock {
+                    addr: addr.parse().unwrap(),
+                    network,
+                    block: block.into()
+                }
+            );
+        }
+        assert_eq!(
+            StaticConfigError::BindInRepositoryBlock {
+                addr: "127.0.11.66".parse().unwrap(),
+                network: 2880,
+                block: "127.0.11.64/26".into()
+            }
+            .to_string(),
+            "--bind 127.0.11.66 is inside the block 127.0.11.64/26 of repository network 2880: \
+             give the machine's public address"
+        );
+        // Loopback outside every block (below 127.0.11.0, above 127.255.0.63), IPv6 and
+        // private addresses are the operator's to choose.
+        for ok in [
+            "127.0.0.1",
+            "127.0.10.255",
+            "127.255.0.64",
+            "10.0.0.5",
+            "2001:db8::1",
+        ] {
+            s.bind = Some(ok.parse().unwrap());
+            assert!(static_config(&s).is_ok(), "{ok}");
+        }
+    }
+
+    /// Port 0, one port twice, a fixed port or web/websecure inside the lease range, a zero
+    /// poll interval, a log level Traefik does not know: each refused naming its flag.
+    #[test]
+    fn impossible_values_name_their_flag() {
+        let refused = |f: &dyn Fn(&mut StaticSettings)| {
+            let mut s = settings();
+            f(&mut s);
+            static_config(&s).unwrap_err().to_string()
+        };
+        assert_eq!(
+            refused(&|s| s.web_port = 0),
+            "--web-port 0 is not a port Traefik can listen on"
+        );
+        assert_eq!(
+            refused(&|s| s.websecure_port = 0),
+            "--websecure-port 0 is not a port Traefik can listen on"
+        );
+        assert_eq!(
+            refused(&|s| s.websecure_port = 10004),
+            "--websecure-port 10004 is inside the lease range 10000-10010 (--lease-range, \
+             RENET_PORT_RANGE): every leased port needs its entrypoint to itself"
+        );
+        assert!(refused(&|s| s.web_port = 10000).starts_with("--web-port 10000 is inside"));
+        assert!(
+            refused(&|s| s.tcp_ports = vec![5432, 10010])
+                .starts_with("--tcp-ports 10010 is inside the lease range 10000-10010")
+        );
+        assert!(
+            refused(&|s| s.udp_ports = vec![10001])
+                .starts_with("--udp-ports 10001 is inside the lease range")
+        );
+        assert_eq!(
+            refused(&|s| s.tcp_ports = vec![80]),
+            "TCP port 80 (fixed ports or the lease range) is also --web-port"
+        );
+        assert_eq!(
+            refused(&|s| s.web_port = 443),
+            "--web-port and --websecure-port must differ"
+        );
+        assert_eq!(
+            refused(&|s| s.poll_interval = Duration::ZERO),
+            "--poll-interval must be above zero"
+        );
+        assert!(refused(&|s| s.log_level = "LOUD".into()).starts_with("--log-level \"LOUD\""));
+        let mut s = settings();
+        s.log_level = "debug".into();
+        assert!(static_config(&s).is_ok());
+        // UDP and TCP are separate: udp-443 beside websecure is fine.
+        s.udp_ports = vec![443];
+        assert!(static_config(&s).is_ok());
+    }
+
+    /// --route-server: the base URL gets /config; /config and /routes.json stay; anything
+    /// else is refused, naming the flag.
+    #[test]
+    fn route_server_urls() {
+        for (raw, want) in [
+            ("http://127.0.0.1:7111", "http://127.0.0.1:7111/config"),
+            ("http://127.0.0.1:7111/", "http://127.0.0.1:7111/config"),
+            (
+                "http://127.0.0.1:7111/config",
+                "http://127.0.0.1:7111/config",
+            ),
+            (
+                "http://127.0.0.1:7111/config/",
+                "http://127.0.0.1:7111/config",
+            ),
+            (
+                "http://127.0.0.1:7111/config?format=json",
+                "http://127.0.0.1:7111/config?format=json",
+            ),
+            (
+                "https://router.internal:8443/routes.json",
+                "https://router.internal:8443/routes.json",
+            ),
+            ("http://[::1]:7111", "http://[::1]:7111/config"),
+        ] {
+            assert_eq!(route_server_endpoint(raw).unwrap(), want, "{raw}");
+        }
+        for (raw, reason) in [
+            ("127.0.0.1:7111", "is not an http:// URL"),
+            ("ftp://127.0.0.1:7111/config", "is not an http:// URL"),
+            ("http://127.0.0.1:7111/con fig", "is not an http:// URL"),
+            (
+                "http://127.0.0.1:7111/health",
+                "is not the route server's configuration",
+            ),
+            (
+                "http://127.0.0.1:7111/ports",
+                "is not the route server's configuration",
+            ),
+            ("http:///config", ""),
+        ] {
+            let e = route_server_endpoint(raw).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("--route-server {raw:?}")), "{e}");
+            assert!(e.contains(reason), "{raw}: {e}");
+        }
     }
 
     #[test]
@@ -429,12 +772,11 @@ mod tests {
     #[test]
     fn refused_combinations() {
         let mut s = settings();
+        s.bind = None;
         s.bind_v6 = Some("2001:db8::1".parse().unwrap());
-        assert!(
-            static_config(&s)
-                .unwrap_err()
-                .to_string()
-                .contains("--bind")
+        assert_eq!(
+            static_config(&s).unwrap_err(),
+            StaticConfigError::BindV6WithoutBind
         );
         s.bind = Some("127.0.0.1".parse().unwrap());
         s.bind_v6 = Some(Ipv6Addr::UNSPECIFIED);
@@ -457,8 +799,8 @@ mod tests {
         assert!(static_config(&s).is_err());
         assert_eq!(
             StaticConfigError::BindV6Unspecified.to_string(),
-            "--bind-v6 :: would collide with the IPv4 listener (Go opens [::] dual-stack); give a \
-             specific IPv6 address, or leave out --bind and --bind-v6 to listen on every address"
+            "--bind-v6 :: would collide with the IPv4 listener (Go opens [::] dual-stack) and take \
+             the port on every address; give a specific IPv6 address"
         );
         assert_eq!(
             StaticConfigError::TcpPortTaken {

@@ -3,11 +3,14 @@
 //! reached through [`DockerApi`], so unit tests run all of it against the fake.
 //!
 //! - Every refresh globs `$RENET_RUN_DIR/docker-*.sock`, so a new daemon is picked up without
-//!   a restart and a removed one is forgotten.
+//!   a restart and a removed one is forgotten; the folder is watched (`socket_watch`), so a
+//!   socket made or removed triggers that refresh at once.
 //! - Each daemon is asked with its own timeout, all at once (at most 64 in flight): a hung
 //!   daemon costs one timeout and an error in `/health`, never the others' routes.
 //! - Each daemon's event stream (container start/die/stop/destroy) triggers a refresh after a
-//!   short debounce; a poll every `--poll` is the safety net and drives the watchdog.
+//!   short debounce; a poll every `--poll` is the safety net.
+//! - The watchdog looks at a daemon after a `die` event on it, when a restart it waits for is
+//!   due (its own timer), and at every poll.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -22,7 +25,7 @@ use super::build::{self, ContainerInput, DaemonInput, Options, Problem};
 use super::builder::Builder;
 use super::documents::{self, BuiltState, Meta, Summary, build_state, health_bytes, ports_bytes};
 use super::state::{EventStream, Shared, Snapshot};
-use super::watchdog::{self, Observed, Policy};
+use super::watchdog::{self, Observed, Pacing, Policy};
 use crate::docker::{ApiError, ApiVersion, Container, DockerApi, Query, Target, paths};
 use crate::leases::{self, Lease};
 use crate::network::NetworkId;
@@ -33,6 +36,8 @@ use crate::{output, slotmap};
 const DEBOUNCE: Duration = Duration::from_millis(150);
 /// Daemons listed at once.
 const CONCURRENCY: usize = 64;
+/// How soon the watchdog looks again at a daemon it could not look at while a restart waits.
+const OVERDUE_RETRY: Duration = Duration::from_secs(1);
 /// The label of every container renet runs: the route server lists only those.
 const SERVICE_LABEL: &str = "rediacc.service_name";
 
@@ -190,6 +195,7 @@ async fn watch_events(
 /// What the route server keeps per daemon between refreshes: no client (a client per daemon
 /// is 4 MB at 1,000 daemons), only the API version negotiated once, and the event follower.
 struct Conn {
+    network: NetworkId,
     version: Option<ApiVersion>,
     watcher: tokio::task::JoinHandle<()>,
 }
@@ -220,6 +226,38 @@ fn now_unix() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+fn now_unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A task that ends with its owner.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Which daemons a watchdog round looks at.
+enum Scope {
+    /// Every daemon (the poll).
+    All,
+    /// These networks: those with a `die` event since the last round, and those with a
+    /// restart waiting.
+    Networks(BTreeSet<u32>),
+}
+
+/// Sleeps until `due`, or for ever when there is none.
+async fn sleep_until_due(due: Option<Instant>) {
+    match due {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The restart policies saved for the repository network `net`'s daemon serves, by service;
 /// None when it serves none or none has a policy.
 fn saved_policies(run_dir: &Path, net: NetworkId) -> Option<BTreeMap<String, String>> {
@@ -246,6 +284,10 @@ pub struct Refresher<A> {
     last_errors: BTreeMap<u32, String>,
     last_lease_error: Option<String>,
     watchdog: watchdog::Memory,
+    /// None: the watchdog is off.
+    pacing: Option<Pacing>,
+    /// When the first restart that waits (settle, grace, back-off) is due.
+    watchdog_due: Option<Instant>,
     /// The inputs of the last build and its result.
     last: Option<LastBuild>,
     builds: u64,
@@ -255,6 +297,7 @@ pub struct Refresher<A> {
 impl<A: DockerApi> Refresher<A> {
     pub fn new(api: Arc<A>, settings: Arc<Settings>, shared: Arc<Shared>) -> Self {
         Self {
+            pacing: settings.watchdog_grace.map(Pacing::with_grace),
             api,
             settings,
             shared,
@@ -266,34 +309,42 @@ impl<A: DockerApi> Refresher<A> {
             last_errors: BTreeMap::new(),
             last_lease_error: None,
             watchdog: watchdog::Memory::default(),
+            watchdog_due: None,
             last: None,
             builds: 0,
             builder: Builder::new(),
         }
     }
 
-    /// Refresh until `shutdown` turns true: on events (debounced) and every poll interval.
+    /// Refresh until `shutdown` turns true: on events (debounced) and every poll interval;
+    /// between them, run the watchdog when a restart it waits for is due.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        let _sockets = AbortOnDrop(tokio::spawn(super::socket_watch::watch(
+            self.settings.run_dir.clone(),
+            Arc::clone(&self.shared),
+        )));
         let mut next_poll = Instant::now() + self.settings.poll;
         loop {
-            let poll_due = tokio::select! {
+            let due = self.watchdog_due;
+            tokio::select! {
                 () = self.shared.trigger.notified() => {
                     tokio::time::sleep(DEBOUNCE).await;
-                    false
+                    self.refresh(false).await;
                 }
-                () = tokio::time::sleep_until(next_poll.into()) => true,
+                () = tokio::time::sleep_until(next_poll.into()) => {
+                    next_poll = Instant::now() + self.settings.poll;
+                    self.refresh(true).await;
+                }
+                () = sleep_until_due(due) => self.watchdog_round().await,
                 _ = shutdown.changed() => return,
-            };
-            if poll_due {
-                next_poll = Instant::now() + self.settings.poll;
             }
-            self.refresh(poll_due).await;
         }
     }
 
-    /// One refresh: discover, list, build, publish; with `watchdog`, also restart what the
-    /// saved policies ask for.
-    pub async fn refresh(&mut self, watchdog: bool) {
+    /// One refresh: discover, list, build, publish; then the watchdog restarts what the saved
+    /// policies ask for: on a `poll`, looking at every daemon, else at those with a container
+    /// that died since it last looked (a crash is restarted at once, not at the next poll).
+    pub async fn refresh(&mut self, poll: bool) {
         let began = Instant::now();
         let found = self.discover();
         let daemons = self.list(&found).await;
@@ -301,46 +352,76 @@ impl<A: DockerApi> Refresher<A> {
         let discovered = began.elapsed();
 
         self.refreshes += 1;
-        let meta = Meta {
+        let mut meta = Meta {
             refreshes: self.refreshes,
             time_unix: now_unix(),
             discover_ms: documents::ms(discovered),
-            lease_error: lease_error.clone(),
-            watchdog: self.watchdog.health(self.settings.watchdog_grace),
+            lease_error,
+            watchdog: self.watchdog.health(self.pacing.as_ref()),
             events: self.shared.event_streams(),
         };
         let daemons = Arc::new(daemons);
         let Some(built) = self.build(&daemons).await else {
             return;
         };
-        let snapshot = Snapshot {
-            config_yaml: built.config_yaml.clone(),
-            config_json: built.config_json.clone(),
-            health: health_bytes(
-                &daemons,
-                self.leases.len(),
-                &built,
-                &self.settings,
-                &meta,
-                self.builds,
-            ),
-            ports: ports_bytes(
-                &daemons,
-                &self.leases,
-                &built.summary,
-                lease_error.as_deref(),
-            ),
-            etag: built.etag.clone(),
-        };
-        self.log_changes(&snapshot, &built.summary, &daemons, lease_error.as_deref());
+        let snapshot = self.snapshot(&daemons, &built, &meta);
+        self.log_changes(
+            &snapshot,
+            &built.summary,
+            &daemons,
+            meta.lease_error.as_deref(),
+        );
         self.shared.publish(snapshot);
         // A refresh frees what it listed and built (tens of MB at 20,000 containers); glibc
         // would keep it. On the builder thread: the 1-3 ms it takes stays off the workers
         // that answer Traefik.
         self.builder.spawn(crate::memory::release_free_heap);
 
-        if watchdog && let Some(grace) = self.settings.watchdog_grace {
-            self.run_watchdog(&daemons, grace).await;
+        let died = self.shared.take_died();
+        let scope = if poll {
+            Scope::All
+        } else {
+            Scope::Networks(died)
+        };
+        if self.run_watchdog(scope).await {
+            // /health shows what the watchdog just did and waits for.
+            meta.watchdog = self.watchdog.health(self.pacing.as_ref());
+            let snapshot = self.snapshot(&daemons, &built, &meta);
+            self.shared.publish(snapshot);
+        }
+    }
+
+    /// The documents of one refresh.
+    fn snapshot(&self, daemons: &[DaemonInput], built: &BuiltState, meta: &Meta) -> Snapshot {
+        Snapshot {
+            config_yaml: built.config_yaml.clone(),
+            config_json: built.config_json.clone(),
+            health: health_bytes(
+                daemons,
+                self.leases.len(),
+                built,
+                &self.settings,
+                meta,
+                self.builds,
+            ),
+            ports: ports_bytes(
+                daemons,
+                &self.leases,
+                &built.summary,
+                meta.lease_error.as_deref(),
+            ),
+            etag: built.etag.clone(),
+        }
+    }
+
+    /// The watchdog alone, when a restart it waits for is due: it looks at the networks with
+    /// a restart waiting (and any that saw a `die` meanwhile). When it changed anything, a
+    /// refresh follows (the trigger), so that /health shows it: a failed start sends no event.
+    async fn watchdog_round(&mut self) {
+        let mut networks = self.shared.take_died();
+        networks.extend(self.watchdog.waiting_networks());
+        if self.run_watchdog(Scope::Networks(networks)).await {
+            self.shared.trigger.notify_one();
         }
     }
 
@@ -365,6 +446,7 @@ impl<A: DockerApi> Refresher<A> {
         }
         for (net, path) in &found {
             self.conns.entry(path.clone()).or_insert_with(|| Conn {
+                network: *net,
                 version: None,
                 watcher: tokio::spawn(watch_events(
                     Arc::clone(&self.api),
@@ -517,28 +599,30 @@ impl<A: DockerApi> Refresher<A> {
         }
     }
 
-    /// Restart the stopped containers whose saved policy asks for it ([`watchdog::plan`]).
-    async fn run_watchdog(&mut self, daemons: &[DaemonInput], grace: Duration) {
-        let now = i64::try_from(now_unix()).unwrap_or(i64::MAX);
-        let mut observed = Vec::new();
-        let mut versions = BTreeMap::new();
-        for d in daemons.iter().filter(|d| d.error.is_none()) {
-            let socket = PathBuf::from(&d.socket);
-            let Some(version) = self.conns.get(&socket).and_then(|c| c.version) else {
-                continue;
-            };
-            let Some(policies) = saved_policies(&self.settings.run_dir, d.network_id) else {
-                continue;
-            };
-            observed.extend(
-                self.observe(d.network_id, &socket, version, &policies)
-                    .await,
-            );
-            versions.insert(d.network_id.get(), (socket, version));
-        }
+    /// Restart the stopped containers of `scope` whose saved policy asks for it
+    /// ([`watchdog::plan`]), and note when to look again. True when it restarted something or
+    /// its waits changed (what /health shows of it did).
+    async fn run_watchdog(&mut self, scope: Scope) -> bool {
+        let Some(pacing) = self.pacing else {
+            return false;
+        };
+        let mut networks = match scope {
+            Scope::All => {
+                let present = self.conns.values().map(|c| c.network.get()).collect();
+                self.watchdog.keep_networks(&present);
+                present
+            }
+            Scope::Networks(n) => n,
+        };
+        networks.extend(self.watchdog.waiting_networks());
+        let before = self.watchdog.health(Some(&pacing)).containers;
+        let now = now_unix_ms();
+        let (looked, observed, targets) = self.observe_all(&networks).await;
         let timeout = self.settings.daemon_timeout;
-        for r in watchdog::plan(&mut self.watchdog, observed, now, grace) {
-            let Some((socket, version)) = versions.get(&r.network_id) else {
+        let restarts = watchdog::plan(&mut self.watchdog, &looked, observed, now, &pacing);
+        let acted = !restarts.is_empty();
+        for r in restarts {
+            let Some((socket, version)) = targets.get(&r.network_id) else {
                 continue;
             };
             let at = Target {
@@ -547,18 +631,62 @@ impl<A: DockerApi> Refresher<A> {
                 timeout,
             };
             let started = within(timeout, CallError::TimedOut, self.api.start(at, &r.id)).await;
-            let result = self.watchdog.record(&r, started, now_unix());
+            let result = self.watchdog.record(&r, started, now_unix_ms());
             output::note(&format!(
                 "route-server: watchdog: network {} container {} (service {}, restart {}, \
-                 exit code {}, stopped {}s ago): {result}",
+                 exit code {}, stopped {:.1}s ago, back-off {}s): {result}",
                 r.network_id,
                 r.name,
                 r.service,
                 r.policy_text,
                 r.exit_code,
-                r.stopped_for.as_secs()
+                r.stopped_for.as_secs_f64(),
+                r.backoff.as_secs()
             ));
         }
+        // A wait on a daemon that could not be looked at (it failed, it hangs) is overdue
+        // at once: look again a little later, not in a loop.
+        let floor = if self.watchdog.waiting_networks().is_subset(&looked) {
+            Duration::ZERO
+        } else {
+            OVERDUE_RETRY
+        };
+        self.watchdog_due = self
+            .watchdog
+            .next_due(now_unix_ms())
+            .map(|d| Instant::now() + d.max(floor));
+        acted || self.watchdog.health(Some(&pacing)).containers != before
+    }
+
+    /// The stopped containers with a saved policy of the daemons of `networks` that answer:
+    /// the networks looked at completely, what was found, and how to reach each daemon.
+    async fn observe_all(
+        &self,
+        networks: &BTreeSet<u32>,
+    ) -> (
+        BTreeSet<u32>,
+        Vec<Observed>,
+        BTreeMap<u32, (PathBuf, ApiVersion)>,
+    ) {
+        let mut looked = BTreeSet::new();
+        let mut observed = Vec::new();
+        let mut targets = BTreeMap::new();
+        for (socket, conn) in &self.conns {
+            let net = conn.network;
+            let Some(version) = conn.version.filter(|_| networks.contains(&net.get())) else {
+                continue;
+            };
+            let Some(policies) = saved_policies(&self.settings.run_dir, net) else {
+                looked.insert(net.get());
+                continue;
+            };
+            if let Some(found) = self.observe(net, socket, version, &policies).await {
+                observed.extend(found);
+                looked.insert(net.get());
+                targets.insert(net.get(), (socket.clone(), version));
+            }
+        }
+        (looked, observed, targets)
     }
 
     /// Network `net`'s exited containers that have a saved policy, inspected.
@@ -568,7 +696,7 @@ impl<A: DockerApi> Refresher<A> {
         socket: &Path,
         version: ApiVersion,
         policies: &BTreeMap<String, String>,
-    ) -> Vec<Observed> {
+    ) -> Option<Vec<Observed>> {
         let timeout = self.settings.daemon_timeout;
         let at = Target {
             socket,
@@ -581,9 +709,9 @@ impl<A: DockerApi> Refresher<A> {
             status: Some("exited"),
         };
         let listing = self.api.containers(at, query);
-        let Ok(exited) = within(timeout, CallError::SlowList(timeout), listing).await else {
-            return Vec::new();
-        };
+        let exited = within(timeout, CallError::SlowList(timeout), listing)
+            .await
+            .ok()?;
         let mut out = Vec::new();
         for c in inputs(exited) {
             let service = build::service_name(&c);
@@ -606,7 +734,7 @@ impl<A: DockerApi> Refresher<A> {
                 exit,
             });
         }
-        out
+        Some(out)
     }
 }
 
@@ -670,6 +798,21 @@ mod tests {
                 Arc::new(settings),
                 Arc::clone(&self.shared),
             )
+        }
+
+        /// A repository folder whose `.rediacc.json` is `slot_map`, served by network `n`'s
+        /// daemon (its marker).
+        fn repository(&self, n: u32, slot_map: &str) {
+            let repo = self.root.join(format!("repo-{n}"));
+            std::fs::create_dir_all(&repo).unwrap();
+            std::fs::write(slotmap::path_in(&repo), slot_map).unwrap();
+            let net = NetworkId::new(n.into()).unwrap();
+            std::fs::create_dir_all(paths::folder(&self.run, net)).unwrap();
+            std::fs::write(
+                paths::repo_marker(&self.run, net),
+                repo.display().to_string(),
+            )
+            .unwrap();
         }
 
         fn health(&self) -> Health<'static> {
@@ -791,24 +934,24 @@ mod tests {
     #[tokio::test]
     async fn the_watchdog_restarts_what_the_saved_policies_ask_for() {
         let m = Machine::new();
-        let repo = m.root.join("shop");
-        std::fs::create_dir_all(&repo).unwrap();
-        std::fs::write(
-            slotmap::path_in(&repo),
+        m.repository(
+            2816,
             r#"{"services": {"db": {"slot": 1, "restart_policy": "always"},
                 "job": {"slot": 2, "restart_policy": "on-failure:1"},
                 "worker": {"slot": 3, "restart_policy": "unless-stopped"},
                 "web": {"slot": 4}}}"#,
-        )
-        .unwrap();
-        let net = NetworkId::new(2816).unwrap();
-        std::fs::create_dir_all(paths::folder(&m.run, net)).unwrap();
-        std::fs::write(paths::repo_marker(&m.run, net), repo.display().to_string()).unwrap();
+        );
         let containers = ["db", "job", "worker", "web"]
             .map(|n| stopped(n, 1))
             .to_vec();
         let socket = m.daemon(2816, FakeDaemon::with(containers));
         let mut r = m.refresher(Some(Duration::from_secs(30)));
+        // No settling, no back-off: the second crash below is restarted on the next round.
+        r.pacing = Some(Pacing {
+            settle: Duration::ZERO,
+            backoff_first: Duration::ZERO,
+            ..Pacing::with_grace(Duration::from_secs(30))
+        });
 
         // The first refresh starts following the daemon's events; the worker is stopped on
         // purpose before the watchdog looks.
@@ -859,6 +1002,134 @@ mod tests {
         );
         assert_eq!(w.recent[0].exit_code, 1);
         assert!(w.recent[0].stopped_seconds > 100_000_000);
+    }
+
+    /// Network 2816's container `id` crashed (exit 3) just now, and its `die` event noted.
+    fn crash(m: &Machine, socket: &Path, id: &str) {
+        let now = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+        m.fake.update(socket, |d| {
+            for c in d.containers.iter_mut().filter(|c| c.container.id == id) {
+                *c = c.clone().exited(3, &now);
+            }
+        });
+        m.shared.note_event(
+            2816,
+            Event {
+                id: id.into(),
+                action: "die".into(),
+            },
+        );
+    }
+
+    /// Sleep until the watchdog's next restart is due.
+    async fn until_due(r: &Refresher<FakeDocker>) {
+        let due = r.watchdog_due.expect("a restart waits");
+        tokio::time::sleep_until(due.into()).await;
+    }
+
+    fn watched(m: &Machine, name: &str) -> documents::WatchdogContainer {
+        let w = m.health().watchdog.into_owned();
+        w.containers
+            .iter()
+            .find(|c| c.container == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} not in /health: {w:?}"))
+    }
+
+    /// A crash is seen through its `die` event (no poll), restarted once settled, and backed
+    /// off when it crashes again soon; /health shows each wait. A clean exit waits the grace.
+    #[tokio::test]
+    async fn a_crash_is_restarted_on_its_die_event_and_backed_off() {
+        let m = Machine::new();
+        m.repository(
+            2816,
+            r#"{"services": {"db": {"slot": 1, "restart_policy": "always"},
+                "worker": {"slot": 2, "restart_policy": "always"}}}"#,
+        );
+        let running = ["db", "worker"]
+            .map(|n| FakeContainer::new(n, "running", &[(SERVICE_LABEL, n)]))
+            .to_vec();
+        let socket = m.daemon(2816, FakeDaemon::with(running));
+        let mut r = m.refresher(Some(Duration::from_secs(30)));
+        let pacing = Pacing {
+            settle: Duration::from_millis(100),
+            backoff_first: Duration::from_millis(300),
+            ..Pacing::with_grace(Duration::from_secs(30))
+        };
+        r.pacing = Some(pacing);
+        r.refresh(true).await;
+        assert_eq!(r.watchdog_due, None);
+
+        crash(&m, &socket, "db");
+        let worker_done = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+        m.fake.update(&socket, |d| {
+            d.containers[1] = d.containers[1].clone().exited(0, &worker_done);
+        });
+        r.refresh(false).await;
+        assert!(m.fake.starts().is_empty());
+        let db = watched(&m, "db");
+        assert_eq!(db.waiting_for.as_deref(), Some("settle"), "{db:?}");
+        assert_eq!(watched(&m, "worker").waiting_for.as_deref(), Some("grace"));
+        until_due(&r).await;
+        r.watchdog_round().await;
+        assert_eq!(m.fake.starts(), ["db"]);
+
+        // It crashes again at once: 300 ms of back-off first.
+        crash(&m, &socket, "db");
+        r.refresh(false).await;
+        let db = watched(&m, "db");
+        assert_eq!(
+            (db.crashes_in_a_row, db.backoff_seconds, db.restarts),
+            (1, 0.3, 1)
+        );
+        assert_eq!(db.waiting_for.as_deref(), Some("back-off"));
+        assert!(db.next_attempt_unix.is_some());
+        r.watchdog_round().await;
+        assert_eq!(m.fake.starts(), ["db"], "restarted during its back-off");
+        until_due(&r).await;
+        r.watchdog_round().await;
+        assert_eq!(m.fake.starts(), ["db", "db"]);
+        // The restart's trigger (its start event, here the round's own) republishes /health.
+        r.refresh(false).await;
+        let w = m.health().watchdog.into_owned();
+        assert_eq!(
+            w.pacing.as_ref().map(|p| p.backoff_first_seconds),
+            Some(0.3)
+        );
+        let backoffs: Vec<f64> = w.recent.iter().map(|a| a.backoff_seconds).collect();
+        assert_eq!(backoffs, [0.0, 0.3]);
+    }
+
+    /// The refresh loop itself: with a 10-minute poll, a crash noted by its `die` event is
+    /// restarted within the settle time, by the watchdog's own timer.
+    #[tokio::test]
+    async fn the_loop_restarts_a_crash_without_waiting_for_the_poll() {
+        let m = Machine::new();
+        m.repository(
+            2816,
+            r#"{"services": {"db": {"slot": 1, "restart_policy": "always"}}}"#,
+        );
+        let db = FakeContainer::new("db", "running", &[(SERVICE_LABEL, "db")]);
+        let socket = m.daemon(2816, FakeDaemon::with(vec![db]));
+        let mut r = m.refresher(Some(Duration::from_secs(30)));
+        r.pacing = Some(Pacing {
+            settle: Duration::from_millis(200),
+            ..Pacing::with_grace(Duration::from_secs(30))
+        });
+        r.refresh(true).await;
+        let (stop, stopped) = watch::channel(false);
+        let looping = tokio::spawn(r.run(stopped));
+        crash(&m, &socket, "db");
+        m.shared.trigger.notify_one();
+        for _ in 0..200 {
+            if !m.fake.starts().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert_eq!(m.fake.starts(), ["db"]);
+        stop.send(true).unwrap();
+        looping.await.unwrap();
     }
 
     /// Listed containers keep only the labels routing reads, sorted by name then ID.

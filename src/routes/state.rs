@@ -3,7 +3,7 @@
 //! The latest documents are published as pre-serialised bytes behind an `Arc`, so a request
 //! only clones a pointer.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::body::Bytes;
@@ -39,6 +39,8 @@ pub struct Shared {
     stopped_on_purpose: Mutex<HashMap<u32, HashSet<String>>>,
     /// Each daemon's event stream: followed or not, and why not (for `/health`).
     event_streams: Mutex<BTreeMap<u32, EventStream>>,
+    /// Networks with a container `die` event since the watchdog last looked.
+    died: Mutex<BTreeSet<u32>>,
 }
 
 /// A poisoned lock only means a thread panicked while holding it; the data is still whole.
@@ -71,6 +73,9 @@ impl Shared {
     /// Learn from one of network `net`'s container events: a `stop` is on purpose (`docker
     /// stop`, `compose stop`) until the container starts again or is removed.
     pub(crate) fn note_event(&self, net: u32, event: Event) {
+        if event.action == "die" {
+            lock(&self.died).insert(net);
+        }
         let mut m = lock(&self.stopped_on_purpose);
         let set = m.entry(net).or_default();
         match event.action.as_str() {
@@ -88,6 +93,11 @@ impl Shared {
     /// purpose (a restarted daemon is like a rebooted machine).
     pub(crate) fn forget_stops(&self, net: u32) {
         lock(&self.stopped_on_purpose).remove(&net);
+    }
+
+    /// The networks with a container that died since the last call.
+    pub(crate) fn take_died(&self) -> BTreeSet<u32> {
+        std::mem::take(&mut *lock(&self.died))
     }
 
     pub(crate) fn stopped_on_purpose(&self, net: u32, id: &str) -> bool {
@@ -124,5 +134,9 @@ mod tests {
         s.note_event(2816, ev("c", "stop"));
         s.forget_stops(2816);
         assert!(!s.stopped_on_purpose(2816, "c"));
+        // The networks that saw a `die`, once each.
+        s.note_event(2880, ev("d", "die"));
+        assert_eq!(s.take_died(), BTreeSet::from([2816, 2880]));
+        assert!(s.take_died().is_empty());
     }
 }
