@@ -4,13 +4,17 @@
 //! values that are local paths, `env_file` and `label_file` (string, list of strings or list of
 //! `{path, required}`), bind sources of service `volumes` (short syntax when the source starts
 //! with `.`; long syntax with `type: bind`), `develop.watch[].path`, and the `file` of top-level
-//! `secrets` and `configs`. Absolute paths, `~` paths and paths starting with `$` (left for
-//! interpolation) are kept byte for byte; everything else is joined to the base directory and
-//! normalised lexically (`./a/../b` is `b`), as compose-go does.
+//! `secrets` and `configs`. Absolute paths and `~` paths are kept byte for byte; everything
+//! else is joined to the base directory and normalised lexically (`./a/../b` is `b`), as
+//! compose-go does. A path starting with `${VAR:-default}` (or `-`, `+`, `:+`) is left for
+//! interpolation but for its default, made absolute when it is a relative path: v2
+//! interpolates a file before it resolves the file's paths, so the default of an included or
+//! extended file is relative to that file, not to the main project compose later reads it in.
 
 use std::path::{Component, Path, PathBuf};
 
 use super::node::{Map, Node};
+use super::template::map_leading_arg;
 
 /// Splits on `sep`, except inside `${...}` and `[...]` (so `${A:-x}:/dst` and `[::1]:80:80`
 /// split where a reader would).
@@ -79,14 +83,23 @@ pub(crate) fn absolute_dir(base: &Path) -> PathBuf {
 
 /// The absolute form of `path`, or `None` when it must stay as written.
 pub(crate) fn absolutize(path: &str, base: &Path) -> Option<String> {
-    if path.is_empty()
+    if path.starts_with('$') {
+        return map_leading_arg(path, &|default, rest| {
+            is_relative(&format!("{default}{rest}")).then(|| join(base, default))
+        });
+    }
+    is_relative(path).then(|| join(base, path))
+}
+
+fn is_relative(path: &str) -> bool {
+    !(path.is_empty()
         || path.starts_with('~')
         || path.starts_with('$')
-        || Path::new(path).is_absolute()
-    {
-        return None;
-    }
-    Some(normalize(&base.join(path)).to_string_lossy().into_owned())
+        || Path::new(path).is_absolute())
+}
+
+fn join(base: &Path, path: &str) -> String {
+    normalize(&base.join(path)).to_string_lossy().into_owned()
 }
 
 fn is_remote(context: &str) -> bool {
@@ -198,13 +211,25 @@ fn resolve_additional_contexts(node: Option<&mut Node>, base: &Path) {
 }
 
 /// Short syntax `SRC:DST[:MODE]` is a bind mount when SRC starts with `.`, `/` or `~`; only
-/// the `.` ones are relative. Long syntax names its type.
+/// the `.` ones are relative (also as the default of a leading `${VAR:-./x}`). Long syntax
+/// names its type.
 fn resolve_volume(volume: &mut Node, base: &Path) {
     match volume {
-        Node::String(spec) if spec.starts_with('.') => {
-            if let Some(i) = find_outside(spec, ':')
-                && let Some(abs) = absolutize(&spec[..i], base)
-            {
+        Node::String(spec) if spec.starts_with(['.', '$']) => {
+            let Some(i) = find_outside(spec, ':') else {
+                return;
+            };
+            let source = &spec[..i];
+            let abs = if source.starts_with('$') {
+                map_leading_arg(source, &|default, rest| {
+                    format!("{default}{rest}")
+                        .starts_with('.')
+                        .then(|| join(base, default))
+                })
+            } else {
+                absolutize(source, base)
+            };
+            if let Some(abs) = abs {
                 *spec = format!("{abs}{}", &spec[i..]);
             }
         }
@@ -253,6 +278,16 @@ mod tests {
         assert_eq!(absolutize("~/x", base), None);
         assert_eq!(absolutize("${HOME}/x", base), None);
         assert_eq!(absolutize("", base), None);
+        assert_eq!(
+            absolutize("${E:-./a.env}", base).as_deref(),
+            Some("${E:-/proj/a.env}")
+        );
+        assert_eq!(
+            absolutize("${C:-.}/sub", base).as_deref(),
+            Some("${C:-/proj}/sub")
+        );
+        assert_eq!(absolutize("${C:-/abs}", base), None);
+        assert_eq!(absolutize("${C:?./x}", base), None);
     }
 
     fn resolved(src: &str) -> serde_json::Value {
@@ -277,6 +312,8 @@ services:
       - /etc/x:/x
       - named:/n
       - ${PWD}/y:/y
+      - ${D:-./d}:/d
+      - ${N:-named}:/n2
       - {type: bind, source: ./b, target: /b}
       - {type: volume, source: vol, target: /v}
     develop: {watch: [{path: ./src, action: sync, target: /src}]}
@@ -305,6 +342,8 @@ configs: {c: {file: /abs/c}}
                     "/etc/x:/x",
                     "named:/n",
                     "${PWD}/y:/y",
+                    "${D:-/proj/d}:/d",
+                    "${N:-named}:/n2",
                     {"type": "bind", "source": "/proj/b", "target": "/b"},
                     {"type": "volume", "source": "vol", "target": "/v"}
                 ],

@@ -174,7 +174,7 @@ services:
             "configs": [{"source": "app2", "target": "/app.conf"}],
             "environment": {"A": "1", "B": "3", "C": null},
             "labels": {"x": "1", "y": "2"},
-            "extra_hosts": {"db": "10.0.0.2"},
+            "extra_hosts": ["db:10.0.0.1", "db=10.0.0.2"],
             "sysctls": {"net.core.somaxconn": 2048},
             "ulimits": {"nofile": 99},
             "annotations": {"a": "1", "b": "2"},
@@ -436,8 +436,9 @@ services:
       NO: no
     ports: [22:22, "${PORT:-8080}:80"]
     volumes: ["${DATA:-./data}:/data"]
+    secrets: [{source: s, mode: 0440}]
 secrets:
-  s: {file: ./s.txt, mode: 0440}
+  s: {file: ./s.txt}
 configs:
   c: {file: "${CONF}"}
 "#,
@@ -452,8 +453,14 @@ configs:
         json!({"PATHS": "${A}:${B:-c}", "NO": "no"})
     );
     assert_eq!(app["ports"], json!(["22:22", "${PORT:-8080}:80"]));
-    assert_eq!(app["volumes"], json!(["${DATA:-./data}:/data"]));
-    assert_eq!(m["secrets"]["s"]["mode"], "0440");
+    // The default of a path is made absolute; the rest stays for compose.
+    let root = d.to_string_lossy();
+    assert_eq!(
+        app["volumes"],
+        json!([format!("${{DATA:-{root}/data}}:/data")])
+    );
+    // YAML 1.1 octal, as v2 reads it.
+    assert_eq!(app["secrets"][0]["mode"], 288);
     assert_eq!(m["configs"]["c"]["file"], "${CONF}");
 }
 
