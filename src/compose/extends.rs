@@ -21,7 +21,7 @@ use super::loader::{Loader, overlay_node, unknown_key_error};
 use super::merge::merge;
 use super::node::{Map, Node};
 use super::parse::{Doc, find_key_line};
-use super::paths::{normalize, resolve_service};
+use super::paths::{Base, normalize, resolve_service};
 use super::schema::unknown_service_key;
 use super::template::Overlay;
 
@@ -178,7 +178,7 @@ fn resolve(
             if let Some(unknown) = unknown_service_key(&target, &base) {
                 return Err(unknown_key_error(&doc, &unknown));
             }
-            resolve_service(&mut base, &dir);
+            resolve_service(&mut base, Base::new(&dir, &loader.project_dir));
             base
         }
         None => {

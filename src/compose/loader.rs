@@ -11,12 +11,11 @@ use super::error::{LoadError, Loc, find_path_line};
 use super::merge::merge_maps;
 use super::node::{Map, Node};
 use super::parse::{Doc, read_docs};
-use super::paths::resolve_model;
+use super::paths::{Base, resolve_model};
 use super::schema::{Unknown, unknown_key};
 use super::template::{Overlay, with_overlay};
 use super::{extends, include};
 
-#[derive(Default)]
 pub(crate) struct Loader {
     /// Every file read, in reading order, each once.
     pub(crate) files: Vec<PathBuf>,
@@ -25,9 +24,20 @@ pub(crate) struct Loader {
     cache: HashMap<PathBuf, Rc<Doc>>,
     /// Files whose `include` list is being processed, outermost first.
     pub(crate) include_chain: Vec<PathBuf>,
+    /// The main project's folder, where compose resolves what renet leaves to it.
+    pub(crate) project_dir: PathBuf,
 }
 
 impl Loader {
+    pub(crate) fn new(project_dir: &Path) -> Loader {
+        Loader {
+            files: Vec::new(),
+            cache: HashMap::new(),
+            include_chain: Vec::new(),
+            project_dir: project_dir.to_path_buf(),
+        }
+    }
+
     pub(crate) fn read(&mut self, path: &Path) -> Result<Vec<Doc>, LoadError> {
         let docs = read_docs(path)?;
         if !self.files.iter().any(|f| f == path) {
@@ -87,7 +97,7 @@ impl Loader {
             }
             model = merge_maps(model, doc.root, &mut Vec::new());
         }
-        resolve_model(&mut model, working_dir);
+        resolve_model(&mut model, Base::new(working_dir, &self.project_dir));
         Ok(model)
     }
 }

@@ -61,7 +61,7 @@ pub(crate) struct Project {
 pub(crate) fn load(files: &[PathBuf], project_dir: &Path) -> Result<Project, LoadError> {
     let project_dir = paths::absolute_dir(project_dir);
     let files: Vec<PathBuf> = files.iter().map(|f| paths::absolute_dir(f)).collect();
-    let mut loader = loader::Loader::default();
+    let mut loader = loader::Loader::new(&project_dir);
     let model = loader
         .load_project(&files, &project_dir, &template::Overlay::default())?
         .into_json();

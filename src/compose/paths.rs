@@ -81,14 +81,35 @@ pub(crate) fn absolute_dir(base: &Path) -> PathBuf {
     normalize(&std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf()))
 }
 
+/// Where a file's relative paths resolve.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Base<'a> {
+    pub(crate) dir: &'a Path,
+    /// Whether the defaults of `${VAR:-./x}` need it too: only when `dir` is not the folder
+    /// compose reads the model in (the main project's), where compose resolves them itself.
+    pub(crate) defaults: bool,
+}
+
+impl Base<'_> {
+    pub(crate) fn new<'a>(dir: &'a Path, project_dir: &Path) -> Base<'a> {
+        Base {
+            dir,
+            defaults: dir != project_dir,
+        }
+    }
+}
+
 /// The absolute form of `path`, or `None` when it must stay as written.
-pub(crate) fn absolutize(path: &str, base: &Path) -> Option<String> {
+pub(crate) fn absolutize(path: &str, base: Base<'_>) -> Option<String> {
     if path.starts_with('$') {
+        if !base.defaults {
+            return None;
+        }
         return map_leading_arg(path, &|default, rest| {
-            is_relative(&format!("{default}{rest}")).then(|| join(base, default))
+            is_relative(&format!("{default}{rest}")).then(|| join(base.dir, default))
         });
     }
-    is_relative(path).then(|| join(base, path))
+    is_relative(path).then(|| join(base.dir, path))
 }
 
 fn is_relative(path: &str) -> bool {
@@ -107,7 +128,7 @@ fn is_remote(context: &str) -> bool {
 }
 
 /// Resolves the paths of a whole model: its services and top-level secrets and configs.
-pub(crate) fn resolve_model(root: &mut Map, base: &Path) {
+pub(crate) fn resolve_model(root: &mut Map, base: Base<'_>) {
     if let Some(Node::Map(services)) = root.get_mut("services").map(through_override) {
         for (_, service) in services.iter_mut() {
             resolve_service(service, base);
@@ -132,7 +153,7 @@ fn through_override(node: &mut Node) -> &mut Node {
     }
 }
 
-fn fix_string(node: Option<&mut Node>, base: &Path, applies: impl Fn(&str) -> bool) {
+fn fix_string(node: Option<&mut Node>, base: Base<'_>, applies: impl Fn(&str) -> bool) {
     if let Some(Node::String(s)) = node.map(through_override)
         && applies(s)
         && let Some(abs) = absolutize(s, base)
@@ -141,7 +162,7 @@ fn fix_string(node: Option<&mut Node>, base: &Path, applies: impl Fn(&str) -> bo
     }
 }
 
-pub(crate) fn resolve_service(service: &mut Node, base: &Path) {
+pub(crate) fn resolve_service(service: &mut Node, base: Base<'_>) {
     let Node::Map(service) = through_override(service) else {
         return;
     };
@@ -186,7 +207,7 @@ pub(crate) fn resolve_service(service: &mut Node, base: &Path) {
 }
 
 /// Contexts named `service:x`, `docker-image://...` and the like are not paths.
-fn resolve_additional_contexts(node: Option<&mut Node>, base: &Path) {
+fn resolve_additional_contexts(node: Option<&mut Node>, base: Base<'_>) {
     let is_path =
         |s: &str| !is_remote(s) && !s.starts_with("service:") && !s.starts_with("target:");
     match node.map(through_override) {
@@ -213,7 +234,7 @@ fn resolve_additional_contexts(node: Option<&mut Node>, base: &Path) {
 /// Short syntax `SRC:DST[:MODE]` is a bind mount when SRC starts with `.`, `/` or `~`; only
 /// the `.` ones are relative (also as the default of a leading `${VAR:-./x}`). Long syntax
 /// names its type.
-fn resolve_volume(volume: &mut Node, base: &Path) {
+fn resolve_volume(volume: &mut Node, base: Base<'_>) {
     match volume {
         Node::String(spec) if spec.starts_with(['.', '$']) => {
             let Some(i) = find_outside(spec, ':') else {
@@ -221,10 +242,13 @@ fn resolve_volume(volume: &mut Node, base: &Path) {
             };
             let source = &spec[..i];
             let abs = if source.starts_with('$') {
+                if !base.defaults {
+                    return;
+                }
                 map_leading_arg(source, &|default, rest| {
                     format!("{default}{rest}")
                         .starts_with('.')
-                        .then(|| join(base, default))
+                        .then(|| join(base.dir, default))
                 })
             } else {
                 absolutize(source, base)
@@ -267,7 +291,10 @@ mod tests {
 
     #[test]
     fn absolutize_leaves_special_paths() {
-        let base = Path::new("/proj");
+        let base = Base {
+            dir: Path::new("/proj"),
+            defaults: true,
+        };
         assert_eq!(absolutize("./a/../b", base).as_deref(), Some("/proj/b"));
         assert_eq!(
             absolutize("sub/x.env", base).as_deref(),
@@ -288,11 +315,18 @@ mod tests {
         );
         assert_eq!(absolutize("${C:-/abs}", base), None);
         assert_eq!(absolutize("${C:?./x}", base), None);
+        // In the main project's own folder compose resolves the defaults itself.
+        let main = Base::new(Path::new("/proj"), Path::new("/proj"));
+        assert_eq!(absolutize("${E:-./a.env}", main), None);
+        assert_eq!(absolutize("./a", main).as_deref(), Some("/proj/a"));
     }
 
     fn resolved(src: &str) -> serde_json::Value {
         let mut doc = parse_doc(Path::new("t.yml"), src).expect("valid yaml");
-        resolve_model(&mut doc.root, Path::new("/proj"));
+        resolve_model(
+            &mut doc.root,
+            Base::new(Path::new("/proj"), Path::new("/main")),
+        );
         serde_json::Value::Object(doc.root.into_json())
     }
 
