@@ -688,7 +688,7 @@ fn empty_files_and_services_without_value_are_refused() {
     let base = write(d, "compose.yaml", "services: {web: {image: a}}\n");
     assert!(load(&[base, empty], d).is_ok());
     let null = write(d, "null.yaml", "services:\nvolumes:\n  v: {}\n");
-    let e = load(&[null.clone()], d).unwrap_err();
+    let e = load(std::slice::from_ref(&null), d).unwrap_err();
     assert!(
         e.to_string().starts_with(&format!(
             "{}:1: `services` must be a mapping",
