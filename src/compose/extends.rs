@@ -153,33 +153,7 @@ fn resolve(
     let base = match file {
         Some(file) => {
             let path = normalize(&scope.dir.join(&file));
-            let doc = loader.read_cached(&path)?;
-            let empty = Map::new();
-            let services = doc
-                .root
-                .get("services")
-                .and_then(service_map)
-                .unwrap_or(&empty);
-            if !is_defined(services, &target) {
-                return Err(missing(&path));
-            }
-            let dir = path
-                .parent()
-                .map_or_else(|| scope.dir.to_path_buf(), Path::to_path_buf);
-            let other = Scope {
-                services,
-                dir: &dir,
-                file: &path,
-                source: &doc.source,
-                overlay: scope.overlay,
-            };
-            let mut base = resolve(loader, &other, &target, stack)?;
-            overlay_node(&mut base, scope.overlay);
-            if let Some(unknown) = unknown_service_key(&target, &base) {
-                return Err(unknown_key_error(&doc, &unknown));
-            }
-            resolve_service(&mut base, Base::new(&dir, &loader.project_dir));
-            base
+            from_file(loader, scope, &path, &target, stack)?.ok_or_else(|| missing(&path))?
         }
         None => {
             if !is_defined(scope.services, &target) {
@@ -194,6 +168,45 @@ fn resolve(
     own.remove("extends");
     let mut path = vec!["services".to_string(), name.to_string()];
     Ok(merge(base, Node::Map(own), &mut path))
+}
+
+/// `target` of the file at `path`, with its own `extends` applied, its values read with the
+/// including project's variables, its keys checked and its paths resolved against its folder;
+/// None when that file does not define it.
+fn from_file(
+    loader: &mut Loader,
+    scope: &Scope,
+    path: &Path,
+    target: &str,
+    stack: &mut Vec<(PathBuf, String)>,
+) -> Result<Option<Node>, LoadError> {
+    let doc = loader.read_cached(path)?;
+    let empty = Map::new();
+    let services = doc
+        .root
+        .get("services")
+        .and_then(service_map)
+        .unwrap_or(&empty);
+    if !is_defined(services, target) {
+        return Ok(None);
+    }
+    let dir = path
+        .parent()
+        .map_or_else(|| scope.dir.to_path_buf(), Path::to_path_buf);
+    let other = Scope {
+        services,
+        dir: &dir,
+        file: path,
+        source: &doc.source,
+        overlay: scope.overlay,
+    };
+    let mut base = resolve(loader, &other, target, stack)?;
+    overlay_node(&mut base, scope.overlay);
+    if let Some(unknown) = unknown_service_key(target, &base) {
+        return Err(unknown_key_error(&doc, &unknown));
+    }
+    resolve_service(&mut base, Base::new(&dir, &loader.project_dir));
+    Ok(Some(base))
 }
 
 fn is_defined(services: &Map, name: &str) -> bool {
