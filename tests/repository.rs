@@ -1242,7 +1242,7 @@ fn repository_up_handles_folder_names_with_spaces() {
     write(
         &repo,
         "my app/compose.yaml",
-        "services:\n  web app:\n    image: renet-test/busybox:1\n",
+        "services:\n  web-app:\n    image: renet-test/busybox:1\n",
     );
     write(
         &repo,

@@ -711,7 +711,10 @@ fn proxy_config_and_units() {
 /// poll and a 10-minute grace), then backed off, each wait longer, as /health reports.
 #[test]
 fn the_watchdog_restarts_a_crash_at_once_then_backs_off() {
-    let Some(_lock) = docker_lock("the_watchdog_restarts_a_crash_at_once_then_backs_off") else {
+    let Some(_lock) = compose_lock(
+        "the_watchdog_restarts_a_crash_at_once_then_backs_off",
+        Compose::V2,
+    ) else {
         return;
     };
     let mut t = Test::new();
@@ -791,7 +794,7 @@ fn the_watchdog_restarts_a_crash_at_once_then_backs_off() {
 /// daemon forgotten when it stops, well within the test's timeout. The latencies are printed.
 #[test]
 fn a_new_daemon_is_found_without_the_poll() {
-    let Some(_lock) = docker_lock("a_new_daemon_is_found_without_the_poll") else {
+    let Some(_lock) = compose_lock("a_new_daemon_is_found_without_the_poll", Compose::V2) else {
         return;
     };
     let mut t = Test::new();

@@ -65,9 +65,32 @@ pub enum LoadError {
     TopLevelNotMapping { loc: Loc, found: &'static str },
 
     #[error(
-        "{loc}: `services` must be a mapping from service names to their definitions, but it is {found}"
+        "{loc}: `services` must be a mapping from service names to their definitions, but it is {found}; write each service under it, or `services: {{}}` for none"
     )]
     ServicesNotMapping { loc: Loc, found: &'static str },
+
+    #[error(
+        "{}: empty compose file: it defines nothing (Compose v2 refuses it); add a `services:` section", path.display()
+    )]
+    Empty { path: PathBuf },
+
+    #[error(
+        "{loc}: `{key}` is not a Compose key in `{at}` (Compose v2 refuses it); fix its spelling, or name it `x-{key}` to keep it as an extension"
+    )]
+    UnknownKey { loc: Loc, key: String, at: String },
+
+    #[error(
+        "{loc}: `{name}` is not a valid name in `{at}` (Compose v2 refuses it); use only letters, digits, `.`, `_` and `-`"
+    )]
+    InvalidName { loc: Loc, name: String, at: String },
+
+    #[error(
+        "{loc}: the key `{key}` in `{at}` reads as a number, a boolean or null, and compose keys must be text; quote it (\"{key}\":)"
+    )]
+    NonStringKey { loc: Loc, key: String, at: String },
+
+    #[error("{loc}: {reason}")]
+    EnvFile { loc: Loc, reason: String },
 
     #[error(
         "{loc}: service \"{service}\" must be a mapping of its settings (such as `image: ...`), but it is {found}"
@@ -145,6 +168,52 @@ pub(crate) fn find_line(source: &str, pred: impl Fn(&str) -> bool) -> Option<u32
         .and_then(|i| u32::try_from(i + 1).ok())
 }
 
+/// Best-effort line of the key at `path` (keys from the top, `[i]` for list items) in
+/// block-style YAML: each key is looked for below its parent and indented deeper; the deepest
+/// key found gives the line. Used only to point an error at its place.
+pub(crate) fn find_path_line(source: &str, path: &[&str]) -> Option<u32> {
+    let lines: Vec<&str> = source.lines().collect();
+    let (mut from, mut parent_indent, mut found) = (0usize, None::<usize>, None::<usize>);
+    for key in path.iter().filter(|k| !k.starts_with('[')) {
+        let mut hit = None;
+        for (i, line) in lines.iter().enumerate().skip(from) {
+            let text = line.trim_start();
+            if text.is_empty() || text.starts_with('#') {
+                continue;
+            }
+            let indent = line.len() - text.len();
+            // List items may sit at their parent key's own indentation.
+            if parent_indent.is_some_and(|p| indent < p || (indent == p && !text.starts_with('-')))
+            {
+                break;
+            }
+            let item = text.trim_start_matches(['-', ' ']);
+            let key_indent = indent + (text.len() - item.len());
+            if is_key(item, key) {
+                hit = Some((i, key_indent));
+                break;
+            }
+        }
+        let Some((i, indent)) = hit else { break };
+        (from, parent_indent, found) = (i + 1, Some(indent), Some(i));
+    }
+    found.and_then(|i| u32::try_from(i + 1).ok())
+}
+
+/// Whether `text` starts with `key:` in any quoting.
+fn is_key(text: &str, key: &str) -> bool {
+    [
+        format!("{key}:"),
+        format!("\"{key}\":"),
+        format!("'{key}':"),
+    ]
+    .iter()
+    .any(|p| {
+        text.strip_prefix(p.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +233,23 @@ mod tests {
             path: PathBuf::from("/x/compose.yaml"),
         };
         assert_eq!(e.to_string(), "compose file not found: /x/compose.yaml");
+    }
+
+    #[test]
+    fn find_path_line_walks_down_the_keys() {
+        let src = "x:\n  web: 1\nservices:\n  db:\n    image: a\n  web:\n    image: b\n    volumes:\n    - source: x\n      bad: 1\n    \"quoted\": 2\n";
+        assert_eq!(find_path_line(src, &["services", "web", "image"]), Some(7));
+        assert_eq!(
+            find_path_line(src, &["services", "web", "volumes", "[0]", "bad"]),
+            Some(10)
+        );
+        assert_eq!(
+            find_path_line(src, &["services", "web", "quoted"]),
+            Some(11)
+        );
+        assert_eq!(find_path_line(src, &["services", "web", "nope"]), Some(6));
+        assert_eq!(find_path_line(src, &["services", "db", "volumes"]), Some(4));
+        assert_eq!(find_path_line(src, &["nope"]), None);
     }
 
     #[test]

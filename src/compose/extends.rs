@@ -1,65 +1,82 @@
 //! Service `extends`: the extending service is merged onto the service it names, with the
 //! same rules as override files (so `!reset` and `!override` work here too).
 //!
+//! As in Compose v2, `extends` is resolved in each document of each file on its own, before
+//! the files are merged: a service extends what its own file says the base is, and a later
+//! `-f` file changing the base changes only the base. A service without `file` extends one of
+//! its own document.
+//!
 //! The current spec copies every attribute of the extended service, `depends_on`, `links` and
 //! `volumes_from` included; what those refer to is not imported, the extending file must
 //! define it. A `file` is relative to the directory of the file holding the `extends` (for the
 //! `-f` files: the project directory), and that file's own relative paths resolve against its
 //! own directory. Only the services actually extended are resolved in a target file, so an
-//! unrelated broken `extends` there does not fail the load.
+//! unrelated broken `extends` there does not fail the load; the services taken from it have
+//! their keys checked, as v2 checks the merged result.
 
 use std::path::{Path, PathBuf};
 
 use super::error::{LoadError, Loc, find_line};
-use super::loader::Loader;
+use super::loader::{Loader, overlay_node, unknown_key_error};
 use super::merge::merge;
 use super::node::{Map, Node};
-use super::parse::find_key_line;
-use super::paths::{normalize, resolve_service};
+use super::parse::{Doc, find_key_line};
+use super::paths::{Base, normalize, resolve_service};
+use super::schema::unknown_service_key;
+use super::template::Overlay;
 
 /// Where services are looked up, and what relative paths and messages refer to.
 struct Scope<'a> {
     services: &'a Map,
     dir: &'a Path,
     file: &'a Path,
-    source: Option<&'a str>,
+    source: &'a str,
+    /// The variables of the project being loaded (see [`Overlay`]).
+    overlay: &'a Overlay,
 }
 
 impl Scope<'_> {
     fn loc(&self, service: &str) -> Loc {
-        let line = self.source.and_then(|s| {
-            find_key_line(s, service).and_then(|from| {
-                find_line(s, |l| l.trim_start().starts_with("extends:")).filter(|l| *l > from)
-            })
+        let line = find_key_line(self.source, service).and_then(|from| {
+            find_line(self.source, |l| l.trim_start().starts_with("extends:")).filter(|l| *l > from)
         });
         Loc::line(self.file, line)
     }
 }
 
+/// Resolves the `extends` of every service of `doc`; `dir` is what its relative `file`s are
+/// relative to.
 pub(crate) fn apply(
     loader: &mut Loader,
-    model: &mut Map,
+    doc: &mut Doc,
     dir: &Path,
-    file: &Path,
+    overlay: &Overlay,
 ) -> Result<(), LoadError> {
-    let Some(Node::Map(services)) = model.get("services") else {
-        return Ok(());
-    };
-    let snapshot = services.clone();
-    let scope = Scope {
-        services: &snapshot,
-        dir,
-        file,
-        source: None,
-    };
     let mut resolved = Vec::new();
-    for (name, service) in snapshot.iter() {
-        if extends_of(service).is_some() {
-            let mut stack = Vec::new();
-            resolved.push((name.clone(), resolve(loader, &scope, name, &mut stack)?));
+    if let Some(services) = doc.root.get("services").and_then(service_map) {
+        let scope = Scope {
+            services,
+            dir,
+            file: &doc.path,
+            source: &doc.source,
+            overlay,
+        };
+        for (name, service) in services.iter() {
+            if extends_of(service).is_some() {
+                let mut stack = Vec::new();
+                resolved.push((name.clone(), resolve(loader, &scope, name, &mut stack)?));
+            }
         }
     }
-    if let Some(Node::Map(services)) = model.get_mut("services") {
+    if resolved.is_empty() {
+        return Ok(());
+    }
+    let services = match doc.root.get_mut("services") {
+        Some(Node::Override(inner)) => &mut **inner,
+        Some(other) => other,
+        None => return Ok(()),
+    };
+    if let Node::Map(services) = services {
         for (name, service) in resolved {
             services.insert(name, service);
         }
@@ -136,27 +153,7 @@ fn resolve(
     let base = match file {
         Some(file) => {
             let path = normalize(&scope.dir.join(&file));
-            let doc = loader.read_cached(&path)?.clone();
-            let empty = Map::new();
-            let services = match doc.root.get("services") {
-                Some(Node::Map(s)) => s,
-                _ => &empty,
-            };
-            if !is_defined(services, &target) {
-                return Err(missing(&path));
-            }
-            let dir = path
-                .parent()
-                .map_or_else(|| scope.dir.to_path_buf(), Path::to_path_buf);
-            let other = Scope {
-                services,
-                dir: &dir,
-                file: &path,
-                source: Some(&doc.source),
-            };
-            let mut base = resolve(loader, &other, &target, stack)?;
-            resolve_service(&mut base, &dir);
-            base
+            from_file(loader, scope, &path, &target, stack)?.ok_or_else(|| missing(&path))?
         }
         None => {
             if !is_defined(scope.services, &target) {
@@ -171,6 +168,45 @@ fn resolve(
     own.remove("extends");
     let mut path = vec!["services".to_string(), name.to_string()];
     Ok(merge(base, Node::Map(own), &mut path))
+}
+
+/// `target` of the file at `path`, with its own `extends` applied, its values read with the
+/// including project's variables, its keys checked and its paths resolved against its folder;
+/// None when that file does not define it.
+fn from_file(
+    loader: &mut Loader,
+    scope: &Scope,
+    path: &Path,
+    target: &str,
+    stack: &mut Vec<(PathBuf, String)>,
+) -> Result<Option<Node>, LoadError> {
+    let doc = loader.read_cached(path)?;
+    let empty = Map::new();
+    let services = doc
+        .root
+        .get("services")
+        .and_then(service_map)
+        .unwrap_or(&empty);
+    if !is_defined(services, target) {
+        return Ok(None);
+    }
+    let dir = path
+        .parent()
+        .map_or_else(|| scope.dir.to_path_buf(), Path::to_path_buf);
+    let other = Scope {
+        services,
+        dir: &dir,
+        file: path,
+        source: &doc.source,
+        overlay: scope.overlay,
+    };
+    let mut base = resolve(loader, &other, target, stack)?;
+    overlay_node(&mut base, scope.overlay);
+    if let Some(unknown) = unknown_service_key(target, &base) {
+        return Err(unknown_key_error(&doc, &unknown));
+    }
+    resolve_service(&mut base, Base::new(&dir, &loader.project_dir));
+    Ok(Some(base))
 }
 
 fn is_defined(services: &Map, name: &str) -> bool {

@@ -2,14 +2,18 @@
 //! (`13-merge.md`), with compose-go's refinements for the attributes the spec leaves open.
 //!
 //! * Mappings merge key by key, later wins; sequences append; scalars are replaced.
-//! * `command`, `entrypoint` and `healthcheck.test` are replaced, not appended.
+//! * `command`, `entrypoint` and `healthcheck.test` are replaced, not appended; a `null` there
+//!   removes them (compose-go's `override` rule takes the later value, whatever it is).
 //! * `ports`, `volumes`, `secrets`, `configs` (of a service) are unique by their key
 //!   ({ip, published, target, protocol}, target, target, target): an entry with a key that is
 //!   already there replaces that entry in place, a new key is appended.
 //! * `environment`, `labels`, `annotations`, `sysctls`, `build.args`, `build.labels`,
 //!   `build.additional_contexts`, `deploy.labels` and resource `labels` may be a `KEY=VAL` list or
 //!   a mapping: when both sides exist both become mappings (`KEY` alone is `KEY: null`) and
-//!   merge by key. `extra_hosts` likewise, with `host:ip` or `host=ip` entries.
+//!   merge by key.
+//! * `extra_hosts`, as compose-go merges them: both sides as lists (a mapping's entries become
+//!   `host=ip`, one per address, sorted), the later entries appended unless the same text is
+//!   already there.
 //! * `networks` and `depends_on` lists become mappings (`[db]` is `{db: null}` for networks and
 //!   `{db: {condition: service_started}}` for depends_on) and merge recursively.
 //! * `ulimits` entries are replaced whole; `logging` merges only when both sides name the same
@@ -40,6 +44,7 @@ pub(crate) fn merge(base: Node, over: Node, path: &mut Vec<String>) -> Node {
         // A later file merges into what the `!override` put in place; the marker stays so that
         // an `extends` applied afterwards still replaces instead of merging.
         (Node::Override(b), over) => Node::Override(Box::new(merge(*b, over, path))),
+        (_, Node::Null) if rule_for(path) == Rule::Replace => Node::Reset,
         (base, Node::Null) => base,
         (Node::Null, over) => over,
         (base, over) => merge_by_rule(rule_for(path), base, over, path),
@@ -129,9 +134,16 @@ fn merge_by_rule(rule: Rule, base: Node, over: Node, path: &mut Vec<String>) -> 
             (Some(b), Some(o)) => Node::Map(replace_entries(b, o)),
             _ => over,
         },
-        Rule::Hosts => match (hosts_map(&base), hosts_map(&over)) {
-            (Some(b), Some(o)) => Node::Map(replace_entries(b, o)),
-            _ => over,
+        Rule::Hosts => match (hosts_list(base), hosts_list(over)) {
+            (Ok(mut b), Ok(o)) => {
+                for entry in o {
+                    if !b.contains(&entry) {
+                        b.push(entry);
+                    }
+                }
+                Node::Seq(b)
+            }
+            (_, o) => o.map_or_else(|n| n, Node::Seq),
         },
         Rule::Ulimits => match (base, over) {
             (Node::Map(b), Node::Map(o)) => Node::Map(replace_entries(b, o)),
@@ -219,34 +231,29 @@ fn kv_map(node: &Node) -> Option<Map> {
     }
 }
 
-/// `host:ip` / `host=ip` list or mapping, as a mapping. A host listed twice keeps both
-/// addresses, as a list (the mapping form allows one).
-fn hosts_map(node: &Node) -> Option<Map> {
+/// compose-go's `convertIntoSequence`: a list as it is, a string as a list of it, a mapping as
+/// sorted `host=ip` entries (a list of addresses gives one entry each, no address the host
+/// alone).
+fn hosts_list(node: Node) -> Result<Vec<Node>, Node> {
     match node {
-        Node::Map(m) => Some(m.clone()),
-        Node::Seq(items) => {
-            let mut map = Map::new();
-            for item in items {
-                let Some(text) = item.scalar_text() else {
-                    continue;
-                };
-                let (host, ip) = text
-                    .split_once('=')
-                    .or_else(|| text.split_once(':'))
-                    .unwrap_or((text.as_str(), ""));
-                let ip = Node::str(ip);
-                match map.get_mut(host) {
-                    Some(Node::Seq(ips)) => ips.push(ip),
-                    Some(existing) => {
-                        let first = std::mem::replace(existing, Node::Null);
-                        *existing = Node::Seq(vec![first, ip]);
-                    }
-                    None => map.0.push((host.to_string(), ip)),
+        Node::Seq(items) => Ok(items),
+        s @ Node::String(_) => Ok(vec![s]),
+        Node::Map(map) => {
+            let mut entries = Vec::new();
+            for (host, ip) in map.0 {
+                match ip {
+                    Node::Null => entries.push(host),
+                    Node::Seq(ips) => entries.extend(
+                        ips.iter()
+                            .map(|ip| format!("{host}={}", ip.scalar_text().unwrap_or_default())),
+                    ),
+                    ip => entries.push(format!("{host}={}", ip.scalar_text().unwrap_or_default())),
                 }
             }
-            Some(map)
+            entries.sort();
+            Ok(entries.into_iter().map(Node::String).collect())
         }
-        _ => None,
+        other => Err(other),
     }
 }
 
@@ -462,13 +469,32 @@ mod tests {
     }
 
     #[test]
-    fn extra_hosts_merge_by_host() {
+    fn extra_hosts_append_without_exact_duplicates() {
         assert_eq!(
             web(
                 "extra_hosts: ['db:10.0.0.1', 'v6=::1', 'cache:1.1.1.1']",
-                "extra_hosts: {db: 10.0.0.2, new: 1.2.3.4}"
+                "extra_hosts: {new: 1.2.3.4, db: 10.0.0.2, two: [1.1.1.1, 2.2.2.2], v6: '::1'}"
             ),
-            json!({"extra_hosts": {"db": "10.0.0.2", "v6": "::1", "cache": "1.1.1.1", "new": "1.2.3.4"}})
+            json!({"extra_hosts": ["db:10.0.0.1", "v6=::1", "cache:1.1.1.1", "db=10.0.0.2",
+                                   "new=1.2.3.4", "two=1.1.1.1", "two=2.2.2.2"]})
+        );
+        assert_eq!(
+            web(
+                "extra_hosts: {a: 1.1.1.1}",
+                "extra_hosts: ['a=1.1.1.1', 'a:1.1.1.1']"
+            ),
+            json!({"extra_hosts": ["a=1.1.1.1", "a:1.1.1.1"]})
+        );
+    }
+
+    #[test]
+    fn a_null_command_removes_it() {
+        assert_eq!(
+            web(
+                "command: [a]\nentrypoint: sh\nhealthcheck: {test: [CMD, a], retries: 3}\nimage: x",
+                "command: null\nentrypoint: ~\nhealthcheck: {test: null}\nimage: null"
+            ),
+            json!({"healthcheck": {"retries": 3}, "image": "x"})
         );
     }
 

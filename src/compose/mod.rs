@@ -8,17 +8,20 @@
 //! other effects (slot lock, leases, writing the model, starting compose) live in
 //! `commands/compose.rs`.
 //!
-//! The loader builds the one merged model the Compose Specification describes (anchors and
-//! merge keys, `!reset`/`!override`, override files, `extends`, `include`, relative paths made
-//! absolute), as JSON. Interpolation is left to compose itself: `${VAR}` and `$$` come out
-//! exactly as written; profiles are kept.
+//! The loader builds the one merged model Compose v2 builds (anchors and merge keys, YAML 1.1
+//! numbers, multi-document files, `!reset`/`!override`, override files, `extends` per file,
+//! `include` with its own variables, relative paths made absolute), as JSON, and refuses what
+//! v2 refuses while reading (unknown keys, empty files, `services:` that is no mapping).
+//! Interpolation is left to compose itself: `${VAR}` and `$$` come out as written, but for
+//! the defaults the loader adds or makes absolute ([`template`]); profiles are kept.
 //!
-//! Known gaps: multi-document YAML files are rejected (yaml_serde reads one document);
-//! `include` of remote (git/OCI) resources is not supported.
+//! Known gaps: `include` of remote (git/OCI) resources, and `include`/`extends` paths that
+//! need interpolation, are not supported.
 
 pub(crate) mod args;
 pub(crate) mod bin;
 pub(crate) mod danger;
+mod dotenv;
 mod error;
 mod extends;
 pub(crate) mod files;
@@ -31,6 +34,8 @@ mod parse;
 mod paths;
 pub(crate) mod plan;
 pub(crate) mod rewrite;
+mod schema;
+mod template;
 #[cfg(test)]
 mod tests;
 pub(crate) mod v1;
@@ -55,14 +60,23 @@ pub(crate) struct Project {
 /// Load and merge `files` in order (the first is the base; the project directory is
 /// `project_dir`). Relative paths in all of `files` resolve against `project_dir`, as with
 /// compose's `-f`; relative `files` themselves are taken from the current directory.
-/// No files give an empty model.
+/// Files that together define nothing are refused, as v2 does; no files give an empty model.
 pub(crate) fn load(files: &[PathBuf], project_dir: &Path) -> Result<Project, LoadError> {
     let project_dir = paths::absolute_dir(project_dir);
     let files: Vec<PathBuf> = files.iter().map(|f| paths::absolute_dir(f)).collect();
-    let mut loader = loader::Loader::default();
-    let model = loader.load_project(&files, &project_dir)?;
+    let mut loader = loader::Loader::new(&project_dir);
+    let model = loader
+        .load_project(&files, &project_dir, &template::Overlay::default())?
+        .into_json();
+    if let Some(first) = files.first()
+        && model.is_empty()
+    {
+        return Err(LoadError::Empty {
+            path: first.clone(),
+        });
+    }
     Ok(Project {
-        model: model.into_json(),
+        model,
         files: loader.files,
     })
 }

@@ -1,27 +1,43 @@
-//! YAML text to [`Node`]: merge keys, tags and mapping keys.
+//! YAML text to [`Node`]: documents, scalars, merge keys, tags and mapping keys, read the way
+//! Compose v2 reads them.
+//!
+//! Scalars: v2's YAML library (go-yaml v3) still reads the YAML 1.1 integer spellings
+//! (`0644` is octal 420, `1_000` is 1000, `08` is the float 8) and yaml_serde, a YAML 1.2 reader,
+//! keeps them as text. Only plain (unquoted) scalars are numbers, so [`Scalars`] reads the
+//! document itself and looks at each borrowed string's place in the source: a scalar not
+//! preceded by a quote is plain and is read again with go-yaml's rules ([`go_number`]).
+//!
+//! Documents: a file may hold several (`---`); each is a compose file of its own, merged in
+//! order. A file with no document at all (empty, or comments only) adds nothing; an explicit
+//! empty document (`---` and nothing) is refused, as v2 does.
 //!
 //! `yaml_serde::Value::apply_merge` is not used because it reorders keys (merged keys go to the
 //! end and removal swaps the last key into place); here the merged keys take the place of the
 //! `<<` entry, and explicit keys keep their order and win over merged ones.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
-use yaml_serde::Value;
+use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Visitor};
+use yaml_serde::value::{Tag, TaggedValue};
+use yaml_serde::{Mapping, Value};
 
 use super::error::{LoadError, Loc, find_line};
 use super::node::{Map, Node};
 
-/// One parsed compose file.
+/// One document of a compose file.
 #[derive(Debug, Clone)]
 pub(crate) struct Doc {
     pub(crate) path: PathBuf,
-    /// Kept to point errors found after parsing at a line.
-    pub(crate) source: String,
+    /// The whole file, kept to point errors found after parsing at a line.
+    pub(crate) source: Rc<str>,
     pub(crate) root: Map,
 }
 
-/// Reads and parses a compose file, checking the shape every compose file must have.
-pub(crate) fn read_doc(path: &Path) -> Result<Doc, LoadError> {
+/// Reads a compose file: its documents, in order, each checked for the shape every compose
+/// file must have.
+pub(crate) fn read_docs(path: &Path) -> Result<Vec<Doc>, LoadError> {
     let source = match fs_err::read_to_string(path) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -36,7 +52,7 @@ pub(crate) fn read_doc(path: &Path) -> Result<Doc, LoadError> {
             });
         }
     };
-    parse_doc(path, &source)
+    parse_docs(path, &source)
 }
 
 /// fs-err already names the path; the error message names it once more, so keep the cause only.
@@ -46,8 +62,8 @@ fn strip_path_prefix(e: &std::io::Error) -> String {
         .map_or_else(|| e.to_string(), ToString::to_string)
 }
 
-pub(crate) fn parse_doc(path: &Path, source: &str) -> Result<Doc, LoadError> {
-    let value: Value = yaml_serde::from_str(source).map_err(|e| {
+pub(crate) fn parse_docs(path: &Path, source: &str) -> Result<Vec<Doc>, LoadError> {
+    let yaml_error = |e: yaml_serde::Error| {
         let location = e.location();
         LoadError::Yaml {
             loc: Loc {
@@ -59,49 +75,70 @@ pub(crate) fn parse_doc(path: &Path, source: &str) -> Result<Doc, LoadError> {
             },
             message: e.to_string(),
         }
-    })?;
+    };
+    // yaml_serde yields one null document for a stream without any; v2 sees none.
+    if !source.lines().any(|l| !is_blank_or_comment(l)) {
+        return Ok(Vec::new());
+    }
+    let shared: Rc<str> = Rc::from(source);
     let conv = Converter { path, source };
-    let root = match conv.node(value, "")? {
-        // An empty file (or one with only comments) is an empty model, as in compose.
-        Node::Null => Map::new(),
-        Node::Map(map) => map,
-        other => {
-            return Err(LoadError::TopLevelNotMapping {
-                loc: Loc::line(path, find_line(source, |l| !is_blank_or_comment(l))),
-                found: other.kind(),
-            });
-        }
-    };
-    let mut doc = Doc {
-        path: path.to_path_buf(),
-        source: source.to_string(),
-        root,
-    };
-    check_services(&mut doc, source)?;
-    Ok(doc)
+    let mut docs = Vec::new();
+    for document in yaml_serde::Deserializer::from_str(source) {
+        let value = Scalars { source }
+            .deserialize(document)
+            .map_err(yaml_error)?;
+        let root = match conv.node(value, "")? {
+            Node::Map(map) => map,
+            other => {
+                return Err(LoadError::TopLevelNotMapping {
+                    loc: Loc::line(path, find_line(source, |l| !is_blank_or_comment(l))),
+                    found: other.kind(),
+                });
+            }
+        };
+        let mut doc = Doc {
+            path: path.to_path_buf(),
+            source: Rc::clone(&shared),
+            root,
+        };
+        check_services(&mut doc)?;
+        docs.push(doc);
+    }
+    Ok(docs)
+}
+
+/// The one document of `source` (tests build models from snippets).
+#[cfg(test)]
+pub(crate) fn parse_doc(path: &Path, source: &str) -> Result<Doc, LoadError> {
+    let mut docs = parse_docs(path, source)?;
+    Ok(match docs.len() {
+        0 => Doc {
+            path: path.to_path_buf(),
+            source: Rc::from(source),
+            root: Map::new(),
+        },
+        _ => docs.remove(0),
+    })
 }
 
 fn is_blank_or_comment(line: &str) -> bool {
     let t = line.trim_start();
-    t.is_empty() || t.starts_with('#') || t.starts_with("---")
+    t.is_empty() || t.starts_with('#')
 }
 
-fn check_services(doc: &mut Doc, source: &str) -> Result<(), LoadError> {
-    let Some(services) = doc.root.get_mut("services") else {
+fn check_services(doc: &mut Doc) -> Result<(), LoadError> {
+    let Some(services) = doc.root.get("services") else {
         return Ok(());
     };
+    let source = &*doc.source;
     let map = match services {
-        // `services:` with every service commented out.
-        Node::Null => {
-            *services = Node::Map(Map::new());
-            return Ok(());
-        }
         Node::Map(map) => map,
         Node::Override(inner) if matches!(**inner, Node::Map(_)) => match &**inner {
             Node::Map(map) => map,
             _ => return Ok(()),
         },
         Node::Reset => return Ok(()),
+        // `services:` with no value (every service commented out, say) is refused too.
         other => {
             return Err(LoadError::ServicesNotMapping {
                 loc: Loc::line(&doc.path, find_line(source, |l| l.starts_with("services:"))),
@@ -236,24 +273,35 @@ impl Converter<'_> {
         }
     }
 
-    /// Compose keys are strings; YAML allows `8080:` or `true:`, which compose reads as text.
+    /// Compose keys are strings; v2 refuses a key YAML reads as a number, a boolean or null
+    /// (`8080:`, `true:`), so renet does too.
     fn key(&self, key: Value, at: &str) -> Result<String, LoadError> {
-        match key {
-            Value::String(s) => Ok(s),
-            Value::Number(n) => Ok(n.to_string()),
-            Value::Bool(b) => Ok(b.to_string()),
-            Value::Null => Ok("null".into()),
-            Value::Tagged(t) => self.key(t.value, at),
-            other => Err(LoadError::InvalidKey {
-                loc: Loc::file(self.path),
-                at: if at.is_empty() {
-                    "(top level)".into()
-                } else {
-                    at.into()
-                },
-                found: value_kind(&other),
-            }),
-        }
+        let at_text = || {
+            if at.is_empty() {
+                "(top level)".into()
+            } else {
+                at.to_string()
+            }
+        };
+        let text = match key {
+            Value::String(s) => return Ok(s),
+            Value::Tagged(t) => return self.key(t.value, at),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Null => "null".to_string(),
+            other => {
+                return Err(LoadError::InvalidKey {
+                    loc: Loc::file(self.path),
+                    at: at_text(),
+                    found: value_kind(&other),
+                });
+            }
+        };
+        Err(LoadError::NonStringKey {
+            loc: Loc::line(self.path, find_key_line(self.source, &text)),
+            at: at_text(),
+            key: text,
+        })
     }
 }
 
@@ -300,6 +348,233 @@ fn find_tag_line(source: &str, tag: &str) -> Option<u32> {
                 .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '-'))
         })
     })
+}
+
+/// Deserializes one document like `yaml_serde::Value` does, but reads untagged plain scalars
+/// with go-yaml v3's rules (see the module comment). `source` is the text the deserializer
+/// borrows from, to tell plain scalars from quoted ones.
+#[derive(Clone, Copy)]
+struct Scalars<'s> {
+    source: &'s str,
+}
+
+impl Scalars<'_> {
+    /// Whether `s`, borrowed from the source, was written as an untagged plain scalar: not
+    /// preceded by a quote, and not by a tag (go-yaml keeps `!!str 0644` and `!override 0644`
+    /// as text).
+    fn untagged_plain(&self, s: &str) -> bool {
+        let Some(at) = s.as_ptr().addr().checked_sub(self.source.as_ptr().addr()) else {
+            return false;
+        };
+        let Some(before) = self.source.get(..at) else {
+            return false;
+        };
+        if before.ends_with(['"', '\'']) {
+            return false;
+        }
+        let token = before
+            .trim_end()
+            .rsplit(|c: char| c.is_whitespace() || "[]{},".contains(c))
+            .next()
+            .unwrap_or_default();
+        !token.starts_with('!')
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Scalars<'de> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Scalars<'de> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::Number(i.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
+        Ok(Value::Number(u.into()))
+    }
+
+    // Beyond 64 bits go-yaml falls back to a float.
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "go-yaml reads it as a float too"
+    )]
+    fn visit_i128<E: de::Error>(self, i: i128) -> Result<Value, E> {
+        Ok(Value::Number((i as f64).into()))
+    }
+
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "go-yaml reads it as a float too"
+    )]
+    fn visit_u128<E: de::Error>(self, u: u128) -> Result<Value, E> {
+        Ok(Value::Number((u as f64).into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
+        Ok(Value::Number(f.into()))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Value, E> {
+        if self.untagged_plain(s)
+            && let Some(n) = go_number(s)
+        {
+            return Ok(Value::Number(n));
+        }
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Sequence(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut mapping = Mapping::new();
+        while let Some(key) = map.next_key_seed(self)? {
+            if mapping.contains_key(&key) {
+                let shown = match &key {
+                    Value::String(s) => format!("{s:?}"),
+                    other => format!("{other:?}"),
+                };
+                return Err(de::Error::custom(format_args!(
+                    "duplicate entry with key {shown}"
+                )));
+            }
+            let value = map.next_value_seed(self)?;
+            mapping.insert(key, value);
+        }
+        Ok(Value::Mapping(mapping))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (tag, contents) = data.variant::<String>()?;
+        let value = de::VariantAccess::newtype_variant_seed(contents, self)?;
+        Ok(Value::Tagged(Box::new(TaggedValue {
+            tag: Tag::new(tag),
+            value,
+        })))
+    }
+}
+
+/// go-yaml v3's reading of a plain scalar that starts like a number (a digit or a sign):
+/// Go's `strconv.ParseInt(s, 0, 64)` on `s` without its underscores (so `0x`, `0o`, `0b` and a
+/// leading `0` for octal), then `ParseUint`, then its float pattern. None: it is text.
+fn go_number(s: &str) -> Option<yaml_serde::Number> {
+    if !s.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-') {
+        return None;
+    }
+    let plain: String = s.chars().filter(|c| *c != '_').collect();
+    if let Some(n) = go_int(&plain) {
+        return Some(n);
+    }
+    if is_go_float(&plain) {
+        return plain.parse::<f64>().ok().map(yaml_serde::Number::from);
+    }
+    None
+}
+
+fn go_int(s: &str) -> Option<yaml_serde::Number> {
+    let (negative, signed, body) = match s.as_bytes().first()? {
+        b'-' => (true, true, &s[1..]),
+        b'+' => (false, true, &s[1..]),
+        _ => (false, false, s),
+    };
+    let prefixed = |p: &str| {
+        body.strip_prefix(p)
+            .or_else(|| body.strip_prefix(&p.to_uppercase()))
+    };
+    let (radix, digits) = if let Some(d) = prefixed("0x") {
+        (16, d)
+    } else if let Some(d) = prefixed("0o") {
+        (8, d)
+    } else if let Some(d) = prefixed("0b") {
+        (2, d)
+    } else if body.len() > 1
+        && let Some(d) = body.strip_prefix('0')
+    {
+        (8, d)
+    } else {
+        (10, body)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(digits, radix).ok()?;
+    if negative {
+        let n = 0i64.checked_sub_unsigned(magnitude)?;
+        return Some(n.into());
+    }
+    match i64::try_from(magnitude) {
+        Ok(n) => Some(n.into()),
+        // `ParseUint` takes no sign.
+        Err(_) if !signed => Some(magnitude.into()),
+        Err(_) => None,
+    }
+}
+
+/// go-yaml's `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_go_float(s: &str) -> bool {
+    fn digits(s: &str) -> (&str, usize) {
+        let n = s.bytes().take_while(u8::is_ascii_digit).count();
+        (&s[n..], n)
+    }
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let rest = if let Some(frac) = s.strip_prefix('.') {
+        match digits(frac) {
+            (_, 0) => return false,
+            (rest, _) => rest,
+        }
+    } else {
+        match digits(s) {
+            (_, 0) => return false,
+            (rest, _) => rest.strip_prefix('.').map_or(rest, |r| digits(r).0),
+        }
+    };
+    match rest.strip_prefix(['e', 'E']) {
+        None => rest.is_empty(),
+        Some(exp) => {
+            let exp = exp.strip_prefix(['-', '+']).unwrap_or(exp);
+            matches!(digits(exp), ("", n) if n > 0)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -359,15 +634,28 @@ mod tests {
         .unwrap();
         assert_eq!(
             v,
-            json!({"restart": "no", "mode": "0440", "port": "22:22", "n": 5, "f": 1.5,
+            json!({"restart": "no", "mode": 288, "port": "22:22", "n": 5, "f": 1.5,
                    "b": true, "z": null, "flag": "no"})
         );
     }
 
     #[test]
-    fn non_string_keys_become_strings() {
-        let v = parse("8080: x\ntrue: y\n1.5: z\n").unwrap();
-        assert_eq!(keys(&v), ["8080", "true", "1.5"]);
+    fn non_string_keys_are_refused_as_v2_does() {
+        let e = parse("x-a:\n  8080: x\n").unwrap_err();
+        assert!(matches!(e, LoadError::NonStringKey { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("/p/compose.yaml:2: the key `8080` in `x-a`"),
+            "{e}"
+        );
+        for src in ["true: y\n", "1.5: z\n", "0644: z\n", "~: z\n"] {
+            assert!(
+                matches!(parse(src), Err(LoadError::NonStringKey { .. })),
+                "{src}"
+            );
+        }
+        let v = parse("\"8080\": x\n'true': y\n!!str 0644: z\n").unwrap();
+        assert_eq!(keys(&v), ["8080", "true", "0644"]);
     }
 
     #[test]
@@ -420,14 +708,72 @@ mod tests {
     }
 
     #[test]
-    fn empty_file_is_an_empty_model() {
-        assert_eq!(parse("# nothing\n").unwrap(), json!({}));
-        assert_eq!(parse("services:\n").unwrap(), json!({"services": {}}));
+    fn a_file_without_documents_has_none_and_an_empty_document_is_refused() {
+        let docs = |src: &str| parse_docs(Path::new("/p/c.yml"), src).map(|d| d.len());
+        assert_eq!(docs("").unwrap(), 0);
+        assert_eq!(docs("# nothing\n\n  # at all\n").unwrap(), 0);
+        for src in ["---\n", "# a\n---\n# b\n", "services: {}\n---\n"] {
+            let e = parse_docs(Path::new("/p/c.yml"), src).unwrap_err();
+            assert!(
+                matches!(e, LoadError::TopLevelNotMapping { found: "null", .. }),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn documents_are_read_in_order() {
+        let docs = parse_docs(
+            Path::new("/p/c.yml"),
+            "services: {a: {image: a}}\n---\nservices: {b: {image: b}}\n...\n",
+        )
+        .unwrap();
+        let roots: Vec<_> = docs
+            .into_iter()
+            .map(|d| serde_json::Value::Object(d.root.into_json()))
+            .collect();
+        assert_eq!(
+            roots,
+            [
+                json!({"services": {"a": {"image": "a"}}}),
+                json!({"services": {"b": {"image": "b"}}})
+            ]
+        );
+    }
+
+    #[test]
+    fn services_without_a_value_are_refused() {
+        let e = parse("services:\nvolumes:\n  v: {}\n").unwrap_err();
+        assert!(
+            matches!(e, LoadError::ServicesNotMapping { found: "null", .. }),
+            "{e}"
+        );
+        assert!(e.to_string().starts_with("/p/compose.yaml:1: "), "{e}");
+        assert!(e.to_string().contains("`services: {}` for none"), "{e}");
+    }
+
+    #[test]
+    fn plain_scalars_are_read_as_go_yaml_reads_them() {
+        let v = parse(concat!(
+            "a: 0644\nb: 1_000\nc: 08\nd: '0644'\ne: \"1_000\"\nf: 0o17\ng: +12\nh: 1_000.5\n",
+            "i: 0b101\nj: -0x1F\nk: 1e3\nl: 012.5\nm: 0_7\nn: 9223372036854775808\no: .5\n",
+            "p: -0\nq: 00\nr: !!str 0644\ns: [0755, '0755']\nt: 0x\nu: 1_2_3abc\nv: 2024-01-01\n",
+            "w: 99999999999999999999\nx: -9223372036854775808\ny: |\n  0644\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"a": 420, "b": 1000, "c": 8.0, "d": "0644", "e": "1_000", "f": 15, "g": 12,
+                   "h": 1000.5, "i": 5, "j": -31, "k": 1000.0, "l": 12.5, "m": 7,
+                   "n": 9_223_372_036_854_775_808_u64, "o": 0.5, "p": 0, "q": 0, "r": "0644",
+                   "s": [493, "0755"], "t": "0x", "u": "1_2_3abc", "v": "2024-01-01",
+                   "w": 1e20, "x": i64::MIN, "y": "0644\n"})
+        );
     }
 
     #[test]
     fn missing_file_is_not_found() {
-        let e = read_doc(Path::new("/nonexistent/compose.yaml")).unwrap_err();
+        let e = read_docs(Path::new("/nonexistent/compose.yaml")).unwrap_err();
         assert_eq!(
             e.to_string(),
             "compose file not found: /nonexistent/compose.yaml"

@@ -4,13 +4,17 @@
 //! values that are local paths, `env_file` and `label_file` (string, list of strings or list of
 //! `{path, required}`), bind sources of service `volumes` (short syntax when the source starts
 //! with `.`; long syntax with `type: bind`), `develop.watch[].path`, and the `file` of top-level
-//! `secrets` and `configs`. Absolute paths, `~` paths and paths starting with `$` (left for
-//! interpolation) are kept byte for byte; everything else is joined to the base directory and
-//! normalised lexically (`./a/../b` is `b`), as compose-go does.
+//! `secrets` and `configs`. Absolute paths and `~` paths are kept byte for byte; everything
+//! else is joined to the base directory and normalised lexically (`./a/../b` is `b`), as
+//! compose-go does. A path starting with `${VAR:-default}` (or `-`, `+`, `:+`) is left for
+//! interpolation but for its default, made absolute when it is a relative path: v2
+//! interpolates a file before it resolves the file's paths, so the default of an included or
+//! extended file is relative to that file, not to the main project compose later reads it in.
 
 use std::path::{Component, Path, PathBuf};
 
 use super::node::{Map, Node};
+use super::template::map_leading_arg;
 
 /// Splits on `sep`, except inside `${...}` and `[...]` (so `${A:-x}:/dst` and `[::1]:80:80`
 /// split where a reader would).
@@ -77,16 +81,46 @@ pub(crate) fn absolute_dir(base: &Path) -> PathBuf {
     normalize(&std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf()))
 }
 
+/// Where a file's relative paths resolve.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Base<'a> {
+    pub(crate) dir: &'a Path,
+    /// Whether the defaults of `${VAR:-./x}` need it too: only when `dir` is not the folder
+    /// compose reads the model in (the main project's), where compose resolves them itself.
+    pub(crate) defaults: bool,
+}
+
+impl Base<'_> {
+    pub(crate) fn new<'a>(dir: &'a Path, project_dir: &Path) -> Base<'a> {
+        Base {
+            dir,
+            defaults: dir != project_dir,
+        }
+    }
+}
+
 /// The absolute form of `path`, or `None` when it must stay as written.
-pub(crate) fn absolutize(path: &str, base: &Path) -> Option<String> {
-    if path.is_empty()
+pub(crate) fn absolutize(path: &str, base: Base<'_>) -> Option<String> {
+    if path.starts_with('$') {
+        if !base.defaults {
+            return None;
+        }
+        return map_leading_arg(path, &|default, rest| {
+            is_relative(&format!("{default}{rest}")).then(|| join(base.dir, default))
+        });
+    }
+    is_relative(path).then(|| join(base.dir, path))
+}
+
+fn is_relative(path: &str) -> bool {
+    !(path.is_empty()
         || path.starts_with('~')
         || path.starts_with('$')
-        || Path::new(path).is_absolute()
-    {
-        return None;
-    }
-    Some(normalize(&base.join(path)).to_string_lossy().into_owned())
+        || Path::new(path).is_absolute())
+}
+
+fn join(base: &Path, path: &str) -> String {
+    normalize(&base.join(path)).to_string_lossy().into_owned()
 }
 
 fn is_remote(context: &str) -> bool {
@@ -94,7 +128,7 @@ fn is_remote(context: &str) -> bool {
 }
 
 /// Resolves the paths of a whole model: its services and top-level secrets and configs.
-pub(crate) fn resolve_model(root: &mut Map, base: &Path) {
+pub(crate) fn resolve_model(root: &mut Map, base: Base<'_>) {
     if let Some(Node::Map(services)) = root.get_mut("services").map(through_override) {
         for (_, service) in services.iter_mut() {
             resolve_service(service, base);
@@ -119,7 +153,7 @@ fn through_override(node: &mut Node) -> &mut Node {
     }
 }
 
-fn fix_string(node: Option<&mut Node>, base: &Path, applies: impl Fn(&str) -> bool) {
+fn fix_string(node: Option<&mut Node>, base: Base<'_>, applies: impl Fn(&str) -> bool) {
     if let Some(Node::String(s)) = node.map(through_override)
         && applies(s)
         && let Some(abs) = absolutize(s, base)
@@ -128,7 +162,7 @@ fn fix_string(node: Option<&mut Node>, base: &Path, applies: impl Fn(&str) -> bo
     }
 }
 
-pub(crate) fn resolve_service(service: &mut Node, base: &Path) {
+pub(crate) fn resolve_service(service: &mut Node, base: Base<'_>) {
     let Node::Map(service) = through_override(service) else {
         return;
     };
@@ -173,7 +207,7 @@ pub(crate) fn resolve_service(service: &mut Node, base: &Path) {
 }
 
 /// Contexts named `service:x`, `docker-image://...` and the like are not paths.
-fn resolve_additional_contexts(node: Option<&mut Node>, base: &Path) {
+fn resolve_additional_contexts(node: Option<&mut Node>, base: Base<'_>) {
     let is_path =
         |s: &str| !is_remote(s) && !s.starts_with("service:") && !s.starts_with("target:");
     match node.map(through_override) {
@@ -198,13 +232,28 @@ fn resolve_additional_contexts(node: Option<&mut Node>, base: &Path) {
 }
 
 /// Short syntax `SRC:DST[:MODE]` is a bind mount when SRC starts with `.`, `/` or `~`; only
-/// the `.` ones are relative. Long syntax names its type.
-fn resolve_volume(volume: &mut Node, base: &Path) {
+/// the `.` ones are relative (also as the default of a leading `${VAR:-./x}`). Long syntax
+/// names its type.
+fn resolve_volume(volume: &mut Node, base: Base<'_>) {
     match volume {
-        Node::String(spec) if spec.starts_with('.') => {
-            if let Some(i) = find_outside(spec, ':')
-                && let Some(abs) = absolutize(&spec[..i], base)
-            {
+        Node::String(spec) if spec.starts_with(['.', '$']) => {
+            let Some(i) = find_outside(spec, ':') else {
+                return;
+            };
+            let source = &spec[..i];
+            let abs = if source.starts_with('$') {
+                if !base.defaults {
+                    return;
+                }
+                map_leading_arg(source, &|default, rest| {
+                    format!("{default}{rest}")
+                        .starts_with('.')
+                        .then(|| join(base.dir, default))
+                })
+            } else {
+                absolutize(source, base)
+            };
+            if let Some(abs) = abs {
                 *spec = format!("{abs}{}", &spec[i..]);
             }
         }
@@ -242,7 +291,10 @@ mod tests {
 
     #[test]
     fn absolutize_leaves_special_paths() {
-        let base = Path::new("/proj");
+        let base = Base {
+            dir: Path::new("/proj"),
+            defaults: true,
+        };
         assert_eq!(absolutize("./a/../b", base).as_deref(), Some("/proj/b"));
         assert_eq!(
             absolutize("sub/x.env", base).as_deref(),
@@ -253,11 +305,28 @@ mod tests {
         assert_eq!(absolutize("~/x", base), None);
         assert_eq!(absolutize("${HOME}/x", base), None);
         assert_eq!(absolutize("", base), None);
+        assert_eq!(
+            absolutize("${E:-./a.env}", base).as_deref(),
+            Some("${E:-/proj/a.env}")
+        );
+        assert_eq!(
+            absolutize("${C:-.}/sub", base).as_deref(),
+            Some("${C:-/proj}/sub")
+        );
+        assert_eq!(absolutize("${C:-/abs}", base), None);
+        assert_eq!(absolutize("${C:?./x}", base), None);
+        // In the main project's own folder compose resolves the defaults itself.
+        let main = Base::new(Path::new("/proj"), Path::new("/proj"));
+        assert_eq!(absolutize("${E:-./a.env}", main), None);
+        assert_eq!(absolutize("./a", main).as_deref(), Some("/proj/a"));
     }
 
     fn resolved(src: &str) -> serde_json::Value {
         let mut doc = parse_doc(Path::new("t.yml"), src).expect("valid yaml");
-        resolve_model(&mut doc.root, Path::new("/proj"));
+        resolve_model(
+            &mut doc.root,
+            Base::new(Path::new("/proj"), Path::new("/main")),
+        );
         serde_json::Value::Object(doc.root.into_json())
     }
 
@@ -277,6 +346,8 @@ services:
       - /etc/x:/x
       - named:/n
       - ${PWD}/y:/y
+      - ${D:-./d}:/d
+      - ${N:-named}:/n2
       - {type: bind, source: ./b, target: /b}
       - {type: volume, source: vol, target: /v}
     develop: {watch: [{path: ./src, action: sync, target: /src}]}
@@ -305,6 +376,8 @@ configs: {c: {file: /abs/c}}
                     "/etc/x:/x",
                     "named:/n",
                     "${PWD}/y:/y",
+                    "${D:-/proj/d}:/d",
+                    "${N:-named}:/n2",
                     {"type": "bind", "source": "/proj/b", "target": "/b"},
                     {"type": "volume", "source": "vol", "target": "/v"}
                 ],

@@ -174,7 +174,7 @@ services:
             "configs": [{"source": "app2", "target": "/app.conf"}],
             "environment": {"A": "1", "B": "3", "C": null},
             "labels": {"x": "1", "y": "2"},
-            "extra_hosts": {"db": "10.0.0.2"},
+            "extra_hosts": ["db:10.0.0.1", "db=10.0.0.2"],
             "sysctls": {"net.core.somaxconn": 2048},
             "ulimits": {"nofile": 99},
             "annotations": {"a": "1", "b": "2"},
@@ -436,8 +436,9 @@ services:
       NO: no
     ports: [22:22, "${PORT:-8080}:80"]
     volumes: ["${DATA:-./data}:/data"]
+    secrets: [{source: s, mode: 0440}]
 secrets:
-  s: {file: ./s.txt, mode: 0440}
+  s: {file: ./s.txt}
 configs:
   c: {file: "${CONF}"}
 "#,
@@ -452,8 +453,10 @@ configs:
         json!({"PATHS": "${A}:${B:-c}", "NO": "no"})
     );
     assert_eq!(app["ports"], json!(["22:22", "${PORT:-8080}:80"]));
+    // In the main project's folder compose resolves the default itself.
     assert_eq!(app["volumes"], json!(["${DATA:-./data}:/data"]));
-    assert_eq!(m["secrets"]["s"]["mode"], "0440");
+    // YAML 1.1 octal, as v2 reads it.
+    assert_eq!(app["secrets"][0]["mode"], 288);
     assert_eq!(m["configs"]["c"]["file"], "${CONF}");
 }
 
@@ -505,6 +508,235 @@ fn default_files_feed_load() {
         model(&files, d)["services"],
         json!({"web": {"image": "web", "ports": ["80:80"]}})
     );
+}
+
+#[test]
+fn extends_is_resolved_in_each_file_before_the_files_merge() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let base = write(
+        d,
+        "compose.yaml",
+        "services:\n  base: {image: busybox, environment: {FROM: base}}\n  web: {extends: base}\n  api: {image: api}\n",
+    );
+    let over = write(
+        d,
+        "override.yaml",
+        "services:\n  base: {environment: {FROM: override}}\n  tmpl: {image: nginx, labels: {from: tmpl}}\n  api: {extends: tmpl, environment: {B: '2'}}\n",
+    );
+    let m = model(&[base, over], d);
+    assert_eq!(
+        m["services"]["web"],
+        json!({"image": "busybox", "environment": {"FROM": "base"}})
+    );
+    assert_eq!(
+        m["services"]["api"],
+        json!({"image": "nginx", "labels": {"from": "tmpl"}, "environment": {"B": "2"}})
+    );
+    // A service of another file is not there to extend.
+    let f = write(d, "late.yaml", "services:\n  x: {extends: api}\n");
+    let e = load(&[d.join("compose.yaml"), f], d).unwrap_err();
+    assert!(matches!(e, LoadError::ExtendsServiceMissing { .. }), "{e}");
+}
+
+#[test]
+fn path_defaults_of_included_and_extended_files_resolve_there() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    write(
+        d,
+        "lib/base.yaml",
+        "services:\n  base:\n    image: busybox\n    volumes: ['${DATA:-./data}:/data', '${N:-named}:/n']\n    env_file: ${ENV_FILE:-./base.env}\n",
+    );
+    write(
+        d,
+        "inc/compose.yaml",
+        "services:\n  inc:\n    image: busybox\n    volumes: ['${DATA:-./data}:/data']\n",
+    );
+    let f = write(
+        d,
+        "compose.yaml",
+        "include: [inc/compose.yaml]\nservices:\n  web:\n    extends: {file: lib/base.yaml, service: base}\n    volumes: ['${OWN:-./own}:/own']\n",
+    );
+    let m = model(&[f], d);
+    let root = d.to_string_lossy();
+    assert_eq!(
+        m["services"]["web"],
+        json!({"image": "busybox",
+               "volumes": [format!("${{DATA:-{root}/lib/data}}:/data"), "${N:-named}:/n",
+                           "${OWN:-./own}:/own"],
+               "env_file": format!("${{ENV_FILE:-{root}/lib/base.env}}")})
+    );
+    assert_eq!(
+        m["services"]["inc"]["volumes"],
+        json!([format!("${{DATA:-{root}/inc/data}}:/data")])
+    );
+}
+
+#[test]
+fn an_included_project_has_its_own_variables() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    write(d, ".env", "TAG=main\n");
+    write(d, "sub/.env", "INNER=sub\nDATA=./from-env\nSHARED=sub\n");
+    write(
+        d,
+        "sub/compose.yaml",
+        "include: [nested/compose.yaml]\nservices:\n  inner:\n    image: busybox:${INNER:-unset}\n    volumes: ['${DATA:-./data}:/data']\n    environment: {T: $TAG}\n",
+    );
+    write(d, "sub/nested/.env", "SHARED=nested\nOWN='lit$'\n");
+    write(
+        d,
+        "sub/nested/compose.yaml",
+        "services:\n  nested: {image: 'x:${SHARED}', environment: {OWN: $OWN}}\n",
+    );
+    write(d, "lib/vars.env", "SVC=from-env-file\n");
+    write(d, "lib/.env", "SVC=not-this\n");
+    write(
+        d,
+        "lib/svc.yaml",
+        "services:\n  svc: {image: 'busybox:${SVC:-none}'}\n",
+    );
+    let f = write(
+        d,
+        "compose.yaml",
+        "include:\n  - sub/compose.yaml\n  - {path: lib/svc.yaml, env_file: lib/vars.env}\nservices:\n  web: {image: 'busybox:${TAG}'}\n",
+    );
+    let m = model(&[f], d);
+    let root = d.to_string_lossy();
+    let s = &m["services"];
+    // The main project's own references are compose's.
+    assert_eq!(s["web"]["image"], "busybox:${TAG}");
+    assert_eq!(s["inner"]["image"], "busybox:${INNER:-sub}");
+    assert_eq!(
+        s["inner"]["volumes"],
+        json!([format!("${{DATA:-{root}/sub/from-env}}:/data")])
+    );
+    assert_eq!(s["inner"]["environment"], json!({"T": "$TAG"}));
+    // The including project's value wins over the nested one's.
+    assert_eq!(s["nested"]["image"], "x:${SHARED-sub}");
+    assert_eq!(s["nested"]["environment"], json!({"OWN": "${OWN-lit$$}"}));
+    assert_eq!(s["svc"]["image"], "busybox:${SVC:-from-env-file}");
+
+    let g = write(
+        d,
+        "missing.yaml",
+        "include:\n  - {path: lib/svc.yaml, env_file: lib/none.env}\n",
+    );
+    let e = load(&[g], d).unwrap_err();
+    assert!(matches!(e, LoadError::EnvFile { .. }), "{e}");
+    assert!(e.to_string().contains("lib/none.env"), "{e}");
+}
+
+/// compose-go resolves an included file's paths against the including folder when
+/// `project_directory` does not exist (`loader.Dir` falls back to the parent of a missing
+/// path); renet resolves them against `project_directory` either way.
+#[test]
+fn include_project_directory_is_used_even_when_missing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    write(
+        d,
+        "lib/svc.yaml",
+        "services:\n  svc: {image: x, volumes: ['./data:/data']}\n",
+    );
+    let f = write(
+        d,
+        "compose.yaml",
+        "include:\n  - {path: lib/svc.yaml, project_directory: other}\n",
+    );
+    let m = model(&[f], d);
+    assert_eq!(
+        m["services"]["svc"]["volumes"],
+        json!([format!("{}/other/data:/data", d.display())])
+    );
+}
+
+#[test]
+fn documents_of_a_file_merge_in_order() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let f = write(
+        d,
+        "compose.yaml",
+        "services:\n  web: {image: a, environment: {A: '1'}}\n---\nservices:\n  web: {environment: {B: '2'}}\n  api: {extends: web}\n",
+    );
+    let m = model(&[f], d);
+    assert_eq!(
+        m["services"]["web"],
+        json!({"image": "a", "environment": {"A": "1", "B": "2"}})
+    );
+    // Each document is read as a file of its own: `api` extends the second document's `web`,
+    // not the merged one.
+    assert_eq!(m["services"]["api"], json!({"environment": {"B": "2"}}));
+}
+
+#[test]
+fn empty_files_and_services_without_value_are_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let empty = write(d, "empty.yaml", "# nothing yet\n");
+    let e = load(std::slice::from_ref(&empty), d).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: empty compose file: it defines nothing (Compose v2 refuses it); add a `services:` section",
+            empty.display()
+        )
+    );
+    // An empty override of a file that defines something is fine.
+    let base = write(d, "compose.yaml", "services: {web: {image: a}}\n");
+    assert!(load(&[base, empty], d).is_ok());
+    let null = write(d, "null.yaml", "services:\nvolumes:\n  v: {}\n");
+    let e = load(std::slice::from_ref(&null), d).unwrap_err();
+    assert!(
+        e.to_string().starts_with(&format!(
+            "{}:1: `services` must be a mapping",
+            null.display()
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_keys_are_refused_with_their_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let f = write(
+        d,
+        "compose.yaml",
+        "services:\n  web:\n    image: busybox\n    imagee: typo\n",
+    );
+    let e = load(std::slice::from_ref(&f), d).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}:4: `imagee` is not a Compose key in `services.web` (Compose v2 refuses it); fix its spelling, or name it `x-imagee` to keep it as an extension",
+            f.display()
+        )
+    );
+    // In an extended service of another file, the line is in that file.
+    let base = write(
+        d,
+        "lib/base.yaml",
+        "services:\n  base:\n    image: a\n    portss: []\n",
+    );
+    let g = write(
+        d,
+        "ext.yaml",
+        "services:\n  web: {extends: {file: lib/base.yaml, service: base}}\n",
+    );
+    let e = load(&[g], d).unwrap_err();
+    assert!(
+        e.to_string().starts_with(&format!(
+            "{}:4: `portss` is not a Compose key in `services.base`",
+            base.display()
+        )),
+        "{e}"
+    );
+    let h = write(d, "names.yaml", "services:\n  'we b': {image: a}\n");
+    let e = load(&[h], d).unwrap_err();
+    assert!(matches!(e, LoadError::InvalidName { .. }), "{e}");
 }
 
 /// Every compose file of the shared corpus loads, or fails with a LoadError (never a panic).
