@@ -17,17 +17,20 @@
 pub(crate) mod args;
 pub(crate) mod bin;
 pub(crate) mod danger;
+mod dotenv;
 mod error;
 mod extends;
 pub(crate) mod files;
 mod include;
 mod loader;
 mod merge;
+pub(crate) mod name;
 mod node;
 mod parse;
 mod paths;
 pub(crate) mod plan;
 pub(crate) mod rewrite;
+mod template;
 #[cfg(test)]
 mod tests;
 pub(crate) mod v1;
