@@ -189,7 +189,7 @@ fn default_env_disabled(process: &dyn Env) -> Result<bool> {
 fn read_env_files(env: &mut ProjectEnv<'_>, given: &[PathBuf], dir: Option<&Path>) -> Result<()> {
     if let Some(missing) = given.iter().find(|f| !f.is_file()) {
         return Err(Error::Usage(format!(
-            "--env-file {}: no such file; pass an existing env file",
+            "--env-file {}: no such file (or not a file); pass an existing env file",
             missing.display()
         )));
     }
