@@ -27,24 +27,7 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     let id = settings::network_id(args.network.network_id, ctx.env)?;
     let repo = settings::repo_dir(args.repo.repo.as_deref(), ctx.env, &ctx.cwd)?;
     let user = compose_args::parse(&args.args)?;
-    let chosen_dir = project_directory(&user, &repo, &ctx.cwd);
-    let selection = files::select(
-        ctx.env,
-        &files::Request {
-            cwd: &ctx.cwd,
-            files: &user.files,
-            env_files: &user.env_files,
-            project_dir: chosen_dir.as_deref(),
-        },
-    )?;
-    let project_dir = selection.project_dir.clone();
-    let project = compose::load(&selection.files, &project_dir)?;
-    let project_name = name::project_name(
-        user.project_name.as_deref(),
-        &selection.env,
-        project.model.get("name"),
-        &project_dir,
-    )?;
+    let (project, project_dir, project_name) = load_project(ctx, &user, &repo)?;
     let run_dir = ctx.run_dir.clone();
     let state_dir = ctx.state_dir.clone();
     if !args.allow_unsafe {
@@ -93,6 +76,33 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     });
     let range = ctx.env.var(RANGE_VAR);
     carry_out(plan, ctx, &state_dir, range.as_deref(), id, args.dry_run)
+}
+
+/// The files, the merged model, the project folder and the project name, as Compose v2 settles
+/// them.
+fn load_project(
+    ctx: &Ctx<'_>,
+    user: &compose_args::ComposeArgs,
+    repo: &Path,
+) -> Result<(compose::Project, PathBuf, String)> {
+    let chosen_dir = project_directory(user, repo, &ctx.cwd);
+    let selection = files::select(
+        ctx.env,
+        &files::Request {
+            cwd: &ctx.cwd,
+            files: &user.files,
+            env_files: &user.env_files,
+            project_dir: chosen_dir.as_deref(),
+        },
+    )?;
+    let project = compose::load(&selection.files, &selection.project_dir)?;
+    let name = name::project_name(
+        user.project_name.as_deref(),
+        &selection.env,
+        project.model.get("name"),
+        &selection.project_dir,
+    )?;
+    Ok((project, selection.project_dir, name))
 }
 
 /// `--project-directory`, else the repository when the working folder is outside it (as if

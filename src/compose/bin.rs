@@ -21,7 +21,7 @@ pub(crate) enum Flavour {
 
 impl Flavour {
     /// The file whose version the flavour's version is.
-    pub(crate) fn binary(&self) -> &Path {
+    fn binary(&self) -> &Path {
         match self {
             Flavour::Plugin { plugin, .. } => plugin,
             Flavour::Standalone { binary } => binary,
