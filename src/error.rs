@@ -58,6 +58,8 @@ pub enum Error {
          install one (Debian: apt-get install docker-compose)"
     )]
     ComposeMissing,
+    #[error(transparent)]
+    ComposeVersion(#[from] crate::compose::bin::VersionError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -88,9 +90,11 @@ impl Error {
                 | LeaseError::Sql { .. } => code::FAILED,
             },
             Error::Daemon(DaemonError::NotRunning { .. }) => code::DAEMON_DOWN,
-            Error::Daemon(_) | Error::ComposeMissing | Error::Io { .. } | Error::IoPlain(_) => {
-                code::FAILED
-            }
+            Error::Daemon(_)
+            | Error::ComposeMissing
+            | Error::ComposeVersion(_)
+            | Error::Io { .. }
+            | Error::IoPlain(_) => code::FAILED,
         }
     }
 
@@ -109,6 +113,7 @@ impl Error {
             Error::Lease(LeaseError::BadLabel { .. }) => "port_label",
             Error::Lease(_) => "port_leases",
             Error::ComposeMissing => "compose_missing",
+            Error::ComposeVersion(_) => "compose_version",
             Error::Io { .. } | Error::IoPlain(_) => "io",
         }
     }

@@ -27,7 +27,14 @@ pub(crate) fn default_route_server_url() -> String {
 
 /// Environment lookups, as a seam for tests.
 pub(crate) trait Env {
+    /// The variable's value; set but empty counts as unset.
     fn var(&self, name: &str) -> Option<String>;
+
+    /// The variable's value, `Some("")` when set but empty: compose's interpolation tells the
+    /// two apart (`${X-default}`).
+    fn raw_var(&self, name: &str) -> Option<String> {
+        self.var(name)
+    }
 }
 
 pub(crate) struct ProcessEnv;
@@ -35,6 +42,10 @@ pub(crate) struct ProcessEnv;
 impl Env for ProcessEnv {
     fn var(&self, name: &str) -> Option<String> {
         std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+
+    fn raw_var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
     }
 }
 

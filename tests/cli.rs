@@ -1182,3 +1182,230 @@ fn a_repository_given_by_a_relative_path_is_named_canonically() {
     assert!(unit.stdout.contains(&expected), "{unit}");
     assert!(!unit.stdout.contains("sub/.."), "{unit}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Files, project folder, project name and flavour as Compose v2 settles them (issue 9)
+// ---------------------------------------------------------------------------------------------
+
+/// A `docker-compose` wrapper script in `<root>/bin`, the only compose renet finds: its
+/// `version --short` prints `version` (exits 1 when None) and is counted in `<root>/asked`;
+/// other calls are logged in `<root>/compose.log`. Returns the bin folder.
+fn wrapper_compose(t: &mut Test, version: Option<&str>) -> std::path::PathBuf {
+    let root = t.root().to_owned();
+    let answer = match version {
+        Some(v) => format!("echo '{v}'"),
+        None => "echo 'cannot execute binary file' >&2; exit 1".to_owned(),
+    };
+    let script = format!(
+        "#!/bin/sh\nif [ \"$*\" = 'version --short' ]; then echo x >> {asked}; {answer}; exit 0; fi\n\
+         echo \"$@\" >> {log}\n",
+        asked = root.join("asked").display(),
+        log = root.join("compose.log").display(),
+    );
+    let bin = root.join("bin");
+    t.write(bin.join("docker-compose"), script);
+    let path = bin.join("docker-compose");
+    let mut perms = std::fs::metadata(&path).expect("script").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&path, perms).expect("chmod");
+    bin
+}
+
+/// `renet compose --network-id 2816 <flags> -- <args>` with only `bin` on PATH.
+fn compose_in(t: &mut Test, bin: &std::path::Path, flags: &[&str], args: &[&str]) -> Output {
+    let home = t.root().to_owned();
+    t.env("PATH", bin)
+        .env("HOME", home)
+        .env_remove("DOCKER_CONFIG")
+        .args(["compose", "--network-id", "2816"])
+        .args(flags)
+        .args(["--"])
+        .args(args)
+        .run()
+}
+
+fn times_asked(t: &Test) -> usize {
+    std::fs::read_to_string(t.root().join("asked")).map_or(0, |s| s.lines().count())
+}
+
+#[test]
+fn the_flavour_is_asked_from_the_binary_whatever_launches_it() {
+    let mut t = Test::new();
+    t.write(
+        "compose.yaml",
+        "name: shop\nservices:\n  web:\n    image: busybox\n    develop: {}\n",
+    );
+    // A `#!` wrapper (as pip installs) that runs v2 is v2: nothing is dropped.
+    let bin = wrapper_compose(&mut t, Some("2.40.3"));
+    let out = compose_in(&mut t, &bin, &["--dry-run"], &["config"]).success();
+    assert_eq!(out.json()["name"], "shop", "{out}");
+    assert!(!out.stderr.contains("dropped"), "{out}");
+    // The same kind of file running 1.x is 1.x: what 1.x cannot read is dropped, with warnings.
+    let bin = wrapper_compose(&mut t, Some("docker-compose version 1.29.2, build unknown"));
+    let out = compose_in(&mut t, &bin, &["--dry-run"], &["config"]).success();
+    assert!(out.json().get("name").is_none(), "{out}");
+    assert!(
+        out.stderr
+            .contains("name dropped: docker-compose 1.x does not support it"),
+        "{out}"
+    );
+}
+
+#[test]
+fn unknown_and_broken_compose_binaries_are_clear_errors() {
+    let mut t = Test::new();
+    t.write("compose.yaml", compose_file(&["web"]));
+    std::fs::create_dir_all(t.run_dir()).expect("run dir");
+    std::fs::write(t.run_dir().join("docker-2816.sock"), "").expect("stand-in socket");
+    for (version, needle) in [
+        (Some("hello"), "not a Docker Compose version"),
+        (None, "cannot execute binary file"),
+    ] {
+        let bin = wrapper_compose(&mut t, version);
+        let out = compose_in(&mut t, &bin, &[], &["up", "-d"]).code(1);
+        assert!(out.stderr.contains(needle), "{out}");
+        let binary = bin.join("docker-compose").display().to_string();
+        assert!(out.stderr.contains(&binary), "names the binary\n{out}");
+        assert!(
+            out.stderr.contains("Docker Compose v2"),
+            "says the fix\n{out}"
+        );
+        assert_eq!(repo_entries(&t), ["compose.yaml"], "nothing written\n{out}");
+        let run: Vec<_> = std::fs::read_dir(t.run_dir()).expect("ls").collect();
+        assert_eq!(run.len(), 1, "only the stand-in socket\n{out}");
+    }
+}
+
+#[test]
+fn the_version_is_cached_by_real_runs_and_asked_again_for_a_new_binary() {
+    let mut t = Test::new();
+    t.write("compose.yaml", compose_file(&["web"]));
+    let bin = wrapper_compose(&mut t, Some("2.40.3"));
+    // A dry run asks, and writes nothing.
+    compose_in(&mut t, &bin, &["--dry-run"], &["config"]).success();
+    assert_eq!(times_asked(&t), 1);
+    assert!(is_empty_dir(&t.run_dir()), "a dry run writes nothing");
+    std::fs::create_dir_all(t.run_dir()).expect("run dir");
+    std::fs::write(t.run_dir().join("docker-2816.sock"), "").expect("stand-in socket");
+    compose_in(&mut t, &bin, &[], &["ps"]).success();
+    compose_in(&mut t, &bin, &[], &["ps"]).success();
+    compose_in(&mut t, &bin, &["--dry-run"], &["ps"]).success();
+    assert_eq!(times_asked(&t), 2, "asked once by the real runs");
+    let cache = t.run_dir().join("compose-version.json");
+    let meta = std::fs::metadata(&cache).expect("the cache");
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o022,
+        0
+    );
+    // Another binary (a new file) is asked again; a corrupt cache is ignored.
+    let bin = wrapper_compose(&mut t, Some("2.41.0"));
+    compose_in(&mut t, &bin, &[], &["ps"]).success();
+    assert_eq!(times_asked(&t), 3);
+    std::fs::write(&cache, "{corrupt").expect("corrupt the cache");
+    compose_in(&mut t, &bin, &[], &["ps"]).success();
+    assert_eq!(times_asked(&t), 4);
+    compose_in(&mut t, &bin, &[], &["ps"]).success();
+    assert_eq!(times_asked(&t), 4, "rewritten after the corrupt one");
+}
+
+#[test]
+fn a_repository_given_from_outside_is_the_project_directory() {
+    let mut t = Test::new();
+    t.write("compose.yaml", "services:\n  right:\n    image: busybox\n");
+    let elsewhere = t.make_repo("elsewhere");
+    std::fs::write(
+        elsewhere.join("compose.yaml"),
+        "services:\n  wrong:\n    image: busybox\n",
+    )
+    .expect("write");
+    let repo = t.repo().canonicalize().expect("canonical");
+    let bin = wrapper_compose(&mut t, Some("2.40.3"));
+    for via_env in [false, true] {
+        t.current_dir(&elsewhere);
+        if via_env {
+            t.env("REDIACC_WORKING_DIR", &repo);
+        }
+        let repo_flag = repo.display().to_string();
+        let flags: &[&str] = if via_env {
+            &["--dry-run"]
+        } else {
+            &["--dry-run", "--repo", &repo_flag]
+        };
+        let out = compose_in(&mut t, &bin, flags, &["ps"]).success();
+        let services = out.json()["services"].clone();
+        assert!(
+            services.get("right").is_some() && services.get("wrong").is_none(),
+            "{out}"
+        );
+        let dir = format!("--project-directory {}", repo.display());
+        assert!(out.stderr.contains(&dir), "{out}");
+        assert!(out.stderr.contains(" -p repo "), "{out}");
+    }
+}
+
+#[test]
+fn dotenv_and_an_interpolated_name_give_the_project_name() {
+    // The name-interpolated case: v2 interpolates `name:` for a real run (with
+    // `--no-interpolate`, `config` prints it uninterpolated and normalised, "stack-fallback";
+    // renet names the project for the run).
+    let mut t = Test::new();
+    t.write(".env", "STACK=stack-from-env\n").write(
+        "compose.yaml",
+        "name: ${STACK:-fallback}\nservices:\n  web:\n    image: busybox\n",
+    );
+    let bin = wrapper_compose(&mut t, Some("2.40.3"));
+    let out = compose_in(&mut t, &bin, &["--dry-run"], &["ps"]).success();
+    assert!(out.stderr.contains(" -p stack-from-env ps"), "{out}");
+    t.env("STACK", "From_Process");
+    let out = compose_in(&mut t, &bin, &["--dry-run"], &["ps"]).success();
+    assert!(
+        out.stderr.contains(" -p from_process ps"),
+        "the process wins\n{out}"
+    );
+    t.write(".env", "STACK=x\nCOMPOSE_PROJECT_NAME=named-by-env\n");
+    let out = compose_in(&mut t, &bin, &["--dry-run"], &["ps"]).success();
+    assert!(out.stderr.contains(" -p named-by-env ps"), "{out}");
+}
+
+#[test]
+fn bad_project_names_and_env_files_are_refused_before_anything_is_written() {
+    let mut t = Test::new();
+    t.write("compose.yaml", compose_file(&["web"]));
+    std::fs::create_dir_all(t.run_dir()).expect("run dir");
+    std::fs::write(t.run_dir().join("docker-2816.sock"), "").expect("stand-in socket");
+    let bin = wrapper_compose(&mut t, Some("2.40.3"));
+    let out = compose_in(&mut t, &bin, &[], &["-p", "Shop", "up", "-d"]).code(2);
+    assert!(
+        out.stderr.contains("invalid project name \"Shop\""),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains("\"shop\""),
+        "suggests the valid name\n{out}"
+    );
+    t.write(".env", "GOOD=1\nBAD KEY=2\n");
+    let out = compose_in(&mut t, &bin, &[], &["up", "-d"]).code(3);
+    let at = format!("{}: line 2:", t.path(".env").display());
+    assert!(out.stderr.contains(&at), "names the file and line\n{out}");
+    t.write(".env", "").write(
+        "compose.yaml",
+        "name: ${NOTHING}\nservices:\n  web:\n    image: busybox\n",
+    );
+    let out = compose_in(&mut t, &bin, &[], &["up", "-d"]).code(3);
+    assert!(
+        out.stderr.contains("project name must not be empty"),
+        "{out}"
+    );
+    assert_eq!(
+        repo_entries(&t),
+        [".env", "compose.yaml"],
+        "nothing written"
+    );
+    let run: Vec<_> = std::fs::read_dir(t.run_dir()).expect("ls").collect();
+    assert_eq!(run.len(), 1, "only the stand-in socket");
+    assert_eq!(
+        times_asked(&t),
+        0,
+        "refused before compose is asked anything"
+    );
+}

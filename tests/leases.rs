@@ -423,15 +423,17 @@ const COMPOSE: &str = r#"services:
     image: busybox
 "#;
 
-/// A fake docker-compose that records its arguments and exits with `$FAKE_COMPOSE_EXIT`, a
-/// stand-in daemon socket, and the environment to use them.
+/// A fake docker-compose that answers renet's `version --short` as v2, records its other
+/// arguments and exits with `$FAKE_COMPOSE_EXIT`, a stand-in daemon socket, and the environment
+/// to use them.
 fn fake_compose(t: &mut Test) -> (PathBuf, PathBuf) {
     let bin = t.root().join("bin");
     let log = t.root().join("compose.log");
     t.write(
         bin.join("docker-compose"),
         format!(
-            "#!/bin/sh\necho \"$@\" >> {}\nexit ${{FAKE_COMPOSE_EXIT:-0}}\n",
+            "#!/bin/sh\n[ \"$*\" = 'version --short' ] && echo 2.40.3 && exit 0\n\
+             echo \"$@\" >> {}\nexit ${{FAKE_COMPOSE_EXIT:-0}}\n",
             log.display()
         ),
     );

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Map, Value};
@@ -13,7 +13,7 @@ use super::Ctx;
 use crate::cli::ComposeArgs;
 use crate::compose::args as compose_args;
 use crate::compose::plan::{self, Inputs, Plan, Ports, Slots};
-use crate::compose::{bin as compose_bin, danger, files, hosts, rewrite};
+use crate::compose::{bin as compose_bin, danger, files, hosts, name, rewrite};
 use crate::daemon::{DaemonError, socket_path};
 use crate::error::{Error, Result};
 use crate::leases::{RANGE_VAR, for_model};
@@ -22,19 +22,13 @@ use crate::slotmap::{self, SlotMap};
 use crate::{atomic, compose, settings};
 
 /// Resolve the inputs in the order their errors are reported (network, repository, arguments,
-/// files, model, danger, compose binary, daemon), settle the slots, plan, carry the plan out.
+/// files, model and project name, danger, compose binary, daemon), settle the slots, plan,
+/// carry the plan out.
 pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     let id = settings::network_id(args.network.network_id, ctx.env)?;
     let repo = settings::repo_dir(args.repo.repo.as_deref(), ctx.env, &ctx.cwd)?;
     let user = compose_args::parse(&args.args)?;
-    let files = files::select(ctx.env, &ctx.cwd, &user.files)?;
-    let project_dir = match &user.project_directory {
-        Some(d) => settings::absolute(&ctx.cwd, d),
-        None => files[0]
-            .parent()
-            .map_or_else(|| ctx.cwd.clone(), Path::to_path_buf),
-    };
-    let project = compose::load(&files, &project_dir)?;
+    let (project, project_dir, project_name) = load_project(ctx, &user, &repo)?;
     let run_dir = ctx.run_dir.clone();
     let state_dir = ctx.state_dir.clone();
     if !args.allow_unsafe {
@@ -46,6 +40,7 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         ctx.env.var("HOME").as_deref(),
     )
     .ok_or(Error::ComposeMissing)?;
+    let version = compose_bin::version(&flavour, &run_dir)?;
     let socket = socket_path(&run_dir, id);
     if !args.dry_run && !socket.exists() {
         let repo_hint = format!(" --repo {}", repo.display());
@@ -56,6 +51,9 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         }
         .into());
     }
+    if !args.dry_run {
+        compose_bin::remember(&run_dir, &version);
+    }
     // Inside a Rediaccfile, `renet repository up --name X` reaches compose through the environment.
     let name_flag = args
         .name
@@ -63,7 +61,6 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         .or_else(|| ctx.env.var("REDIACC_REPOSITORY"));
     let (slots, repo_name) =
         settle_slots(&repo, &project.model, name_flag.as_deref(), args.dry_run)?;
-    let env_project_name = ctx.env.var("COMPOSE_PROJECT_NAME");
     // Compose reads the hosts files' mount sources against the project folder: absolute.
     let state_abs = settings::absolute(&ctx.cwd, &state_dir);
     let plan = plan::plan(&Inputs {
@@ -73,9 +70,9 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         project_dir: &project_dir,
         slots: &slots,
         flavour: &flavour,
-        v1: flavour.is_v1(),
+        v1: version.is_v1(),
         user: &user,
-        env_project_name: env_project_name.as_deref(),
+        project_name: &project_name,
         run_dir: &run_dir,
         state_dir: &state_abs,
         socket: &socket,
@@ -92,6 +89,44 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     )?;
     let range = ctx.env.var(RANGE_VAR);
     carry_out(plan, ctx, &state_dir, range.as_deref(), id, args.dry_run)
+}
+
+/// The files, the merged model, the project folder and the project name, as Compose v2 settles
+/// them.
+fn load_project(
+    ctx: &Ctx<'_>,
+    user: &compose_args::ComposeArgs,
+    repo: &Path,
+) -> Result<(compose::Project, PathBuf, String)> {
+    let chosen_dir = project_directory(user, repo, &ctx.cwd);
+    let selection = files::select(
+        ctx.env,
+        &files::Request {
+            cwd: &ctx.cwd,
+            files: &user.files,
+            env_files: &user.env_files,
+            project_dir: chosen_dir.as_deref(),
+        },
+    )?;
+    let project = compose::load(&selection.files, &selection.project_dir)?;
+    let name = name::project_name(
+        user.project_name.as_deref(),
+        &selection.env,
+        project.model.get("name"),
+        &selection.project_dir,
+    )?;
+    Ok((project, selection.project_dir, name))
+}
+
+/// `--project-directory`, else the repository when the working folder is outside it (as if
+/// `--project-directory` named it), else None: compose's own search from the working folder.
+fn project_directory(user: &compose_args::ComposeArgs, repo: &Path, cwd: &Path) -> Option<PathBuf> {
+    if let Some(dir) = &user.project_directory {
+        return Some(dir.clone());
+    }
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let inside = canonical(cwd).starts_with(canonical(repo));
+    (!inside).then(|| repo.to_path_buf())
 }
 
 /// Without `--unsafe`, settings that hand a container the machine, or renet's own run and state

@@ -25,6 +25,8 @@ pub(crate) struct ComposeArgs {
     pub(crate) files: Vec<PathBuf>,
     pub(crate) project_name: Option<String>,
     pub(crate) project_directory: Option<PathBuf>,
+    /// `--env-file` values, as given (they also pass through in `globals`: compose reads them).
+    pub(crate) env_files: Vec<PathBuf>,
     /// Global options renet does not consume, in order.
     pub(crate) globals: Vec<OsString>,
     /// The subcommand and everything after it, untouched.
@@ -121,6 +123,9 @@ pub(crate) fn parse(args: &[OsString]) -> Result<ComposeArgs, ArgsError> {
             }
             n if VALUE_OPTIONS.contains(&n) => {
                 let v = take_value(&mut i)?;
+                if n == "--env-file" {
+                    out.env_files.push(PathBuf::from(&v));
+                }
                 if inline.is_some() {
                     out.globals.push(arg.clone());
                 } else {
@@ -133,17 +138,6 @@ pub(crate) fn parse(args: &[OsString]) -> Result<ComposeArgs, ArgsError> {
         i += 1;
     }
     Ok(out)
-}
-
-/// Project names as compose normalises them: lower case, only `[a-z0-9_-]`, starting with a
-/// letter or digit.
-pub(crate) fn normalize_project_name(name: &str) -> String {
-    let lowered: String = name
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
-        .collect();
-    lowered.trim_start_matches(['_', '-']).to_owned()
 }
 
 #[cfg(test)]
@@ -178,6 +172,7 @@ mod tests {
         assert_eq!(a.files, ["a.yml", "b.yml", "c.yml"].map(PathBuf::from));
         assert_eq!(a.project_name.as_deref(), Some("Shop"));
         assert_eq!(a.project_directory, Some(PathBuf::from("/x")));
+        assert_eq!(a.env_files, [PathBuf::from(".env.prod")]);
         assert_eq!(
             a.globals,
             ["--profile", "dev", "--env-file=.env.prod", "--verbose"].map(OsString::from)
@@ -203,11 +198,5 @@ mod tests {
             p(&["-f"]).unwrap_err(),
             ArgsError::MissingValue("-f".into())
         );
-    }
-
-    #[test]
-    fn project_names() {
-        assert_eq!(normalize_project_name("My App.v2"), "myappv2");
-        assert_eq!(normalize_project_name("_x-Y"), "x-y");
     }
 }

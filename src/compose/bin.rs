@@ -1,33 +1,38 @@
 //! Which Docker Compose to run, and its exact command line.
 //!
-//! Detection looks for files instead of running `docker compose version`: it costs no process
-//! start, so `--dry-run` stays fast, and it gives the same answer the docker CLI would.
+//! Which binary is found by looking at files, as the docker CLI does: the `docker compose`
+//! plugin, else `docker-compose` on PATH. Which version it is, is asked ([`version`]): a
+//! `docker-compose` may be 1.x (Python), the v2 binary, or a wrapper script that runs either.
+
+mod version;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+pub(crate) use version::{VersionError, remember, version};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Flavour {
-    /// `docker compose` (the v2 plugin), run through this `docker` binary.
-    Plugin { docker: PathBuf },
-    /// `docker-compose` (v1, or the v2 binary installed standalone).
+    /// `docker compose` (the `plugin` file), run through this `docker` binary.
+    Plugin { docker: PathBuf, plugin: PathBuf },
+    /// `docker-compose` (1.x, or the v2 binary installed standalone, or a wrapper of either).
     Standalone { binary: PathBuf },
 }
 
 impl Flavour {
-    /// docker-compose 1.x is a Python script; v2 (plugin or standalone) is a Go binary. Reading
-    /// two bytes tells them apart without starting a Python interpreter.
-    pub(crate) fn is_v1(&self) -> bool {
-        use std::io::Read;
+    /// The file whose version the flavour's version is.
+    fn binary(&self) -> &Path {
         match self {
-            Flavour::Plugin { .. } => false,
-            Flavour::Standalone { binary } => {
-                let mut head = [0u8; 2];
-                std::fs::File::open(binary)
-                    .and_then(|mut f| f.read_exact(&mut head))
-                    .is_ok()
-                    && &head == b"#!"
-            }
+            Flavour::Plugin { plugin, .. } => plugin,
+            Flavour::Standalone { binary } => binary,
+        }
+    }
+
+    /// The program and its first arguments, before compose's own.
+    fn program(&self) -> Vec<OsString> {
+        match self {
+            Flavour::Plugin { docker, .. } => vec![docker.into(), "compose".into()],
+            Flavour::Standalone { binary } => vec![binary.into()],
         }
     }
 }
@@ -71,11 +76,12 @@ pub(crate) fn detect(
     home: Option<&str>,
 ) -> Option<Flavour> {
     if let Some(docker) = which("docker", path)
-        && plugin_dirs(docker_config, home)
+        && let Some(plugin) = plugin_dirs(docker_config, home)
             .iter()
-            .any(|d| is_executable(&d.join("docker-compose")))
+            .map(|d| d.join("docker-compose"))
+            .find(|p| is_executable(p))
     {
-        return Some(Flavour::Plugin { docker });
+        return Some(Flavour::Plugin { docker, plugin });
     }
     which("docker-compose", path).map(|binary| Flavour::Standalone { binary })
 }
@@ -90,10 +96,7 @@ pub(crate) struct Invocation<'a> {
 
 /// argv (program first) for running compose on the rewritten model.
 pub(crate) fn command_line(flavour: &Flavour, inv: &Invocation<'_>) -> Vec<OsString> {
-    let mut argv: Vec<OsString> = match flavour {
-        Flavour::Plugin { docker } => vec![docker.into(), "compose".into()],
-        Flavour::Standalone { binary } => vec![binary.into()],
-    };
+    let mut argv = flavour.program();
     argv.extend([
         "-f".into(),
         inv.model_file.into(),
@@ -137,7 +140,8 @@ mod tests {
         assert_eq!(
             detect(Some(path), cfg.to_str(), None),
             Some(Flavour::Plugin {
-                docker: bin.join("docker")
+                docker: bin.join("docker"),
+                plugin: cfg.join("cli-plugins/docker-compose"),
             })
         );
     }
@@ -156,6 +160,7 @@ mod tests {
         let v2 = command_line(
             &Flavour::Plugin {
                 docker: "/usr/bin/docker".into(),
+                plugin: "/usr/libexec/docker/cli-plugins/docker-compose".into(),
             },
             &inv,
         );

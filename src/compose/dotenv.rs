@@ -1,64 +1,164 @@
-//! `.env` files as compose-go's `dotenv` package reads them, for the variables an included
-//! project defines for itself (see [`super::template`]).
+//! `.env` files as compose-go's `dotenv` package reads them (Compose v2 and its `--env-file`).
+//! No crate fits: dotenvy refuses `KEY: value` lines and does not know `${VAR:-default}`, both
+//! of which v2 accepts. The rules, from compose-go's parser:
 //!
-//! Written here rather than taken from a crate because renet needs each value as a compose
-//! template, not expanded: the value's own `${VAR}` references must stay for compose to
-//! resolve against the environment of the run. The rules are compose-go's: `KEY=VALUE` or
-//! `KEY: VALUE`, an optional `export ` prefix, `#` comment lines, unquoted values cut at ` #`
-//! and trimmed, single quotes literal, double quotes with shell escapes (`\n`, `\t`, `\\`,
-//! `\"`, `\$`, `\0NNN` ...) and multi-line values; a line holding only `KEY` takes the
-//! variable from the environment, which compose does at run time, so it is skipped here.
+//! - blank lines and lines starting with `#` are skipped; `export ` before a key is ignored;
+//! - a key is letters, digits, `_ . - [ ]`, ended by `=` or `:`; a key alone on its line takes
+//!   its value from the environment (left out when unset there);
+//! - an unquoted value runs to the end of the line, without a ` #` comment and trailing spaces;
+//! - `'...'` is literal (`\'` for a quote); `"..."` knows `\n \t \" \\ \$` and the like; both may
+//!   span lines;
+//! - unquoted and double-quoted values are substituted (`crate::compose::interpolate`) with the
+//!   environment first, then the keys already read.
 
-/// Why an env file cannot be read, with its 1-based line.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::interpolate::{self, TemplateError};
+
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum DotenvError {
-    #[error("unexpected character {found:?} in variable name {name:?}")]
-    BadName {
+    #[error("{}: line {line}: {message}; fix the line (compose reads this file too)", path.display())]
+    Syntax {
+        path: PathBuf,
         line: usize,
-        found: char,
-        name: String,
+        message: String,
     },
-    #[error("a key cannot contain a space")]
-    SpaceInKey { line: usize },
-    #[error("unterminated quoted value {start}")]
-    Unterminated { line: usize, start: String },
+    #[error("{}: {source}", path.display())]
+    Template {
+        path: PathBuf,
+        source: TemplateError,
+    },
+    #[error("cannot read env file {}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
-impl DotenvError {
-    pub(crate) fn line(&self) -> Option<u32> {
-        let (DotenvError::BadName { line, .. }
-        | DotenvError::SpaceInKey { line }
-        | DotenvError::Unterminated { line, .. }) = self;
-        u32::try_from(*line).ok()
+impl From<DotenvError> for crate::error::Error {
+    /// A bad `.env` is bad input, like a bad compose file (exit status 3).
+    fn from(e: DotenvError) -> Self {
+        crate::error::Error::ComposeInput(e.to_string())
     }
 }
 
-/// The entries of an env file in order: each key with its value as a compose template.
-pub(crate) fn parse(text: &str) -> Result<Vec<(String, String)>, DotenvError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut parser = Parser { line: 1 };
+/// Read `path` into `out` (its keys replace those already there). Values are substituted with
+/// `env` first, then what `out` holds.
+pub(crate) fn read_into(
+    path: &Path,
+    env: interpolate::Lookup<'_>,
+    out: &mut BTreeMap<String, String>,
+) -> Result<(), DotenvError> {
+    let text = fs_err::read_to_string(path).map_err(|source| DotenvError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_into(&text, env, out).map_err(|e| match e {
+        ParseError::Syntax { line, message } => DotenvError::Syntax {
+            path: path.to_path_buf(),
+            line,
+            message,
+        },
+        ParseError::Template(source) => DotenvError::Template {
+            path: path.to_path_buf(),
+            source,
+        },
+    })
+}
+
+/// Why an env file read as templates cannot be read: the line and the reason.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{message}")]
+pub(crate) struct SyntaxError {
+    pub(crate) line: usize,
+    pub(crate) message: String,
+}
+
+/// The entries of an env file in order, each value kept as a compose template (not
+/// substituted): the variables an included project defines for itself (`template::Overlay`).
+/// A key alone on its line is skipped: compose takes it from the environment at run time.
+pub(crate) fn parse_templates(text: &str) -> Result<Vec<(String, String)>, SyntaxError> {
+    let mut p = Parser {
+        line: 1,
+        expand: false,
+    };
+    let no_env = |_: &str| None;
+    let none = BTreeMap::new();
     let mut out = Vec::new();
-    let mut rest = text;
-    loop {
-        rest = parser.statement_start(rest);
-        if rest.is_empty() {
-            return Ok(out);
-        }
-        let (key, after, inherited) = parser.key(rest)?;
+    let mut rest = p.statement_start(text.strip_prefix('\u{feff}').unwrap_or(text));
+    while !rest.is_empty() {
+        let (key, after, inherited) = p.key(rest).map_err(syntax)?;
         if key.contains(' ') {
-            return Err(DotenvError::SpaceInKey { line: parser.line });
+            return Err(syntax(p.error("key cannot contain a space".to_owned())));
         }
-        if inherited {
-            rest = after;
-            continue;
-        }
-        let (value, after) = parser.value(after)?;
-        out.push((key.to_string(), value));
         rest = after;
+        if !inherited {
+            let (value, after) = p.value(after, &no_env, &none).map_err(syntax)?;
+            out.push((key, value));
+            rest = after;
+        }
+        rest = p.statement_start(rest);
+    }
+    Ok(out)
+}
+
+fn syntax(e: ParseError) -> SyntaxError {
+    match e {
+        ParseError::Syntax { line, message } => SyntaxError { line, message },
+        // Nothing is substituted when reading templates.
+        ParseError::Template(t) => SyntaxError {
+            line: 0,
+            message: t.to_string(),
+        },
     }
 }
 
-/// compose-go's `isSpace`: white space but not a line break.
+#[derive(Debug, PartialEq, Eq)]
+enum ParseError {
+    Syntax { line: usize, message: String },
+    Template(TemplateError),
+}
+
+fn parse_into(
+    text: &str,
+    env: interpolate::Lookup<'_>,
+    out: &mut BTreeMap<String, String>,
+) -> Result<(), ParseError> {
+    let mut p = Parser {
+        line: 1,
+        expand: true,
+    };
+    let mut rest = p.statement_start(text.strip_prefix('\u{feff}').unwrap_or(text));
+    while !rest.is_empty() {
+        let (key, after, inherited) = p.key(rest)?;
+        if key.contains(' ') {
+            return Err(p.error("key cannot contain a space".to_owned()));
+        }
+        rest = if inherited {
+            let found = env(&key).or_else(|| out.get(&key).cloned());
+            if let Some(value) = found {
+                out.insert(key, value);
+            }
+            after
+        } else {
+            let (value, after) = p.value(after, env, out)?;
+            out.insert(key, value);
+            after
+        };
+        rest = p.statement_start(rest);
+    }
+    Ok(())
+}
+
+struct Parser {
+    line: usize,
+    /// Substitute values (`.env` settings renet reads), or keep them as compose templates (an
+    /// included project's variables, which compose interpolates in the model).
+    expand: bool,
+}
+
+/// Spaces within a line (compose-go's `isSpace`: not the line break).
 fn is_space(c: char) -> bool {
     matches!(
         c,
@@ -66,156 +166,186 @@ fn is_space(c: char) -> bool {
     )
 }
 
-struct Parser {
-    line: usize,
-}
-
 impl Parser {
-    /// Skips white space and comment lines, counting lines.
-    fn statement_start<'a>(&mut self, mut src: &'a str) -> &'a str {
+    fn error(&self, message: String) -> ParseError {
+        ParseError::Syntax {
+            line: self.line,
+            message,
+        }
+    }
+
+    /// `s` from its next statement on: blank space and comment lines skipped.
+    fn statement_start<'s>(&mut self, mut s: &'s str) -> &'s str {
         loop {
-            let Some(pos) = src.find(|c: char| !c.is_whitespace()) else {
+            let Some(at) = s.find(|c: char| !c.is_whitespace()) else {
                 return "";
             };
-            self.line += src[..pos].matches('\n').count();
-            src = &src[pos..];
-            if !src.starts_with('#') {
-                return src;
+            self.line += s[..at].matches('\n').count();
+            s = &s[at..];
+            if !s.starts_with('#') {
+                return s;
             }
-            match src.find('\n') {
-                Some(nl) => src = &src[nl..],
+            match s.find('\n') {
+                Some(nl) => s = &s[nl..],
                 None => return "",
             }
         }
     }
 
-    /// The key, what follows its `=`/`:`, and whether the line holds the key alone.
-    fn key<'a>(&mut self, src: &'a str) -> Result<(&'a str, &'a str, bool), DotenvError> {
-        let src = match src.strip_prefix("export") {
-            Some(rest) if rest.starts_with(is_space) => rest.trim_start_matches(is_space),
-            _ => src,
-        };
-        for (i, c) in src.char_indices() {
+    /// The key at the start of `s`, what follows its `=`/`:`, and whether it stood alone on
+    /// its line (its value is then inherited from the environment).
+    fn key<'s>(&mut self, s: &'s str) -> Result<(String, &'s str, bool), ParseError> {
+        let mut s = s;
+        if let Some(tail) = s.strip_prefix("export")
+            && tail.starts_with([' ', '\t', '\n', '\r', '\u{c}'])
+        {
+            s = tail.trim_start_matches(is_space);
+        }
+        if s.is_empty() {
+            return Err(self.error("zero length string".to_owned()));
+        }
+        let mut end = None;
+        for (i, c) in s.char_indices() {
             match c {
                 '=' | ':' | '\n' => {
-                    let inherited = c == '\n';
-                    let key = src[..i].trim_end();
-                    if inherited && !key.contains(' ') {
-                        self.line += 1;
-                    }
-                    let rest = src[i + 1..].trim_start_matches(is_space);
-                    return Ok((key, rest, inherited));
+                    end = Some((i, c == '\n'));
+                    break;
                 }
-                c if is_space(c) || c.is_alphanumeric() || "_.-[]".contains(c) => {}
-                found => {
-                    return Err(DotenvError::BadName {
-                        line: self.line,
-                        found,
-                        name: src.lines().next().unwrap_or_default().to_string(),
-                    });
+                '_' | '.' | '-' | '[' | ']' => {}
+                c if is_space(c) || c.is_alphanumeric() => {}
+                c => {
+                    let first = s.lines().next().unwrap_or_default();
+                    return Err(self.error(format!(
+                        "unexpected character {:?} in variable name {first:?}",
+                        c.to_string()
+                    )));
                 }
             }
         }
-        // The last line holds a key alone.
-        Ok((src.trim_end(), "", true))
+        // A last line without `=` is a value without a key, as compose-go reads it.
+        let (key, after, inherited) = match end {
+            Some((i, inherited)) => (&s[..i], &s[i + 1..], inherited),
+            None => ("", s, false),
+        };
+        let key = key.trim_end();
+        if inherited && !key.contains(' ') {
+            self.line += 1;
+        }
+        Ok((
+            key.to_owned(),
+            after.trim_start_matches(is_space),
+            inherited,
+        ))
     }
 
-    /// The value as a template, and the text after it.
-    fn value<'a>(&mut self, src: &'a str) -> Result<(String, &'a str), DotenvError> {
-        let Some(quote) = src.chars().next().filter(|c| *c == '"' || *c == '\'') else {
-            let (line, rest) = src.split_once('\n').unwrap_or((src, ""));
-            self.line += 1;
-            let value = line.split(" #").next().unwrap_or_default();
-            return Ok((value.trim_end().to_string(), rest));
+    /// The value at the start of `s` and what follows it.
+    fn value<'s>(
+        &mut self,
+        s: &'s str,
+        env: interpolate::Lookup<'_>,
+        out: &BTreeMap<String, String>,
+    ) -> Result<(String, &'s str), ParseError> {
+        let lookup = |k: &str| env(k).or_else(|| out.get(k).cloned());
+        let quote = match s.as_bytes().first() {
+            Some(q @ (b'\'' | b'"')) => *q,
+            _ => {
+                let (line, rest) = s.split_once('\n').unwrap_or((s, ""));
+                self.line += 1;
+                let value = line.split_once(" #").map_or(line, |(v, _)| v).trim_end();
+                if !self.expand {
+                    return Ok((value.to_owned(), rest));
+                }
+                let value =
+                    interpolate::substitute(value, &lookup).map_err(ParseError::Template)?;
+                return Ok((value, rest));
+            }
         };
-        let mut chars = String::new();
+        let bytes = s.as_bytes();
+        let mut chars = Vec::new();
         let mut escaped = false;
-        for (i, c) in src.char_indices().skip(1) {
-            if c == '\n' {
+        for (i, &b) in bytes.iter().enumerate().skip(1) {
+            if b == b'\n' {
                 self.line += 1;
             }
-            if c != quote {
-                if !escaped && c == '\\' {
+            if b != quote {
+                if !escaped && b == b'\\' {
                     escaped = true;
                     continue;
                 }
                 if escaped {
                     escaped = false;
-                    chars.push('\\');
+                    chars.push(b'\\');
                 }
-                chars.push(c);
+                chars.push(b);
                 continue;
             }
             if escaped {
                 escaped = false;
-                chars.push(c);
+                chars.push(b);
                 continue;
             }
-            let value = if quote == '"' {
-                unescape(&chars)
-            } else {
-                chars.replace('$', "$$")
+            let value = String::from_utf8_lossy(&chars).into_owned();
+            let value = match (quote, self.expand) {
+                (b'"', true) => interpolate::substitute(&unescape(&value), &lookup)
+                    .map_err(ParseError::Template)?,
+                (b'"', false) => unescape(&value),
+                // A single-quoted value is literal: as a template its `$` must stay one.
+                (_, false) => value.replace('$', "$$"),
+                _ => value,
             };
-            return Ok((value, &src[i + 1..]));
+            return Ok((value, &s[i + 1..]));
         }
-        Err(DotenvError::Unterminated {
-            line: self.line,
-            start: src.lines().next().unwrap_or_default().to_string(),
-        })
+        let first = s.lines().next().unwrap_or_default();
+        Err(self.error(format!("unterminated quoted value {first}")))
     }
 }
 
-/// compose-go's `expandEscapes`: `\$` stays an escaped dollar (`$$`), the C escapes become
-/// their characters, `\0NNN` is octal; anything else is kept as written.
+/// The escapes of a double-quoted value: `\a \b \f \n \r \t \v \" \\`, `\$` (a literal `$`,
+/// kept as `$$` for the substitution after it) and `\0ooo` (octal); any other `\x` stays.
 fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        let simple = match chars.peek() {
-            Some('a') => Some('\u{7}'),
-            Some('b') => Some('\u{8}'),
-            Some('c') => None,
-            Some('f') => Some('\u{c}'),
-            Some('n') => Some('\n'),
-            Some('r') => Some('\r'),
-            Some('t') => Some('\t'),
-            Some('v') => Some('\u{b}'),
-            Some('"') => Some('"'),
-            Some('\\') => Some('\\'),
+    let mut rest = s;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let simple = match after.chars().next() {
+            Some('a') => Some("\u{7}"),
+            Some('b') => Some("\u{8}"),
+            Some('f') => Some("\u{c}"),
+            Some('n') => Some("\n"),
+            Some('r') => Some("\r"),
+            Some('t') => Some("\t"),
+            Some('v') => Some("\u{b}"),
+            Some('"') => Some("\""),
+            Some('\\') => Some("\\"),
+            Some('$') => Some("$$"),
             _ => None,
         };
-        match (simple, chars.peek()) {
-            (Some(ch), _) => {
-                chars.next();
-                out.push(ch);
-            }
-            (None, Some('$')) => {
-                chars.next();
-                out.push_str("$$");
-            }
-            (None, Some('0')) => {
-                chars.next();
-                let mut digits = String::new();
-                while digits.len() < 3 && chars.peek().is_some_and(|d| d.is_digit(8)) {
-                    digits.extend(chars.next());
-                }
-                // Go's `UnquoteChar` takes exactly three octal digits, up to \377.
-                let code = u32::from_str_radix(&digits, 8).ok().filter(|c| *c <= 0o377);
-                match code.and_then(char::from_u32) {
-                    Some(ch) if digits.len() == 3 => out.push(ch),
-                    _ => {
-                        out.push_str("\\0");
-                        out.push_str(&digits);
-                    }
+        if let Some(text) = simple {
+            out.push_str(text);
+            rest = &after[1..];
+        } else if let Some(digits) = after.strip_prefix('0') {
+            let n = digits
+                .bytes()
+                .take(3)
+                .take_while(u8::is_ascii_digit)
+                .count();
+            let octal = u8::from_str_radix(&digits[..n], 8).ok().filter(|_| n == 3);
+            match octal {
+                Some(byte) => out.push(char::from(byte)),
+                None => {
+                    out.push('\\');
+                    out.push('0');
+                    out.push_str(&digits[..n]);
                 }
             }
-            _ => out.push('\\'),
+            rest = &digits[n..];
+        } else {
+            out.push('\\');
+            rest = after;
         }
     }
+    out.push_str(rest);
     out
 }
 
@@ -223,56 +353,126 @@ fn unescape(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn pairs(text: &str) -> Vec<(String, String)> {
-        parse(text).expect("parses")
+    fn parse(text: &str) -> Result<BTreeMap<String, String>, ParseError> {
+        let env: BTreeMap<&str, &str> = [("HOME", "/root"), ("SET_EMPTY", "")].into();
+        let mut out = BTreeMap::new();
+        parse_into(text, &|k| env.get(k).map(|v| (*v).to_owned()), &mut out)?;
+        Ok(out)
     }
 
-    fn p(k: &str, v: &str) -> (String, String) {
-        (k.to_string(), v.to_string())
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
-    fn compose_go_rules() {
-        let text = "\u{feff}# comment\nA=1\nexport B = two words # note\nC: yaml\n\n  D=\"x\\ny \\$z $E\"\nF='lit $G \\n'\nINHERITED\nH=\"multi\nline\"\nI=\nJ=a#b\n";
+    fn keys_values_comments_and_export() {
+        let text = "\u{feff}# comment\n\nA=1\nexport B = two words  # note\nC: yaml-style\n\
+                    D=#not-a-comment\n  E=\r\nF.G-H[0]=x\n";
         assert_eq!(
-            pairs(text),
+            parse(text).unwrap(),
+            map(&[
+                ("A", "1"),
+                ("B", "two words"),
+                ("C", "yaml-style"),
+                ("D", "#not-a-comment"),
+                ("E", ""),
+                ("F.G-H[0]", "x"),
+            ])
+        );
+    }
+
+    #[test]
+    fn quotes_and_escapes() {
+        let text = "S='lit $HOME \\n \\' x'\nD=\"a\\tb \\\"q\\\" \\$HOME $HOME \\x \\0101\"\n\
+                    M=\"line1\nline2\" # after\nN=after\n";
+        assert_eq!(
+            parse(text).unwrap(),
+            map(&[
+                ("D", "a\tb \"q\" $HOME /root \\x A"),
+                ("M", "line1\nline2"),
+                ("N", "after"),
+                ("S", "lit $HOME \\n ' x"),
+            ])
+        );
+    }
+
+    #[test]
+    fn substitution_sees_the_environment_then_earlier_keys() {
+        let text = "A=a\nB=${A}-${HOME}-${NOPE:-d}\nHOME=mine\nC=$HOME\nSET_EMPTY\nUNSET\n";
+        assert_eq!(
+            parse(text).unwrap(),
+            map(&[
+                ("A", "a"),
+                ("B", "a-/root-d"),
+                ("C", "/root"),
+                ("HOME", "mine"),
+                ("SET_EMPTY", ""),
+            ])
+        );
+    }
+
+    #[test]
+    fn errors_say_which_line() {
+        assert_eq!(
+            parse("A=1\n\nB C=2\n").unwrap_err(),
+            ParseError::Syntax {
+                line: 3,
+                message: "key cannot contain a space".into()
+            }
+        );
+        assert_eq!(
+            parse("A=1\nB!=2\n").unwrap_err(),
+            ParseError::Syntax {
+                line: 2,
+                message: "unexpected character \"!\" in variable name \"B!=2\"".into()
+            }
+        );
+        assert!(matches!(
+            parse("A=\"open\nB=1\n").unwrap_err(),
+            ParseError::Syntax { message, .. } if message.starts_with("unterminated quoted value")
+        ));
+        assert!(matches!(
+            parse("A=${B:?needed}\n").unwrap_err(),
+            ParseError::Template(TemplateError::Required { .. })
+        ));
+    }
+
+    #[test]
+    fn read_into_names_the_file() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join(".env");
+        fs_err::write(&path, "OK=1\nbad key=2\n").expect("write");
+        let mut out = BTreeMap::new();
+        let err = read_into(&path, &|_| None, &mut out)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!(
+                "{}: line 2: key cannot contain a space",
+                path.display()
+            )),
+            "{err}"
+        );
+        let err = read_into(&tmp.path().join("none"), &|_| None, &mut out).unwrap_err();
+        assert!(matches!(err, DotenvError::Unreadable { .. }), "{err}");
+    }
+
+    #[test]
+    fn templates_keep_their_references_in_file_order() {
+        let text = "B=${HOME}/x # note\nexport A: 'lit $x'\nINHERITED\nC=\"say \\$HOME\\n\"\n";
+        assert_eq!(
+            parse_templates(text).unwrap(),
             [
-                p("A", "1"),
-                p("B", "two words"),
-                p("C", "yaml"),
-                p("D", "x\ny $$z $E"),
-                p("F", "lit $$G \\n"),
-                p("H", "multi\nline"),
-                p("I", ""),
-                p("J", "a#b"),
+                ("B".to_owned(), "${HOME}/x".to_owned()),
+                ("A".to_owned(), "lit $$x".to_owned()),
+                ("C".to_owned(), "say $$HOME\n".to_owned()),
             ]
         );
-    }
-
-    #[test]
-    fn escapes() {
-        assert_eq!(unescape(r"a\tb\\c\0101\q"), "a\tb\\cA\\q");
-        assert_eq!(unescape(r"\01x\0777"), r"\01x\0777");
-        assert_eq!(pairs(r#"Q="say \"hi\"""#), [p("Q", "say \"hi\"")]);
-    }
-
-    #[test]
-    fn errors_name_the_line() {
-        assert_eq!(
-            parse("A=1\nB C=2\n"),
-            Err(DotenvError::SpaceInKey { line: 2 })
-        );
-        assert!(matches!(
-            parse("A=1\nB$=2\n"),
-            Err(DotenvError::BadName {
-                line: 2,
-                found: '$',
-                ..
-            })
-        ));
-        assert!(matches!(
-            parse("A=\"open\n"),
-            Err(DotenvError::Unterminated { .. })
-        ));
+        let bad = parse_templates("OK=1\nbad key=2\n").unwrap_err();
+        assert_eq!(bad.line, 2, "{bad}");
+        assert!(parse_templates("X=\"open\n").is_err());
     }
 }

@@ -204,8 +204,8 @@ fn included_overlay(outer: &Overlay, env_files: &[PathBuf]) -> Result<Overlay, L
             reason,
         };
         let text = fs_err::read_to_string(file).map_err(|e| unreadable(e.to_string()))?;
-        let entries = dotenv::parse(&text).map_err(|e| LoadError::EnvFile {
-            loc: Loc::line(file, e.line()),
+        let entries = dotenv::parse_templates(&text).map_err(|e| LoadError::EnvFile {
+            loc: Loc::line(file, u32::try_from(e.line).ok()),
             reason: format!("cannot read this env file: {e}"),
         })?;
         for (key, value) in entries {

@@ -13,7 +13,9 @@
 //! `include` with its own variables, relative paths made absolute), as JSON, and refuses what
 //! v2 refuses while reading (unknown keys, empty files, `services:` that is no mapping).
 //! Interpolation is left to compose itself: `${VAR}` and `$$` come out as written, but for
-//! the defaults the loader adds or makes absolute ([`template`]); profiles are kept.
+//! the defaults the loader adds or makes absolute ([`template`]); profiles are kept. The few
+//! values renet needs before compose runs (`.env` settings, the project `name:`) are substituted
+//! by [`interpolate`], with `.env` files read by [`dotenv`] (one parser for both uses).
 //!
 //! Known gaps: `include` of remote (git/OCI) resources, and `include`/`extends` paths that
 //! need interpolation, are not supported.
@@ -27,8 +29,10 @@ mod extends;
 pub(crate) mod files;
 pub(crate) mod hosts;
 mod include;
+mod interpolate;
 mod loader;
 mod merge;
+pub(crate) mod name;
 mod node;
 mod parse;
 mod paths;

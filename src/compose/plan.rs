@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::args::{ComposeArgs, normalize_project_name};
+use super::args::ComposeArgs;
 use super::bin::{Flavour, Invocation, command_line};
 use super::rewrite::{RewriteContext, rewrite};
 use crate::allocator::var_name;
@@ -31,12 +31,11 @@ pub(crate) struct Inputs<'a> {
     /// Every service of the repository (all Rediaccfile folders), so siblings resolve by name.
     pub(crate) slots: &'a Slots,
     pub(crate) flavour: &'a Flavour,
-    /// Whether `flavour` is docker-compose 1.x ([`Flavour::is_v1`] reads the binary, so the
-    /// caller asks).
+    /// Whether `flavour` is docker-compose 1.x (asked by [`super::bin::version`]).
     pub(crate) v1: bool,
     pub(crate) user: &'a ComposeArgs,
-    /// `COMPOSE_PROJECT_NAME`, if set.
-    pub(crate) env_project_name: Option<&'a str>,
+    /// The compose project name ([`super::name::project_name`]).
+    pub(crate) project_name: &'a str,
     /// The model file goes to `<run_dir>/compose-<network>/<project>.json`.
     pub(crate) run_dir: &'a Path,
     /// `RENET_STATE_DIR`, absolute: every service's hosts file is mounted from it.
@@ -89,7 +88,7 @@ pub(crate) fn plan(i: &Inputs<'_>) -> Plan {
                 .map(|key| format!("{key} dropped: docker-compose 1.x does not support it")),
         );
     }
-    let name = project_name(i);
+    let name = i.project_name;
     let model_file = i
         .run_dir
         .join(format!("compose-{}", i.network))
@@ -99,7 +98,7 @@ pub(crate) fn plan(i: &Inputs<'_>) -> Plan {
         &Invocation {
             model_file: &model_file,
             project_directory: i.project_dir,
-            project_name: &name,
+            project_name: name,
             globals: &i.user.globals,
             rest: &i.user.rest,
         },
@@ -132,35 +131,6 @@ pub(crate) fn model_text(model: &Map<String, Value>) -> String {
     text
 }
 
-/// compose's own order: `-p`, `COMPOSE_PROJECT_NAME`, the model's `name` (unless it still needs
-/// interpolation), the project folder's name; normalised, "default" when nothing is left.
-fn project_name(i: &Inputs<'_>) -> String {
-    let raw = i
-        .user
-        .project_name
-        .clone()
-        .or_else(|| i.env_project_name.map(str::to_owned))
-        .or_else(|| {
-            i.model
-                .get("name")
-                .and_then(Value::as_str)
-                .filter(|n| !n.contains('$'))
-                .map(str::to_owned)
-        })
-        .or_else(|| {
-            i.project_dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-        })
-        .unwrap_or_default();
-    let name = normalize_project_name(&raw);
-    if name.is_empty() {
-        "default".to_owned()
-    } else {
-        name
-    }
-}
-
 /// `NAME_IP=address` for every service of the repository, plus the network ID, sorted.
 fn exported(id: NetworkId, slots: &Slots) -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = slots
@@ -185,7 +155,7 @@ mod tests {
         flavour: Flavour,
         v1: bool,
         user: ComposeArgs,
-        env_project_name: Option<&'static str>,
+        project_name: &'static str,
         dry_run: bool,
     }
 
@@ -199,10 +169,11 @@ mod tests {
             ]),
             flavour: Flavour::Plugin {
                 docker: "/usr/bin/docker".into(),
+                plugin: "/usr/libexec/docker/cli-plugins/docker-compose".into(),
             },
             v1: false,
             user: super::super::args::parse(&args).expect("arguments"),
-            env_project_name: None,
+            project_name: "myshop",
             dry_run: false,
         }
     }
@@ -217,7 +188,7 @@ mod tests {
             flavour: &c.flavour,
             v1: c.v1,
             user: &c.user,
-            env_project_name: c.env_project_name,
+            project_name: c.project_name,
             run_dir: Path::new("/run/r"),
             state_dir: Path::new("/var/lib/r"),
             socket: Path::new("/run/r/docker-2816.sock"),
@@ -314,33 +285,12 @@ mod tests {
     }
 
     #[test]
-    fn project_name_follows_composes_order() {
-        let mut c = case(json!({"name": "Model-Name", "services": {}}), &["ps"]);
-        assert_eq!(
-            run(&c).model_file,
-            Path::new("/run/r/compose-2816/model-name.json")
-        );
-        c.env_project_name = Some("From_Env");
-        assert_eq!(
-            run(&c).model_file,
-            Path::new("/run/r/compose-2816/from_env.json")
-        );
-        c.user = case(json!({}), &["-p", "Shop", "ps"]).user;
-        assert_eq!(
-            run(&c).model_file,
-            Path::new("/run/r/compose-2816/shop.json")
-        );
-        c.user = case(json!({}), &["-p", "__", "ps"]).user;
-        assert_eq!(
-            run(&c).model_file,
-            Path::new("/run/r/compose-2816/default.json")
-        );
-        // A name that still needs interpolation is compose's to resolve: the folder's is used.
-        let c = case(json!({"name": "${APP}", "services": {}}), &["ps"]);
-        assert_eq!(
-            run(&c).model_file,
-            Path::new("/run/r/compose-2816/myshop.json")
-        );
+    fn the_project_name_names_the_model_file() {
+        let mut c = case(json!({"name": "x", "services": {}}), &["ps"]);
+        c.project_name = "from_env";
+        let p = run(&c);
+        assert_eq!(p.model_file, Path::new("/run/r/compose-2816/from_env.json"));
+        assert_eq!(strings(&p.argv)[6..8], ["-p", "from_env"]);
     }
 
     #[test]
@@ -353,6 +303,7 @@ mod tests {
             binary: "/usr/bin/docker-compose".into(),
         };
         c.v1 = true;
+        c.project_name = "x";
         let p = run(&c);
         assert_eq!(
             p.warnings,
@@ -363,7 +314,6 @@ mod tests {
         );
         assert!(p.model.get("name").is_none());
         assert_eq!(strings(&p.argv)[..2], ["/usr/bin/docker-compose", "-f"]);
-        // The project name still comes from the model as the user wrote it.
         assert_eq!(p.model_file, Path::new("/run/r/compose-2816/x.json"));
     }
 
