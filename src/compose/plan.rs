@@ -219,8 +219,7 @@ mod tests {
         assert_eq!(
             strings(&p.argv),
             [
-                "/usr/bin/docker",
-                "compose",
+                "/usr/libexec/docker/cli-plugins/docker-compose",
                 "-f",
                 "/run/r/compose-2816/myshop.json",
                 "--project-directory",
@@ -290,7 +289,7 @@ mod tests {
         c.project_name = "from_env";
         let p = run(&c);
         assert_eq!(p.model_file, Path::new("/run/r/compose-2816/from_env.json"));
-        assert_eq!(strings(&p.argv)[6..8], ["-p", "from_env"]);
+        assert_eq!(strings(&p.argv)[5..7], ["-p", "from_env"]);
     }
 
     #[test]
