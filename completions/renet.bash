@@ -25,6 +25,9 @@ _renet() {
             renet,daemon)
                 cmd="renet__subcmd__daemon"
                 ;;
+            renet,docker)
+                cmd="renet__subcmd__docker"
+                ;;
             renet,help)
                 cmd="renet__subcmd__help"
                 ;;
@@ -90,6 +93,9 @@ _renet() {
                 ;;
             renet__subcmd__help,daemon)
                 cmd="renet__subcmd__help__subcmd__daemon"
+                ;;
+            renet__subcmd__help,docker)
+                cmd="renet__subcmd__help__subcmd__docker"
                 ;;
             renet__subcmd__help,help)
                 cmd="renet__subcmd__help__subcmd__help"
@@ -266,7 +272,7 @@ _renet() {
 
     case "${cmd}" in
         renet)
-            opts="-h -V --json --help --version ip slots compose daemon ports repository route-server proxy completions help"
+            opts="-h -V --json --help --version ip slots compose docker daemon ports repository route-server proxy completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -541,8 +547,30 @@ _renet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        renet__subcmd__docker)
+            opts="-h --network-id --repo --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --network-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         renet__subcmd__help)
-            opts="ip slots compose daemon ports repository route-server proxy completions help"
+            opts="ip slots compose docker daemon ports repository route-server proxy completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -656,6 +684,20 @@ _renet() {
         renet__subcmd__help__subcmd__daemon__subcmd__unit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__help__subcmd__docker)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

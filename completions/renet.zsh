@@ -134,6 +134,16 @@ _arguments "${_arguments_options[@]}" : \
 '*::args -- Arguments for docker compose, after `--`:_default' \
 && ret=0
 ;;
+(docker)
+_arguments "${_arguments_options[@]}" : \
+'--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
+'--repo=[Repository folder \[default\: \$REDIACC_WORKING_DIR, \$REPOSITORY_PATH, the nearest folder upwards holding .rediacc.json or a Rediaccfile, else the current folder\]]:DIR:_files' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'*::args -- Arguments for docker, after `--`:_default' \
+&& ret=0
+;;
 (daemon)
 _arguments "${_arguments_options[@]}" : \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
@@ -573,6 +583,10 @@ esac
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(docker)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (daemon)
 _arguments "${_arguments_options[@]}" : \
 ":: :_renet__subcmd__help__subcmd__daemon_commands" \
@@ -720,6 +734,7 @@ _renet_commands() {
 'ip:Print a repository'\''s address block, or one slot'\''s address' \
 'slots:Show and maintain the slot map (.rediacc.json)\: which service gets which address' \
 'compose:Run Docker Compose for a repository on its own daemon, after rewriting the model' \
+'docker:Run the docker CLI against the repository'\''s own daemon' \
 'daemon:Manage per-repository Docker daemons (one dockerd per network ID)' \
 'ports:Lease, list and free the machine-wide external ports of rediacc.tcp_ports/udp_ports.' \
 'repository:Bring a whole repository up or down\: its daemon, its slots and its Rediaccfile hooks' \
@@ -819,12 +834,18 @@ _renet__subcmd__daemon__subcmd__unit_commands() {
     local commands; commands=()
     _describe -t commands 'renet daemon unit commands' commands "$@"
 }
+(( $+functions[_renet__subcmd__docker_commands] )) ||
+_renet__subcmd__docker_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet docker commands' commands "$@"
+}
 (( $+functions[_renet__subcmd__help_commands] )) ||
 _renet__subcmd__help_commands() {
     local commands; commands=(
 'ip:Print a repository'\''s address block, or one slot'\''s address' \
 'slots:Show and maintain the slot map (.rediacc.json)\: which service gets which address' \
 'compose:Run Docker Compose for a repository on its own daemon, after rewriting the model' \
+'docker:Run the docker CLI against the repository'\''s own daemon' \
 'daemon:Manage per-repository Docker daemons (one dockerd per network ID)' \
 'ports:Lease, list and free the machine-wide external ports of rediacc.tcp_ports/udp_ports.' \
 'repository:Bring a whole repository up or down\: its daemon, its slots and its Rediaccfile hooks' \
@@ -880,6 +901,11 @@ _renet__subcmd__help__subcmd__daemon__subcmd__stop_commands() {
 _renet__subcmd__help__subcmd__daemon__subcmd__unit_commands() {
     local commands; commands=()
     _describe -t commands 'renet help daemon unit commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__docker_commands] )) ||
+_renet__subcmd__help__subcmd__docker_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help docker commands' commands "$@"
 }
 (( $+functions[_renet__subcmd__help__subcmd__help_commands] )) ||
 _renet__subcmd__help__subcmd__help_commands() {

@@ -41,7 +41,7 @@ renet ip --network-id "$network"
 say "starting the repository's Docker daemon"
 renet daemon start --network-id "$network" --repo "$repo"
 sock=$(renet daemon status --network-id "$network" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["socket"])')
-DOCKER_HOST="unix://$sock" "$here/import-busybox.sh"
+DOCKER_HOST="unix://$sock" "$repo/import-busybox.sh"
 
 say "renet compose -- up -d (in $repo)"
 cd "$repo"

@@ -71,6 +71,14 @@ pub enum Command {
     ///
     /// Example: renet compose --network-id 2816 -- up -d
     Compose(ComposeArgs),
+    /// Run the docker CLI against the repository's own daemon.
+    ///
+    /// Sets DOCKER_HOST to the daemon's socket ($RENET_RUN_DIR/docker-N.sock) and removes
+    /// DOCKER_CONTEXT; everything after `--` goes to docker untouched, except `-H/--host` and
+    /// `-c/--context`, which are refused. Exits with docker's status.
+    ///
+    /// Example: renet docker --network-id 2816 -- ps
+    Docker(DockerArgs),
     /// Manage per-repository Docker daemons (one dockerd per network ID).
     Daemon(DaemonArgs),
     /// Lease, list and free the machine-wide external ports of rediacc.tcp_ports/udp_ports.
@@ -205,6 +213,17 @@ pub struct ComposeArgs {
     pub dry_run: bool,
     /// Arguments for docker compose, after `--`
     #[arg(last = true, value_name = "COMPOSE ARGS")]
+    pub args: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct DockerArgs {
+    #[command(flatten)]
+    pub network: NetworkArg,
+    #[command(flatten)]
+    pub repo: RepoArg,
+    /// Arguments for docker, after `--`
+    #[arg(last = true, value_name = "DOCKER ARGS")]
     pub args: Vec<OsString>,
 }
 

@@ -6,6 +6,7 @@ mod differential;
 mod churn;
 mod cli;
 mod docker;
+mod dockercmd;
 mod harness;
 mod leases;
 mod proxy;

@@ -3,6 +3,7 @@
 
 mod compose;
 mod daemon;
+mod docker;
 mod ip;
 mod ports;
 mod proxy;
@@ -22,6 +23,7 @@ pub(crate) fn run(command: Command, ctx: &Ctx<'_>) -> Result<u8> {
         Command::Slots(args) => slots::run(ctx, args),
         Command::Compose(args) => compose::run(ctx, args),
         Command::Daemon(args) => daemon::run(ctx, args),
+        Command::Docker(args) => docker::run(ctx, args),
         Command::Ports(args) => ports::run(ctx, args),
         Command::Repository(args) => repository::run(ctx, args),
         Command::RouteServer(args) => route_server::run(ctx, args),

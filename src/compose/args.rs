@@ -20,6 +20,12 @@ const VALUE_OPTIONS: &[&str] = &[
 /// Options that would point compose at another daemon than the repository's.
 const REFUSED: &[&str] = &["-H", "--host", "-c", "--context"];
 
+/// Whether `name` (an option name without its value) points at another daemon than the
+/// repository's. Shared with `renet docker`.
+pub(crate) fn other_daemon(name: &str) -> bool {
+    REFUSED.contains(&name)
+}
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct ComposeArgs {
     pub(crate) files: Vec<PathBuf>,
@@ -118,7 +124,7 @@ pub(crate) fn parse(args: &[OsString]) -> Result<ComposeArgs, ArgsError> {
             "--project-directory" => {
                 out.project_directory = Some(PathBuf::from(take_value(&mut i)?))
             }
-            n if REFUSED.contains(&n) || n.starts_with("-H") => {
+            n if other_daemon(n) || n.starts_with("-H") => {
                 return Err(ArgsError::OtherDaemon(n.to_owned()));
             }
             n if VALUE_OPTIONS.contains(&n) => {

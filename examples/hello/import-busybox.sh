@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build a tiny image from busybox-static into the daemon DOCKER_HOST points at. The machines
 # renet runs on may reach no image registry; this makes the examples self-contained.
-#   usage: DOCKER_HOST=unix:///var/run/rediacc/docker-2816.sock examples/import-busybox.sh [TAG]
+#   usage: DOCKER_HOST=unix:///var/run/rediacc/docker-2816.sock ./import-busybox.sh [TAG]
 set -euo pipefail
 tag=${1:-renet-example/busybox:1}
 if docker image inspect "$tag" >/dev/null 2>&1; then
