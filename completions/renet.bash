@@ -148,6 +148,12 @@ _renet() {
             renet__subcmd__help__subcmd__proxy,config)
                 cmd="renet__subcmd__help__subcmd__proxy__subcmd__config"
                 ;;
+            renet__subcmd__help__subcmd__proxy,routes)
+                cmd="renet__subcmd__help__subcmd__proxy__subcmd__routes"
+                ;;
+            renet__subcmd__help__subcmd__proxy,status)
+                cmd="renet__subcmd__help__subcmd__proxy__subcmd__status"
+                ;;
             renet__subcmd__help__subcmd__proxy,unit)
                 cmd="renet__subcmd__help__subcmd__proxy__subcmd__unit"
                 ;;
@@ -205,6 +211,12 @@ _renet() {
             renet__subcmd__proxy,help)
                 cmd="renet__subcmd__proxy__subcmd__help"
                 ;;
+            renet__subcmd__proxy,routes)
+                cmd="renet__subcmd__proxy__subcmd__routes"
+                ;;
+            renet__subcmd__proxy,status)
+                cmd="renet__subcmd__proxy__subcmd__status"
+                ;;
             renet__subcmd__proxy,unit)
                 cmd="renet__subcmd__proxy__subcmd__unit"
                 ;;
@@ -213,6 +225,12 @@ _renet() {
                 ;;
             renet__subcmd__proxy__subcmd__help,help)
                 cmd="renet__subcmd__proxy__subcmd__help__subcmd__help"
+                ;;
+            renet__subcmd__proxy__subcmd__help,routes)
+                cmd="renet__subcmd__proxy__subcmd__help__subcmd__routes"
+                ;;
+            renet__subcmd__proxy__subcmd__help,status)
+                cmd="renet__subcmd__proxy__subcmd__help__subcmd__status"
                 ;;
             renet__subcmd__proxy__subcmd__help,unit)
                 cmd="renet__subcmd__proxy__subcmd__help__subcmd__unit"
@@ -808,7 +826,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__help__subcmd__proxy)
-            opts="config unit"
+            opts="config unit status routes"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -822,6 +840,34 @@ _renet() {
             return 0
             ;;
         renet__subcmd__help__subcmd__proxy__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__help__subcmd__proxy__subcmd__routes)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__help__subcmd__proxy__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1188,7 +1234,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__proxy)
-            opts="-h --json --help config unit help"
+            opts="-h --json --help config unit status routes help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1272,7 +1318,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__proxy__subcmd__help)
-            opts="config unit help"
+            opts="config unit status routes help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1313,6 +1359,34 @@ _renet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        renet__subcmd__proxy__subcmd__help__subcmd__routes)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__proxy__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         renet__subcmd__proxy__subcmd__help__subcmd__unit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1320,6 +1394,42 @@ _renet() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__proxy__subcmd__routes)
+            opts="-h --route-server --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --route-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__proxy__subcmd__status)
+            opts="-h --route-server --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --route-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -187,11 +187,13 @@ complete -c renet -n "__fish_renet_using_subcommand route-server" -l daemon-time
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l no-watchdog -d 'Do not restart anything (routes only)'
 complete -c renet -n "__fish_renet_using_subcommand route-server" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand route-server" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
-complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -s h -l help -d 'Print help'
-complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -f -a "config" -d 'Write Traefik\'s static configuration to DIR/traefik.yml (atomically)'
-complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -f -a "unit" -d 'Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)'
-complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit status routes help" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit status routes help" -s h -l help -d 'Print help'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit status routes help" -f -a "config" -d 'Write Traefik\'s static configuration to DIR/traefik.yml (atomically)'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit status routes help" -f -a "unit" -d 'Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit status routes help" -f -a "status" -d 'Ask the route server how it stands (/health): status, daemons, routers, problems'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit status routes help" -f -a "routes" -d 'List the routes the route server serves (/routes.json) as `host -> backend`'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit status routes help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l out -d 'Folder for traefik.yml (and acme.json, which Traefik writes)' -r -F
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l bind -d 'The machine\'s public address, the only one every entrypoint listens on (required: listening on every address would take the proxy\'s ports from every repository\'s own addresses)' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l bind-v6 -d 'Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind' -r
@@ -218,8 +220,16 @@ complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subco
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l entrypoints -d 'Entrypoints of HTTP routes (add websecure-v6 when `proxy config --bind-v6` is used)' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -s h -l help -d 'Print help'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from status" -l route-server -d 'The route server: its base URL (or any of its URLs)' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from routes" -l route-server -d 'The route server: its base URL (or any of its URLs)' -r
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from routes" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from routes" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "config" -d 'Write Traefik\'s static configuration to DIR/traefik.yml (atomically)'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "unit" -d 'Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "status" -d 'Ask the route server how it stands (/health): status, daemons, routers, problems'
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "routes" -d 'List the routes the route server serves (/routes.json) as `host -> backend`'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c renet -n "__fish_renet_using_subcommand completions" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand completions" -s h -l help -d 'Print help'
@@ -251,3 +261,5 @@ complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcom
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from repository" -f -a "status" -d 'Daemon state, services with addresses and container states, each Rediaccfile\'s info'
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from proxy" -f -a "config" -d 'Write Traefik\'s static configuration to DIR/traefik.yml (atomically)'
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from proxy" -f -a "unit" -d 'Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)'
+complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from proxy" -f -a "status" -d 'Ask the route server how it stands (/health): status, daemons, routers, problems'
+complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from proxy" -f -a "routes" -d 'List the routes the route server serves (/routes.json) as `host -> backend`'

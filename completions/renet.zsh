@@ -495,6 +495,22 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 && ret=0
 ;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+'--route-server=[The route server\: its base URL (or any of its URLs)]:URL:_default' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
+(routes)
+_arguments "${_arguments_options[@]}" : \
+'--route-server=[The route server\: its base URL (or any of its URLs)]:URL:_default' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_renet__subcmd__proxy__subcmd__help_commands" \
@@ -512,6 +528,14 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (unit)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(routes)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -704,6 +728,14 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (unit)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(routes)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -952,6 +984,8 @@ _renet__subcmd__help__subcmd__proxy_commands() {
     local commands; commands=(
 'config:Write Traefik'\''s static configuration to DIR/traefik.yml (atomically)' \
 'unit:Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)' \
+'status:Ask the route server how it stands (/health)\: status, daemons, routers, problems' \
+'routes:List the routes the route server serves (/routes.json) as \`host -> backend\`' \
     )
     _describe -t commands 'renet help proxy commands' commands "$@"
 }
@@ -959,6 +993,16 @@ _renet__subcmd__help__subcmd__proxy_commands() {
 _renet__subcmd__help__subcmd__proxy__subcmd__config_commands() {
     local commands; commands=()
     _describe -t commands 'renet help proxy config commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__proxy__subcmd__routes_commands] )) ||
+_renet__subcmd__help__subcmd__proxy__subcmd__routes_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help proxy routes commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__proxy__subcmd__status_commands] )) ||
+_renet__subcmd__help__subcmd__proxy__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help proxy status commands' commands "$@"
 }
 (( $+functions[_renet__subcmd__help__subcmd__proxy__subcmd__unit_commands] )) ||
 _renet__subcmd__help__subcmd__proxy__subcmd__unit_commands() {
@@ -1095,6 +1139,8 @@ _renet__subcmd__proxy_commands() {
     local commands; commands=(
 'config:Write Traefik'\''s static configuration to DIR/traefik.yml (atomically)' \
 'unit:Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)' \
+'status:Ask the route server how it stands (/health)\: status, daemons, routers, problems' \
+'routes:List the routes the route server serves (/routes.json) as \`host -> backend\`' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'renet proxy commands' commands "$@"
@@ -1109,6 +1155,8 @@ _renet__subcmd__proxy__subcmd__help_commands() {
     local commands; commands=(
 'config:Write Traefik'\''s static configuration to DIR/traefik.yml (atomically)' \
 'unit:Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy)' \
+'status:Ask the route server how it stands (/health)\: status, daemons, routers, problems' \
+'routes:List the routes the route server serves (/routes.json) as \`host -> backend\`' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'renet proxy help commands' commands "$@"
@@ -1123,10 +1171,30 @@ _renet__subcmd__proxy__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'renet proxy help help commands' commands "$@"
 }
+(( $+functions[_renet__subcmd__proxy__subcmd__help__subcmd__routes_commands] )) ||
+_renet__subcmd__proxy__subcmd__help__subcmd__routes_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet proxy help routes commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__proxy__subcmd__help__subcmd__status_commands] )) ||
+_renet__subcmd__proxy__subcmd__help__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet proxy help status commands' commands "$@"
+}
 (( $+functions[_renet__subcmd__proxy__subcmd__help__subcmd__unit_commands] )) ||
 _renet__subcmd__proxy__subcmd__help__subcmd__unit_commands() {
     local commands; commands=()
     _describe -t commands 'renet proxy help unit commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__proxy__subcmd__routes_commands] )) ||
+_renet__subcmd__proxy__subcmd__routes_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet proxy routes commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__proxy__subcmd__status_commands] )) ||
+_renet__subcmd__proxy__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet proxy status commands' commands "$@"
 }
 (( $+functions[_renet__subcmd__proxy__subcmd__unit_commands] )) ||
 _renet__subcmd__proxy__subcmd__unit_commands() {

@@ -477,6 +477,21 @@ pub enum ProxyCommand {
     Config(ProxyConfigArgs),
     /// Print systemd units for the route server (rediacc-router) and Traefik (rediacc-proxy).
     Unit(ProxyUnitArgs),
+    /// Ask the route server how it stands (/health): status, daemons, routers, problems.
+    ///
+    /// With --json, the /health document as the route server serves it.
+    Status(ProxyStatusArgs),
+    /// List the routes the route server serves (/routes.json) as `host -> backend`.
+    ///
+    /// With --json, Traefik's dynamic configuration as the route server serves it.
+    Routes(ProxyStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyStatusArgs {
+    /// The route server: its base URL (or any of its URLs)
+    #[arg(long, default_value_t = format!("http://{DEFAULT_ROUTE_SERVER}"), value_name = "URL")]
+    pub route_server: String,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod docker;
 mod ip;
 mod ports;
 mod proxy;
+mod proxy_status;
 mod repository;
 mod route_server;
 mod slots;

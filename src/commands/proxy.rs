@@ -56,6 +56,8 @@ pub(crate) fn run(ctx: &Ctx<'_>, args: ProxyArgs) -> Result<u8> {
     match args.command {
         ProxyCommand::Config(a) => config(ctx, &a),
         ProxyCommand::Unit(a) => unit(ctx, &a),
+        ProxyCommand::Status(a) => super::proxy_status::status(ctx, &a),
+        ProxyCommand::Routes(a) => super::proxy_status::routes(ctx, &a),
     }
 }
 
