@@ -5,8 +5,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::harness::{
-    Compose, Daemon, Output, Test, compose_lock, docker_lock, run_command, wait_address_free,
+    Compose, Daemon, Output, Test, compose_lock, docker_lock, eventually, run_command,
+    wait_address_free,
 };
+use crate::routes::{Proc, free_port};
 
 /// `renet docker --network-id N --repo DIR -- <args...>`, with a bogus `DOCKER_CONTEXT` that
 /// docker would fail on if renet passed it through.
@@ -172,6 +174,121 @@ fn example_webapp_postgres_works_when_copied_alone() {
         "--stop-daemon",
         "--network-id",
         "2880",
+        "--path",
+    ])
+    .args([&repo])
+    .run()
+    .success();
+    assert!(!daemon.socket().exists(), "the daemon is stopped");
+}
+
+/// `renet proxy status|routes` against a real route server over a daemon running the hello
+/// example; and a route server that does not answer.
+#[test]
+fn proxy_status_and_routes_read_the_route_server() {
+    let Some(_lock) = compose_lock("proxy_status_and_routes_read_the_route_server", Compose::V2)
+    else {
+        return;
+    };
+    let mut t = Test::new();
+
+    // Nothing listens: a clear error naming the URL and how to start the route server.
+    let nobody = format!("http://127.0.0.1:{}", free_port());
+    let out = t
+        .args(["proxy", "status", "--route-server", &nobody])
+        .run()
+        .code(1);
+    assert!(
+        out.stderr.contains(&nobody) && out.stderr.contains("renet route-server"),
+        "{out}"
+    );
+
+    let repo = t.root().join("hello");
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hello"),
+        &repo,
+    );
+    for addr in ["127.0.11.2:8080", "127.0.11.3:8080"] {
+        wait_address_free(addr);
+    }
+    let daemon = Daemon::guard(&t, 2816, &repo);
+    t.args(["repository", "up", "--network-id", "2816", "--path"])
+        .args([&repo])
+        .run()
+        .success();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{port}");
+    let mut cmd = t
+        .args([
+            "route-server",
+            "--listen",
+            &listen,
+            "--base-domain",
+            "example.test",
+        ])
+        .command();
+    cmd.env_remove("RENET_MACHINE_NAME");
+    let mut server = Proc::spawn("route-server", cmd, t.root().join("route-server.log"));
+
+    let routes = eventually(
+        "proxy routes lists both services",
+        Duration::from_secs(60),
+        || {
+            server.assert_running();
+            let out = t.args(["proxy", "routes", "--route-server", &url]).run();
+            (out.status == 0 && out.stdout.contains("127.0.11.3:8080")).then_some(out)
+        },
+    );
+    for ip in ["127.0.11.2", "127.0.11.3"] {
+        assert!(
+            routes
+                .stdout
+                .lines()
+                .any(|l| l.starts_with("http ") && l.ends_with(&format!("-> http://{ip}:8080"))),
+            "{routes}"
+        );
+    }
+    let json = t
+        .args(["--json", "proxy", "routes", "--route-server", &url])
+        .run()
+        .success()
+        .json();
+    assert!(json["http"]["routers"].is_object(), "{json:#}");
+
+    let status = t
+        .args([
+            "proxy",
+            "status",
+            "--route-server",
+            &format!("{url}/config"),
+        ])
+        .run()
+        .success();
+    assert!(
+        status.stdout.contains(&format!("route server {url}: ok")),
+        "{status}"
+    );
+    assert!(
+        status.stdout.contains("daemons: 1 seen, 0 failed"),
+        "{status}"
+    );
+    assert!(status.stdout.contains("network 2816: ok"), "{status}");
+    let health = t
+        .args(["--json", "proxy", "status", "--route-server", &url])
+        .run()
+        .success()
+        .json();
+    assert_eq!(health["status"], "ok", "{health:#}");
+    assert_eq!(health["daemons_seen"], 1);
+    drop(server);
+
+    t.args([
+        "repository",
+        "down",
+        "--stop-daemon",
+        "--network-id",
+        "2816",
         "--path",
     ])
     .args([&repo])
