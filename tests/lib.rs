@@ -8,6 +8,7 @@ mod cli;
 mod docker;
 mod harness;
 mod leases;
+mod machine;
 mod proxy;
 mod repository;
 mod routes;
