@@ -34,6 +34,9 @@ _renet() {
             renet,ip)
                 cmd="renet__subcmd__ip"
                 ;;
+            renet,machine)
+                cmd="renet__subcmd__machine"
+                ;;
             renet,ports)
                 cmd="renet__subcmd__ports"
                 ;;
@@ -103,6 +106,9 @@ _renet() {
             renet__subcmd__help,ip)
                 cmd="renet__subcmd__help__subcmd__ip"
                 ;;
+            renet__subcmd__help,machine)
+                cmd="renet__subcmd__help__subcmd__machine"
+                ;;
             renet__subcmd__help,ports)
                 cmd="renet__subcmd__help__subcmd__ports"
                 ;;
@@ -132,6 +138,15 @@ _renet() {
                 ;;
             renet__subcmd__help__subcmd__daemon,unit)
                 cmd="renet__subcmd__help__subcmd__daemon__subcmd__unit"
+                ;;
+            renet__subcmd__help__subcmd__machine,set)
+                cmd="renet__subcmd__help__subcmd__machine__subcmd__set"
+                ;;
+            renet__subcmd__help__subcmd__machine,show)
+                cmd="renet__subcmd__help__subcmd__machine__subcmd__show"
+                ;;
+            renet__subcmd__help__subcmd__machine,units)
+                cmd="renet__subcmd__help__subcmd__machine__subcmd__units"
                 ;;
             renet__subcmd__help__subcmd__ports,gc)
                 cmd="renet__subcmd__help__subcmd__ports__subcmd__gc"
@@ -174,6 +189,30 @@ _renet() {
                 ;;
             renet__subcmd__help__subcmd__slots,sync)
                 cmd="renet__subcmd__help__subcmd__slots__subcmd__sync"
+                ;;
+            renet__subcmd__machine,help)
+                cmd="renet__subcmd__machine__subcmd__help"
+                ;;
+            renet__subcmd__machine,set)
+                cmd="renet__subcmd__machine__subcmd__set"
+                ;;
+            renet__subcmd__machine,show)
+                cmd="renet__subcmd__machine__subcmd__show"
+                ;;
+            renet__subcmd__machine,units)
+                cmd="renet__subcmd__machine__subcmd__units"
+                ;;
+            renet__subcmd__machine__subcmd__help,help)
+                cmd="renet__subcmd__machine__subcmd__help__subcmd__help"
+                ;;
+            renet__subcmd__machine__subcmd__help,set)
+                cmd="renet__subcmd__machine__subcmd__help__subcmd__set"
+                ;;
+            renet__subcmd__machine__subcmd__help,show)
+                cmd="renet__subcmd__machine__subcmd__help__subcmd__show"
+                ;;
+            renet__subcmd__machine__subcmd__help,units)
+                cmd="renet__subcmd__machine__subcmd__help__subcmd__units"
                 ;;
             renet__subcmd__ports,gc)
                 cmd="renet__subcmd__ports__subcmd__gc"
@@ -290,7 +329,7 @@ _renet() {
 
     case "${cmd}" in
         renet)
-            opts="-h -V --json --help --version ip slots compose docker daemon ports repository route-server proxy completions help"
+            opts="-h -V --json --help --version ip slots compose docker daemon ports repository route-server proxy machine completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,7 +627,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__help)
-            opts="ip slots compose docker daemon ports repository route-server proxy completions help"
+            opts="ip slots compose docker daemon ports repository route-server proxy machine completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -744,6 +783,62 @@ _renet() {
         renet__subcmd__help__subcmd__ip)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__help__subcmd__machine)
+            opts="set show units"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__help__subcmd__machine__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__help__subcmd__machine__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__help__subcmd__machine__subcmd__units)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1033,6 +1128,172 @@ _renet() {
                     return 0
                     ;;
                 --slot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__machine)
+            opts="-h --json --help set show units help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__machine__subcmd__help)
+            opts="set show units help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__machine__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__machine__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__machine__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__machine__subcmd__help__subcmd__units)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__machine__subcmd__set)
+            opts="-h --base-domain --machine-name --public-address --cert-email --cert-resolver --route-server --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --base-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --machine-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-resolver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__machine__subcmd__show)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__machine__subcmd__units)
+            opts="-h --root --config-dir --traefik --cf-dns-token-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --traefik)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cf-dns-token-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -431,9 +431,9 @@ esac
 (route-server)
 _arguments "${_arguments_options[@]}" : \
 '--listen=[Address to serve on; Traefik on this machine polls http\://ADDR/config]:ADDR:_default' \
-'--base-domain=[Base domain of every auto-route host]:DOMAIN:_default' \
-'--machine-name=[Machine name\: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it\: {service}-{network-id}.{base-domain})]:NAME:_default' \
-'--cert-resolver=[Certificate resolver for HTTP routes (e.g. letsencrypt, as \`renet proxy config --cert-email\` defines it); without it Traefik serves its default certificate]:NAME:_default' \
+'--base-domain=[Base domain of every auto-route host \[default\: \`renet machine\` base_domain, else localhost\]]:DOMAIN:_default' \
+'--machine-name=[Machine name\: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it\: {service}-{network-id}.{base-domain}) \[default\: \`renet machine\` machine_name\]]:NAME:_default' \
+'--cert-resolver=[Certificate resolver for HTTP routes (e.g. letsencrypt, as \`renet proxy config --cert-email\` defines it); without it Traefik serves its default certificate \[default\: \`renet machine\` cert_resolver\]]:NAME:_default' \
 '*--entrypoints=[Entrypoints of HTTP routes (add websecure-v6 when \`proxy config --bind-v6\` is used)]:NAMES:_default' \
 '--poll=[Re-list every daemon this often, the safety net\: container events and daemon sockets made or removed in the run folder refresh at once; the watchdog also looks at every daemon then]:DURATION:_default' \
 '--watchdog-grace=[How long a container that exited cleanly (code 0, maybe an operator'\''s stop) stays stopped before the watchdog restarts it; a crash (non-zero exit) is restarted at once, backing off 1 s, 2 s, 4 s ... 5 min while it keeps crashing]:DURATION:_default' \
@@ -462,17 +462,17 @@ _arguments "${_arguments_options[@]}" : \
             (config)
 _arguments "${_arguments_options[@]}" : \
 '--out=[Folder for traefik.yml (and acme.json, which Traefik writes)]:DIR:_files' \
-'--bind=[The machine'\''s public address, the only one every entrypoint listens on (required\: listening on every address would take the proxy'\''s ports from every repository'\''s own addresses)]:ADDR:_default' \
+'--bind=[The machine'\''s public address, the only one every entrypoint listens on (required\: listening on every address would take the proxy'\''s ports from every repository'\''s own addresses) \[default\: \`renet machine\` public_address\]]:ADDR:_default' \
 '--bind-v6=[Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind]:ADDR6:_default' \
 '--web-port=[Port of the web entrypoint (redirects to HTTPS)]:PORT:_default' \
 '--websecure-port=[Port of the websecure entrypoints]:PORT:_default' \
 '--tcp-ports=[Fixed TCP entrypoints (tcp-<port>), comma-separated; "" for none]:PORTS:_default' \
 '--udp-ports=[Fixed UDP entrypoints (udp-<port>), comma-separated; "" for none]:PORTS:_default' \
 '--lease-range=[Range of leased ports\: tcp-<port> and udp-<port> for each \[default\: 10000-10010\]]:FIRST-LAST:_default' \
-'--cert-email=[E-mail for Let'\''s Encrypt; enables the certificate resolver]:EMAIL:_default' \
-'--cert-resolver=[Name of the certificate resolver]:NAME:_default' \
+'--cert-email=[E-mail for Let'\''s Encrypt; enables the certificate resolver \[default\: \`renet machine\` cert_email\]]:EMAIL:_default' \
+'--cert-resolver=[Name of the certificate resolver \[default\: \`renet machine\` cert_resolver, else letsencrypt\]]:NAME:_default' \
 '--cf-dns-token-file=[File holding the Cloudflare API token (noted in traefik.yml; \`proxy unit\` passes it)]:FILE:_files' \
-'--route-server=[The route server\: its base URL (http\://127.0.0.1\:7111) or its /config URL]:URL:_default' \
+'--route-server=[The route server\: its base URL (http\://127.0.0.1\:7111) or its /config URL \[default\: \`renet machine\` route_server, else http\://127.0.0.1\:7111/config\]]:URL:_default' \
 '--poll-interval=[How often Traefik polls the route server]:DURATION:_default' \
 '--log-level=[Traefik'\''s log level]:LEVEL:_default' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
@@ -486,9 +486,9 @@ _arguments "${_arguments_options[@]}" : \
 '--traefik=[The Traefik binary]:PATH:_files' \
 '--cf-dns-token-file=[File holding the Cloudflare API token (CF_DNS_API_TOKEN_FILE for Traefik)]:FILE:_files' \
 '--listen=[Address of the route server]:ADDR:_default' \
-'--base-domain=[Base domain of every auto-route host]:DOMAIN:_default' \
-'--machine-name=[Machine name\: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it\: {service}-{network-id}.{base-domain})]:NAME:_default' \
-'--cert-resolver=[Certificate resolver for HTTP routes (e.g. letsencrypt, as \`renet proxy config --cert-email\` defines it); without it Traefik serves its default certificate]:NAME:_default' \
+'--base-domain=[Base domain of every auto-route host \[default\: \`renet machine\` base_domain, else localhost\]]:DOMAIN:_default' \
+'--machine-name=[Machine name\: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it\: {service}-{network-id}.{base-domain}) \[default\: \`renet machine\` machine_name\]]:NAME:_default' \
+'--cert-resolver=[Certificate resolver for HTTP routes (e.g. letsencrypt, as \`renet proxy config --cert-email\` defines it); without it Traefik serves its default certificate \[default\: \`renet machine\` cert_resolver\]]:NAME:_default' \
 '*--entrypoints=[Entrypoints of HTTP routes (add websecure-v6 when \`proxy config --bind-v6\` is used)]:NAMES:_default' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
@@ -536,6 +536,88 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (routes)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(machine)
+_arguments "${_arguments_options[@]}" : \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+":: :_renet__subcmd__machine_commands" \
+"*::: :->machine" \
+&& ret=0
+
+    case $state in
+    (machine)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:renet-machine-command-$line[1]:"
+        case $line[1] in
+            (set)
+_arguments "${_arguments_options[@]}" : \
+'--base-domain=[Base domain of every auto-route host]:DOMAIN:_default' \
+'--machine-name=[Machine name (one DNS label)\: auto-routes become {service}.{repo}.{machine}.{domain}]:NAME:_default' \
+'--public-address=[The machine'\''s public address\: where the proxy listens (\`proxy config --bind\`)]:IP:_default' \
+'--cert-email=[E-mail for Let'\''s Encrypt (\`proxy config --cert-email\`)]:EMAIL:_default' \
+'--cert-resolver=[Certificate resolver name (\`proxy config\`/\`route-server --cert-resolver\`)]:NAME:_default' \
+'--route-server=[The route server'\''s URL as Traefik polls it (\`proxy config --route-server\`)]:URL:_default' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(units)
+_arguments "${_arguments_options[@]}" : \
+'--root=[Root folder\: units go to DIR/etc/systemd/system/]:DIR:_files' \
+'--config-dir=[Folder holding traefik.yml (as given to \`proxy config --out\`)]:DIR:_files' \
+'--traefik=[The Traefik binary]:PATH:_files' \
+'--cf-dns-token-file=[File holding the Cloudflare API token (CF_DNS_API_TOKEN_FILE for Traefik)]:FILE:_files' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_renet__subcmd__machine__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:renet-machine-help-command-$line[1]:"
+        case $line[1] in
+            (set)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(units)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -743,6 +825,34 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(machine)
+_arguments "${_arguments_options[@]}" : \
+":: :_renet__subcmd__help__subcmd__machine_commands" \
+"*::: :->machine" \
+&& ret=0
+
+    case $state in
+    (machine)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:renet-help-machine-command-$line[1]:"
+        case $line[1] in
+            (set)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(units)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -772,6 +882,7 @@ _renet_commands() {
 'repository:Bring a whole repository up or down\: its daemon, its slots and its Rediaccfile hooks' \
 'route-server:Serve Traefik'\''s dynamic configuration built from every repository daemon'\''s containers' \
 'proxy:Traefik for the whole machine\: its static configuration and systemd units' \
+'machine:This machine'\''s settings (\$RENET_STATE_DIR/machine.json) and its systemd units' \
 'completions:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -883,6 +994,7 @@ _renet__subcmd__help_commands() {
 'repository:Bring a whole repository up or down\: its daemon, its slots and its Rediaccfile hooks' \
 'route-server:Serve Traefik'\''s dynamic configuration built from every repository daemon'\''s containers' \
 'proxy:Traefik for the whole machine\: its static configuration and systemd units' \
+'machine:This machine'\''s settings (\$RENET_STATE_DIR/machine.json) and its systemd units' \
 'completions:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -948,6 +1060,30 @@ _renet__subcmd__help__subcmd__help_commands() {
 _renet__subcmd__help__subcmd__ip_commands() {
     local commands; commands=()
     _describe -t commands 'renet help ip commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__machine_commands] )) ||
+_renet__subcmd__help__subcmd__machine_commands() {
+    local commands; commands=(
+'set:Change settings\: flags not given keep their value, an empty value clears the key' \
+'show:Print the settings as \`key\: value\` lines (or JSON with --json)' \
+'units:Write systemd units for the router, the proxy, every registered repository'\''s daemon and rediacc-repositories.service (runs \`renet repository up\` for each at boot)' \
+    )
+    _describe -t commands 'renet help machine commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__machine__subcmd__set_commands] )) ||
+_renet__subcmd__help__subcmd__machine__subcmd__set_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help machine set commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__machine__subcmd__show_commands] )) ||
+_renet__subcmd__help__subcmd__machine__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help machine show commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__machine__subcmd__units_commands] )) ||
+_renet__subcmd__help__subcmd__machine__subcmd__units_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help machine units commands' commands "$@"
 }
 (( $+functions[_renet__subcmd__help__subcmd__ports_commands] )) ||
 _renet__subcmd__help__subcmd__ports_commands() {
@@ -1066,6 +1202,61 @@ _renet__subcmd__help__subcmd__slots__subcmd__sync_commands() {
 _renet__subcmd__ip_commands() {
     local commands; commands=()
     _describe -t commands 'renet ip commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__machine_commands] )) ||
+_renet__subcmd__machine_commands() {
+    local commands; commands=(
+'set:Change settings\: flags not given keep their value, an empty value clears the key' \
+'show:Print the settings as \`key\: value\` lines (or JSON with --json)' \
+'units:Write systemd units for the router, the proxy, every registered repository'\''s daemon and rediacc-repositories.service (runs \`renet repository up\` for each at boot)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'renet machine commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__machine__subcmd__help_commands] )) ||
+_renet__subcmd__machine__subcmd__help_commands() {
+    local commands; commands=(
+'set:Change settings\: flags not given keep their value, an empty value clears the key' \
+'show:Print the settings as \`key\: value\` lines (or JSON with --json)' \
+'units:Write systemd units for the router, the proxy, every registered repository'\''s daemon and rediacc-repositories.service (runs \`renet repository up\` for each at boot)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'renet machine help commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__machine__subcmd__help__subcmd__help_commands] )) ||
+_renet__subcmd__machine__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet machine help help commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__machine__subcmd__help__subcmd__set_commands] )) ||
+_renet__subcmd__machine__subcmd__help__subcmd__set_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet machine help set commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__machine__subcmd__help__subcmd__show_commands] )) ||
+_renet__subcmd__machine__subcmd__help__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet machine help show commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__machine__subcmd__help__subcmd__units_commands] )) ||
+_renet__subcmd__machine__subcmd__help__subcmd__units_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet machine help units commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__machine__subcmd__set_commands] )) ||
+_renet__subcmd__machine__subcmd__set_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet machine set commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__machine__subcmd__show_commands] )) ||
+_renet__subcmd__machine__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet machine show commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__machine__subcmd__units_commands] )) ||
+_renet__subcmd__machine__subcmd__units_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet machine units commands' commands "$@"
 }
 (( $+functions[_renet__subcmd__ports_commands] )) ||
 _renet__subcmd__ports_commands() {

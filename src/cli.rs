@@ -102,6 +102,12 @@ pub enum Command {
     RouteServer(RouteServerArgs),
     /// Traefik for the whole machine: its static configuration and systemd units.
     Proxy(ProxyArgs),
+    /// This machine's settings ($RENET_STATE_DIR/machine.json) and its systemd units.
+    ///
+    /// The settings are the defaults of `route-server` (base domain, machine name, certificate
+    /// resolver) and `proxy config` (public address as --bind, certificate e-mail and resolver,
+    /// route server URL); flags given on those commands win.
+    Machine(MachineArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
 }
@@ -400,17 +406,17 @@ pub enum PortsCommand {
 /// How HTTP routes are named and where they listen (shared by `route-server` and `proxy unit`).
 #[derive(Debug, Args, Clone)]
 pub struct RouteOptions {
-    /// Base domain of every auto-route host
+    /// Base domain of every auto-route host [default: `renet machine` base_domain, else
+    /// localhost]
     #[arg(
         long,
         env = "RENET_BASE_DOMAIN",
         hide_env_values = true,
-        default_value = "localhost",
         value_name = "DOMAIN"
     )]
-    pub base_domain: String,
+    pub base_domain: Option<String>,
     /// Machine name: auto-routes become {service}.{repo}.{machine}.{base-domain} (without it:
-    /// {service}-{network-id}.{base-domain})
+    /// {service}-{network-id}.{base-domain}) [default: `renet machine` machine_name]
     #[arg(
         long,
         env = "RENET_MACHINE_NAME",
@@ -419,7 +425,8 @@ pub struct RouteOptions {
     )]
     pub machine_name: Option<String>,
     /// Certificate resolver for HTTP routes (e.g. letsencrypt, as `renet proxy config
-    /// --cert-email` defines it); without it Traefik serves its default certificate
+    /// --cert-email` defines it); without it Traefik serves its default certificate [default:
+    /// `renet machine` cert_resolver]
     #[arg(long, value_name = "NAME")]
     pub cert_resolver: Option<String>,
     /// Entrypoints of HTTP routes (add websecure-v6 when `proxy config --bind-v6` is used)
@@ -501,7 +508,7 @@ pub struct ProxyConfigArgs {
     pub out: PathBuf,
     /// The machine's public address, the only one every entrypoint listens on (required:
     /// listening on every address would take the proxy's ports from every repository's own
-    /// addresses)
+    /// addresses) [default: `renet machine` public_address]
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<std::net::IpAddr>,
     /// Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind
@@ -532,18 +539,27 @@ pub struct ProxyConfigArgs {
         value_name = "FIRST-LAST"
     )]
     pub lease_range: Option<String>,
-    /// E-mail for Let's Encrypt; enables the certificate resolver
+    /// E-mail for Let's Encrypt; enables the certificate resolver [default: `renet machine`
+    /// cert_email]
     #[arg(long, value_name = "EMAIL")]
     pub cert_email: Option<String>,
-    /// Name of the certificate resolver
-    #[arg(long, default_value = "letsencrypt", value_name = "NAME")]
-    pub cert_resolver: String,
+    /// Name of the certificate resolver [default: `renet machine` cert_resolver, else
+    /// letsencrypt]
+    #[arg(long, value_name = "NAME")]
+    pub cert_resolver: Option<String>,
     /// File holding the Cloudflare API token (noted in traefik.yml; `proxy unit` passes it)
     #[arg(long, value_name = "FILE")]
     pub cf_dns_token_file: Option<PathBuf>,
-    /// The route server: its base URL (http://127.0.0.1:7111) or its /config URL
-    #[arg(long, default_value_t = crate::settings::default_route_server_url(), value_name = "URL")]
-    pub route_server: String,
+    #[arg(
+        help = format!(
+            "The route server: its base URL (http://127.0.0.1:7111) or its /config URL [default: \
+             `renet machine` route_server, else {}]",
+            crate::settings::default_route_server_url()
+        ),
+        long,
+        value_name = "URL"
+    )]
+    pub route_server: Option<String>,
     /// How often Traefik polls the route server
     #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = crate::routes::parse_duration)]
     pub poll_interval: std::time::Duration,
@@ -573,3 +589,62 @@ pub struct ProxyUnitArgs {
 /// A comma-separated port list, sorted, without duplicates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortList(pub Vec<u16>);
+
+#[derive(Debug, Args)]
+pub struct MachineArgs {
+    #[command(subcommand)]
+    pub command: MachineCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MachineCommand {
+    /// Change settings: flags not given keep their value, an empty value clears the key.
+    Set(MachineSetArgs),
+    /// Print the settings as `key: value` lines (or JSON with --json).
+    Show,
+    /// Write systemd units for the router, the proxy, every registered repository's daemon and
+    /// rediacc-repositories.service (runs `renet repository up` for each at boot).
+    ///
+    /// Repositories come from $RENET_STATE_DIR/repositories.json when it exists. The units are
+    /// written under DIR/etc/systemd/system/ (atomically); run `systemctl daemon-reload` and
+    /// `systemctl enable` them afterwards.
+    Units(MachineUnitsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MachineSetArgs {
+    /// Base domain of every auto-route host
+    #[arg(long, value_name = "DOMAIN")]
+    pub base_domain: Option<String>,
+    /// Machine name (one DNS label): auto-routes become {service}.{repo}.{machine}.{domain}
+    #[arg(long, value_name = "NAME")]
+    pub machine_name: Option<String>,
+    /// The machine's public address: where the proxy listens (`proxy config --bind`)
+    #[arg(long, value_name = "IP")]
+    pub public_address: Option<String>,
+    /// E-mail for Let's Encrypt (`proxy config --cert-email`)
+    #[arg(long, value_name = "EMAIL")]
+    pub cert_email: Option<String>,
+    /// Certificate resolver name (`proxy config`/`route-server --cert-resolver`)
+    #[arg(long, value_name = "NAME")]
+    pub cert_resolver: Option<String>,
+    /// The route server's URL as Traefik polls it (`proxy config --route-server`)
+    #[arg(long, value_name = "URL")]
+    pub route_server: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MachineUnitsArgs {
+    /// Root folder: units go to DIR/etc/systemd/system/
+    #[arg(long, default_value = "/", value_name = "DIR")]
+    pub root: PathBuf,
+    /// Folder holding traefik.yml (as given to `proxy config --out`)
+    #[arg(long, default_value = "/etc/rediacc/proxy", value_name = "DIR")]
+    pub config_dir: PathBuf,
+    /// The Traefik binary
+    #[arg(long, default_value = "/usr/local/bin/traefik", value_name = "PATH")]
+    pub traefik: PathBuf,
+    /// File holding the Cloudflare API token (CF_DNS_API_TOKEN_FILE for Traefik)
+    #[arg(long, value_name = "FILE")]
+    pub cf_dns_token_file: Option<PathBuf>,
+}

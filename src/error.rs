@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::compose::LoadError;
 use crate::daemon::DaemonError;
 use crate::leases::LeaseError;
+use crate::machine::MachineError;
 use crate::network::{NetworkIdError, SlotError};
 use crate::slotmap::SlotMapError;
 
@@ -66,6 +67,8 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error(transparent)]
+    Machine(#[from] MachineError),
+    #[error(transparent)]
     IoPlain(#[from] std::io::Error),
 }
 
@@ -90,6 +93,9 @@ impl Error {
                 | LeaseError::Sql { .. } => code::FAILED,
             },
             Error::Daemon(DaemonError::NotRunning { .. }) => code::DAEMON_DOWN,
+            Error::Machine(MachineError::BadValue { .. }) => code::USAGE,
+            Error::Machine(MachineError::Corrupt { .. }) => code::INVALID_INPUT,
+            Error::Machine(MachineError::Io(_)) => code::FAILED,
             Error::Daemon(_)
             | Error::ComposeMissing
             | Error::ComposeVersion(_)
@@ -114,6 +120,8 @@ impl Error {
             Error::Lease(_) => "port_leases",
             Error::ComposeMissing => "compose_missing",
             Error::ComposeVersion(_) => "compose_version",
+            Error::Machine(MachineError::BadValue { .. }) => "usage",
+            Error::Machine(_) => "machine_settings",
             Error::Io { .. } | Error::IoPlain(_) => "io",
         }
     }

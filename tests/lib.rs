@@ -9,6 +9,7 @@ mod docker;
 mod dockercmd;
 mod harness;
 mod leases;
+mod machine;
 mod proxy;
 mod repository;
 mod routes;

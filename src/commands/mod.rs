@@ -5,6 +5,7 @@ mod compose;
 mod daemon;
 mod docker;
 mod ip;
+mod machine;
 mod ports;
 mod proxy;
 mod proxy_status;
@@ -29,6 +30,7 @@ pub(crate) fn run(command: Command, ctx: &Ctx<'_>) -> Result<u8> {
         Command::Repository(args) => repository::run(ctx, args),
         Command::RouteServer(args) => route_server::run(ctx, args),
         Command::Proxy(args) => proxy::run(ctx, args),
+        Command::Machine(args) => machine::run(ctx, args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "renet", &mut std::io::stdout());

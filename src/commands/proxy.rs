@@ -5,26 +5,42 @@ use std::path::PathBuf;
 use super::Ctx;
 use crate::cli::{ProxyArgs, ProxyCommand, ProxyConfigArgs, ProxyUnitArgs};
 use crate::error::{Error, Result};
+use crate::machine::Machine;
 use crate::routes::proxy::{self, StaticSettings, UnitSettings};
 use crate::settings;
 
+/// The flags, the machine's settings (`renet machine set`) filling in what they leave out.
 fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings> {
+    let machine = Machine::load(&ctx.state_dir)?;
     let out = settings::absolute(&ctx.cwd, &a.out);
-    if let Some(e) = &a.cert_email
+    let cert_email = a
+        .cert_email
+        .clone()
+        .or_else(|| machine.get("cert_email").map(str::to_owned));
+    if let Some(e) = &cert_email
         && (e.chars().any(|c| c.is_control() || c.is_whitespace()) || !e.contains('@'))
     {
         return Err(Error::Usage(format!(
             "--cert-email {e:?} is not an e-mail address"
         )));
     }
-    if !crate::routes::validate::is_name(&a.cert_resolver) {
+    let cert_resolver = a
+        .cert_resolver
+        .as_deref()
+        .or(machine.get("cert_resolver"))
+        .unwrap_or("letsencrypt")
+        .to_owned();
+    if !crate::routes::validate::is_name(&cert_resolver) {
         return Err(Error::Usage(format!(
-            "--cert-resolver {:?} is not a resolver name",
-            a.cert_resolver
+            "--cert-resolver {cert_resolver:?} is not a resolver name"
         )));
     }
+    let route_server = match a.route_server.as_deref().or(machine.get("route_server")) {
+        Some(url) => url.to_owned(),
+        None => settings::default_route_server_url(),
+    };
     let route_server =
-        proxy::route_server_endpoint(&a.route_server).map_err(|e| Error::Usage(e.to_string()))?;
+        proxy::route_server_endpoint(&route_server).map_err(|e| Error::Usage(e.to_string()))?;
     let lease_range = match &a.lease_range {
         Some(r) => crate::leases::parse_range(r)
             .map(|p| p.first()..=p.last())
@@ -32,15 +48,15 @@ fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings>
         None => crate::leases::DEFAULT_RANGE,
     };
     Ok(StaticSettings {
-        bind: a.bind,
+        bind: a.bind.or_else(|| machine.public_address()),
         bind_v6: a.bind_v6,
         web_port: a.web_port,
         websecure_port: a.websecure_port,
         tcp_ports: a.tcp_ports.0.clone(),
         udp_ports: a.udp_ports.0.clone(),
         lease_range,
-        cert_email: a.cert_email.clone(),
-        cert_resolver: a.cert_resolver.clone(),
+        cert_email,
+        cert_resolver,
         acme_storage: out.join("acme.json"),
         cf_dns_token_file: a
             .cf_dns_token_file
@@ -99,7 +115,7 @@ fn is_local(addr: std::net::IpAddr) -> bool {
 }
 
 fn unit(ctx: &Ctx<'_>, a: &ProxyUnitArgs) -> Result<u8> {
-    let options = super::route_server::route_options(&a.routes)?;
+    let options = super::route_server::route_options(&a.routes, &Machine::load(&ctx.state_dir)?)?;
     let mut rs = vec![
         "--listen".to_owned(),
         a.listen.to_string(),

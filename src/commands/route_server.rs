@@ -6,26 +6,29 @@ use super::Ctx;
 use crate::cli::{RouteOptions, RouteServerArgs};
 use crate::docker::Bollard;
 use crate::error::{Error, Result};
+use crate::machine::Machine;
 use crate::output;
 use crate::routes::build::Options;
 use crate::routes::runtime::{Refresher, Settings};
 use crate::routes::state::Shared;
 use crate::routes::{server, validate};
 
-/// Validated builder options from the command line.
-pub fn route_options(o: &RouteOptions) -> Result<Options> {
-    let base = o
+/// Validated builder options from the command line, the machine's settings filling in what
+/// the command line leaves out (an explicit empty `--machine-name` still means none).
+pub fn route_options(o: &RouteOptions, machine: &Machine) -> Result<Options> {
+    let raw_base = o
         .base_domain
-        .trim()
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
+        .as_deref()
+        .or(machine.get("base_domain"))
+        .unwrap_or("localhost");
+    let base = raw_base.trim().trim_end_matches('.').to_ascii_lowercase();
     if !validate::is_host_name(&base) {
         return Err(Error::Usage(format!(
-            "--base-domain {:?} is not a host name",
-            o.base_domain
+            "--base-domain {raw_base:?} is not a host name"
         )));
     }
-    let machine = match o.machine_name.as_deref().map(str::trim) {
+    let machine_name = o.machine_name.as_deref().or(machine.get("machine_name"));
+    let label = match machine_name.map(str::trim) {
         None | Some("") => None,
         Some(m) => {
             let m = m.to_ascii_lowercase();
@@ -50,7 +53,8 @@ pub fn route_options(o: &RouteOptions) -> Result<Options> {
     if entrypoints.is_empty() {
         return Err(Error::Usage("--entrypoints needs at least one name".into()));
     }
-    let cert_resolver = match o.cert_resolver.as_deref().map(str::trim) {
+    let cert_resolver = o.cert_resolver.as_deref().or(machine.get("cert_resolver"));
+    let cert_resolver = match cert_resolver.map(str::trim) {
         None | Some("") => None,
         Some(r) if validate::is_name(r) => Some(r.to_owned()),
         Some(r) => {
@@ -61,7 +65,7 @@ pub fn route_options(o: &RouteOptions) -> Result<Options> {
     };
     Ok(Options {
         base_domain: base,
-        machine_name: machine,
+        machine_name: label,
         entrypoints,
         cert_resolver,
     })
@@ -78,7 +82,7 @@ fn raise_open_files() {
 }
 
 pub fn run(ctx: &Ctx<'_>, args: RouteServerArgs) -> Result<u8> {
-    let options = route_options(&args.routes)?;
+    let options = route_options(&args.routes, &Machine::load(&ctx.state_dir)?)?;
     if args.poll.is_zero() {
         return Err(Error::Usage("--poll must be above zero".into()));
     }
