@@ -1673,3 +1673,62 @@ fn repository_down_refuses_a_network_id_other_than_the_running_daemons() {
     assert!(out.stderr.contains("2816"), "the message names 2816\n{out}");
     assert_eq!(log, Vec::<String>::new(), "no down runs\n{out}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 11: honest exit codes, identity, the registry
+// ---------------------------------------------------------------------------------------------
+
+/// The hello example on its own daemon (2816), brought up: the test, the repository, the daemon.
+fn hello_up(t: &mut Test) -> (PathBuf, Daemon) {
+    let examples = examples_copy(t);
+    let repo = examples.join("hello");
+    for addr in ["127.0.11.2:8080", "127.0.11.3:8080"] {
+        wait_address_free(addr);
+    }
+    let daemon = Daemon::start(t, 2816, &repo);
+    let mut import = std::process::Command::new(examples.join("import-busybox.sh"));
+    import
+        .env("DOCKER_HOST", daemon.docker_host())
+        .env_remove("DOCKER_CONTEXT");
+    run_command(import, Duration::from_secs(120)).success();
+    repository(t, "up", &repo, 2816, &[]).success();
+    (repo, daemon)
+}
+
+#[test]
+fn repository_status_exits_1_when_a_service_is_down_and_down_twice_exits_0() {
+    let Some(_lock) = compose_lock(
+        "repository_status_exits_1_when_a_service_is_down_and_down_twice_exits_0",
+        Compose::V2,
+    ) else {
+        return;
+    };
+    let mut t = Test::new();
+    let (repo, daemon) = hello_up(&mut t);
+    repository(&mut t, "status", &repo, 2816, &[]).success();
+
+    daemon.docker(["stop", &daemon.container_of("web")]);
+    let out = repository(&mut t, "status", &repo, 2816, &["--json"]).code(1);
+    let report = out.json();
+    assert_eq!(report["ok"], false);
+    let f = failures(&report);
+    assert!(
+        f.len() == 1 && f[0].starts_with("web: not running (exited"),
+        "{f:?}"
+    );
+
+    let out = repository(&mut t, "down", &repo, 2816, &["--stop-daemon"]).success();
+    assert!(!daemon.socket().exists(), "the daemon is stopped\n{out}");
+    // Already down: nothing to do is not a failure, with or without --stop-daemon.
+    let out = repository(&mut t, "down", &repo, 2816, &[]).success();
+    assert!(out.stderr.contains("nothing to bring down"), "{out}");
+    repository(&mut t, "down", &repo, 2816, &["--stop-daemon", "--json"]).success();
+    // Every service is down now: status says so with its exit status.
+    let f = failures(
+        &repository(&mut t, "status", &repo, 2816, &["--json"])
+            .code(1)
+            .json(),
+    );
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert!(f.iter().all(|l| l.contains("no container")), "{f:?}");
+}

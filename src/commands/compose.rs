@@ -43,6 +43,14 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     let version = compose_bin::version(&flavour, &run_dir)?;
     let socket = socket_path(&run_dir, id);
     if !args.dry_run && !socket.exists() {
+        // A stopped daemon runs no container: `down` has nothing to do, and a repository
+        // brought down twice (`repository down` again) must not fail on it.
+        if user.subcommand() == Some("down") {
+            ctx.out.note(&format!(
+                "docker daemon for network {id} is not running: nothing to bring down"
+            ));
+            return Ok(0);
+        }
         let repo_hint = format!(" --repo {}", repo.display());
         return Err(DaemonError::NotRunning {
             network: id,

@@ -351,7 +351,27 @@ fn status(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Duration) -> Result<u8> 
             }
         }
     }
-    let ok = run.failures.is_empty();
-    let report = Report::new(&r, "status", running, run, ok)?;
+    let mut report = Report::new(&r, "status", running, run, true)?;
+    // A service with no running container is a repository that does not work: exit 1 so a
+    // script (or a monitor) need not parse the report to learn it.
+    let stopped = not_running(&report.services);
+    report.failures.extend(stopped);
+    report.ok = report.failures.is_empty();
     Ok(finish(ctx.out, &report, ctx.json))
+}
+
+/// `"<service>: not running (<states>)"` for every service without a running container.
+fn not_running(services: &[ServiceRow]) -> Vec<String> {
+    services
+        .iter()
+        .filter(|s| !s.containers.iter().any(|c| c.state == "running"))
+        .map(|s| {
+            let states: Vec<&str> = s.containers.iter().map(|c| c.state.as_str()).collect();
+            if states.is_empty() {
+                format!("{}: not running (no container)", s.name)
+            } else {
+                format!("{}: not running ({})", s.name, states.join(", "))
+            }
+        })
+        .collect()
 }
