@@ -294,7 +294,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__compose)
-            opts="-h --network-id --repo --name --unsafe --dry-run --json --help"
+            opts="-h --network-id --repo --name --rename --unsafe --dry-run --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1476,7 +1476,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__repository__subcmd__up)
-            opts="-h --path --network-id --name --timeout --json --help"
+            opts="-h --path --network-id --name --rename --timeout --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

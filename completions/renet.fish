@@ -70,6 +70,7 @@ complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subco
 complete -c renet -n "__fish_renet_using_subcommand compose" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand compose" -l repo -d 'Repository folder [default: $REDIACC_WORKING_DIR, $REPOSITORY_PATH, the nearest folder upwards holding .rediacc.json or a Rediaccfile, else the current folder]' -r -F
 complete -c renet -n "__fish_renet_using_subcommand compose" -l name -d 'Repository name for the rediacc.repo_name label [default: "name" in .rediacc.json, else the folder\'s name]' -r
+complete -c renet -n "__fish_renet_using_subcommand compose" -l rename -d 'Accept a --name other than the one .rediacc.json keeps, and keep the new one'
 complete -c renet -n "__fish_renet_using_subcommand compose" -l unsafe -d 'Allow dangerous settings (privileged, host pid/ipc/userns, SYS_ADMIN, system bind mounts)'
 complete -c renet -n "__fish_renet_using_subcommand compose" -l dry-run -d 'Print the rewritten model (stdout), the variables and the compose command (stderr); run and write nothing'
 complete -c renet -n "__fish_renet_using_subcommand compose" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
@@ -152,6 +153,7 @@ complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l name -d 'Repository name [default: "name" in .rediacc.json, else the folder\'s name]' -r
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l timeout -d 'Kill a Rediaccfile function (and everything it started) after this many seconds' -r
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l rename -d 'Accept a --name other than the one .rediacc.json keeps, and keep the new one'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l path -d 'Repository folder (holds compose files, Rediaccfiles, .rediacc.json)' -r -F

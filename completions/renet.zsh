@@ -126,6 +126,7 @@ _arguments "${_arguments_options[@]}" : \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--repo=[Repository folder \[default\: \$REDIACC_WORKING_DIR, \$REPOSITORY_PATH, the nearest folder upwards holding .rediacc.json or a Rediaccfile, else the current folder\]]:DIR:_files' \
 '--name=[Repository name for the rediacc.repo_name label \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
+'--rename[Accept a --name other than the one .rediacc.json keeps, and keep the new one]' \
 '--unsafe[Allow dangerous settings (privileged, host pid/ipc/userns, SYS_ADMIN, system bind mounts)]' \
 '--dry-run[Print the rewritten model (stdout), the variables and the compose command (stderr); run and write nothing]' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
@@ -354,6 +355,7 @@ _arguments "${_arguments_options[@]}" : \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--name=[Repository name \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
 '--timeout=[Kill a Rediaccfile function (and everything it started) after this many seconds]:SECS:_default' \
+'--rename[Accept a --name other than the one .rediacc.json keeps, and keep the new one]' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \

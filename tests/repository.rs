@@ -415,14 +415,16 @@ fn repository_up_functions_see_the_documented_environment() {
         "127.0.11.2 127.0.11.3 127.0.11.4"
     );
 
-    // Without --name: not remembered; the folder's name.
+    // Without --name: the name the first run kept (SPEC section 3 "Identity"; before issue 11
+    // the folder's name, and a forgotten --name renamed the repository).
     run(&mut t, "default", &[]);
     let env = parse_env(&fs::read_to_string(out_dir.join("worker-default.env")).expect("env dump"));
     assert_eq!(
         env.get("REDIACC_REPOSITORY").map(String::as_str),
-        Some("repo")
+        Some("shop")
     );
-    assert_eq!(env.get("REPOSITORY_NAME").map(String::as_str), Some("repo"));
+    assert_eq!(env.get("REPOSITORY_NAME").map(String::as_str), Some("shop"));
+    assert_eq!(t.slot_map()["network_id"], 2816);
 
     // `name` in .rediacc.json, when no --name.
     let mut map = t.slot_map();
@@ -438,18 +440,27 @@ fn repository_up_functions_see_the_documented_environment() {
         env.get("REDIACC_REPOSITORY").map(String::as_str),
         Some("from-file")
     );
-    let out = run(&mut t, "flag", &["--name", "over"]);
+    // Another --name is refused (exit 4, nothing runs, the file byte-identical) unless --rename.
+    let before = t.bytes(".rediacc.json");
+    t.env("PATH", SYSTEM_PATH).env("RT_TAG", "refused");
+    let out = repository(&mut t, "up", &repo, 2816, &["--name", "over"]).code(4);
+    assert!(
+        out.stderr.contains("\"from-file\"") && out.stderr.contains("--rename"),
+        "{out}"
+    );
+    assert!(
+        !out_dir.join("root-refused.env").exists(),
+        "nothing ran\n{out}"
+    );
+    assert_eq!(t.bytes(".rediacc.json"), before);
+    let out = run(&mut t, "flag", &["--name", "over", "--rename"]);
     let env = parse_env(&fs::read_to_string(out_dir.join("root-flag.env")).expect("env dump"));
     assert_eq!(
         env.get("REDIACC_REPOSITORY").map(String::as_str),
         Some("over"),
-        "--name beats the file\n{out}"
+        "--rename takes the new name\n{out}"
     );
-    assert_eq!(
-        t.slot_map()["name"],
-        "from-file",
-        "--name is not written back"
-    );
+    assert_eq!(t.slot_map()["name"], "over", "--rename keeps the new name");
 
     repository(&mut t, "down", &repo, 2816, &["--stop-daemon"]).success();
     assert!(!socket(&t, 2816).exists());
@@ -1731,4 +1742,68 @@ fn repository_status_exits_1_when_a_service_is_down_and_down_twice_exits_0() {
     );
     assert_eq!(f.len(), 2, "{f:?}");
     assert!(f.iter().all(|l| l.contains("no container")), "{f:?}");
+}
+
+#[test]
+fn identity_refusals_name_both_and_leave_the_slot_map_byte_identical() {
+    let Some(_lock) = compose_lock(
+        "identity_refusals_name_both_and_leave_the_slot_map_byte_identical",
+        Compose::V2,
+    ) else {
+        return;
+    };
+    let mut t = Test::new();
+    let (repo, daemon) = hello_up(&mut t);
+    let read_map = || -> Value {
+        serde_json::from_str(&fs::read_to_string(repo.join(".rediacc.json")).expect("map"))
+            .expect("JSON")
+    };
+    let map = read_map();
+    assert_eq!(
+        (&map["name"], &map["network_id"]),
+        (&Value::from("hello"), &Value::from(2816))
+    );
+    let kept = fs::read(repo.join(".rediacc.json")).expect("kept identity");
+
+    // Another network ID: refused by repository up and by compose, naming both (exit 4).
+    let out = repository(&mut t, "up", &repo, 2880, &["--json"]).code(4);
+    let doc = out.json();
+    assert_eq!(doc["error"]["kind"], "identity", "{out}");
+    let msg = doc["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(msg.contains("2816") && msg.contains("2880"), "{msg}");
+    let compose = |t: &mut Test, args: &[&str]| {
+        t.args(["compose", "--repo"])
+            .args([&repo])
+            .args(args)
+            .args(["--", "up", "-d"])
+            .run()
+    };
+    let out = compose(&mut t, &["--network-id", "2880"]).code(4);
+    assert!(
+        out.stderr.contains("2816") && out.stderr.contains("2880"),
+        "{out}"
+    );
+    // Another name: refused without --rename, by both.
+    let out = repository(&mut t, "up", &repo, 2816, &["--name", "other"]).code(4);
+    assert!(
+        out.stderr.contains("\"hello\"") && out.stderr.contains("--rename"),
+        "{out}"
+    );
+    let out = compose(&mut t, &["--network-id", "2816", "--name", "other"]).code(4);
+    assert!(out.stderr.contains("--rename"), "{out}");
+    assert_eq!(fs::read(repo.join(".rediacc.json")).ok(), Some(kept));
+    assert!(!socket(&t, 2880).exists(), "no second daemon");
+
+    // A deliberate rename through compose is kept.
+    compose(
+        &mut t,
+        &["--network-id", "2816", "--name", "other", "--rename"],
+    )
+    .success();
+    assert_eq!(read_map()["name"], "other");
+    repository(&mut t, "down", &repo, 2816, &["--stop-daemon"]).success();
+    drop(daemon);
 }

@@ -28,11 +28,15 @@ struct Repo {
     state_dir: PathBuf,
 }
 
-fn resolve(ctx: &Ctx<'_>, t: &RepositoryTarget) -> Result<Repo> {
+/// The target, refused when it contradicts the identity `.rediacc.json` keeps (`rename`: a
+/// differing `--name` is deliberate).
+fn resolve(ctx: &Ctx<'_>, t: &RepositoryTarget, rename: bool) -> Result<Repo> {
     let id = settings::network_id(t.network.network_id, ctx.env)?;
     let path = settings::repository_path(&t.path, &ctx.cwd)?;
     let map = slotmap::read(&path)?;
-    let name = settings::repo_name(t.name.as_deref(), map.name(), &path);
+    let name = map
+        .check_identity(&path, t.name.as_deref(), id, rename)
+        .map_err(slotmap::SlotMapError::from)?;
     let paths = DaemonPaths::new(&ctx.run_dir, &ctx.state_dir, id, Some(&path));
     Ok(Repo {
         id,
@@ -161,9 +165,11 @@ fn services(r: &Repo, running: bool) -> Result<Vec<ServiceRow>> {
 
 pub fn run(ctx: &Ctx<'_>, args: RepositoryArgs) -> Result<u8> {
     match args.command {
-        RepositoryCommand::Up { target, timeout } => {
-            up(ctx, &target, timeout.map(Duration::from_secs))
-        }
+        RepositoryCommand::Up {
+            target,
+            rename,
+            timeout,
+        } => up(ctx, &target, rename, timeout.map(Duration::from_secs)),
         RepositoryCommand::Down {
             target,
             stop_daemon,
@@ -265,9 +271,14 @@ fn refuse_other_network(r: &Repo) -> Result<()> {
     }
 }
 
-fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<u8> {
-    let r = resolve(ctx, t)?;
+fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, rename: bool, timeout: Option<Duration>) -> Result<u8> {
+    let r = resolve(ctx, t, rename)?;
     refuse_other_network(&r)?;
+    if rename {
+        // Kept before the Rediaccfiles run: the `renet compose` they call must see the new name
+        // as the repository's own, not as a second rename.
+        slotmap::keep_identity(&r.path, Some(&r.name), r.id, true)?;
+    }
     let started = daemon::start(
         r.id,
         &r.paths,
@@ -294,6 +305,9 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
     let run = rediaccfile::up(load_files(ctx.out, &r)?, &opts, ctx.out);
     // A subfolder's failed `up` is listed, but only a stopped run fails (SPEC section 4).
     let ok = !run.stopped;
+    if ok {
+        slotmap::keep_identity(&r.path, Some(&r.name), r.id, rename)?;
+    }
     let report = Report::new(&r, "up", true, run, ok)?;
     Ok(finish(ctx.out, &report, ctx.json))
 }
@@ -304,7 +318,7 @@ fn down(
     stop_daemon: bool,
     timeout: Option<Duration>,
 ) -> Result<u8> {
-    let r = resolve(ctx, t)?;
+    let r = resolve(ctx, t, false)?;
     refuse_other_network(&r)?;
     let env = function_env(ctx, &r)?;
     let opts = RunOptions {
@@ -327,7 +341,7 @@ fn down(
 }
 
 fn status(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Duration) -> Result<u8> {
-    let r = resolve(ctx, t)?;
+    let r = resolve(ctx, t, false)?;
     let running = daemon::probe(&Bollard, &r.paths.socket).is_some();
     let env = function_env(ctx, &r)?;
     let opts = RunOptions {
