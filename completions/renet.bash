@@ -148,6 +148,9 @@ _renet() {
             renet__subcmd__help__subcmd__repository,down)
                 cmd="renet__subcmd__help__subcmd__repository__subcmd__down"
                 ;;
+            renet__subcmd__help__subcmd__repository,list)
+                cmd="renet__subcmd__help__subcmd__repository__subcmd__list"
+                ;;
             renet__subcmd__help__subcmd__repository,status)
                 cmd="renet__subcmd__help__subcmd__repository__subcmd__status"
                 ;;
@@ -217,6 +220,9 @@ _renet() {
             renet__subcmd__repository,help)
                 cmd="renet__subcmd__repository__subcmd__help"
                 ;;
+            renet__subcmd__repository,list)
+                cmd="renet__subcmd__repository__subcmd__list"
+                ;;
             renet__subcmd__repository,status)
                 cmd="renet__subcmd__repository__subcmd__status"
                 ;;
@@ -228,6 +234,9 @@ _renet() {
                 ;;
             renet__subcmd__repository__subcmd__help,help)
                 cmd="renet__subcmd__repository__subcmd__help__subcmd__help"
+                ;;
+            renet__subcmd__repository__subcmd__help,list)
+                cmd="renet__subcmd__repository__subcmd__help__subcmd__list"
                 ;;
             renet__subcmd__repository__subcmd__help,status)
                 cmd="renet__subcmd__repository__subcmd__help__subcmd__status"
@@ -808,7 +817,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__help__subcmd__repository)
-            opts="up down status"
+            opts="list up down status"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -822,6 +831,20 @@ _renet() {
             return 0
             ;;
         renet__subcmd__help__subcmd__repository__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__help__subcmd__repository__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1332,7 +1355,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__repository)
-            opts="-h --json --help up down status help"
+            opts="-h --json --help list up down status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1376,7 +1399,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__repository__subcmd__help)
-            opts="up down status help"
+            opts="list up down status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1417,6 +1440,20 @@ _renet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        renet__subcmd__repository__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         renet__subcmd__repository__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1434,6 +1471,20 @@ _renet() {
         renet__subcmd__repository__subcmd__help__subcmd__up)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__repository__subcmd__list)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -349,7 +349,14 @@ _arguments "${_arguments_options[@]}" : \
         (( CURRENT += 1 ))
         curcontext="${curcontext%:*:*}:renet-repository-command-$line[1]:"
         case $line[1] in
-            (up)
+            (list)
+_arguments "${_arguments_options[@]}" : \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(up)
 _arguments "${_arguments_options[@]}" : \
 '--path=[Repository folder (holds compose files, Rediaccfiles, .rediacc.json)]:DIR:_files' \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
@@ -396,7 +403,11 @@ _arguments "${_arguments_options[@]}" : \
         (( CURRENT += 1 ))
         curcontext="${curcontext%:*:*}:renet-repository-help-command-$line[1]:"
         case $line[1] in
-            (up)
+            (list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(up)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -655,7 +666,11 @@ _arguments "${_arguments_options[@]}" : \
         (( CURRENT += 1 ))
         curcontext="${curcontext%:*:*}:renet-help-repository-command-$line[1]:"
         case $line[1] in
-            (up)
+            (list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(up)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -944,6 +959,7 @@ _renet__subcmd__help__subcmd__proxy__subcmd__unit_commands() {
 (( $+functions[_renet__subcmd__help__subcmd__repository_commands] )) ||
 _renet__subcmd__help__subcmd__repository_commands() {
     local commands; commands=(
+'list:List the repositories \`repository up\` registered on this machine (\$RENET_STATE_DIR/repositories.json), with their daemon, services running/total and leases' \
 'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile' \
 'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted' \
 'status:Daemon state, services with addresses and container states, each Rediaccfile'\''s info' \
@@ -954,6 +970,11 @@ _renet__subcmd__help__subcmd__repository_commands() {
 _renet__subcmd__help__subcmd__repository__subcmd__down_commands() {
     local commands; commands=()
     _describe -t commands 'renet help repository down commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__repository__subcmd__list_commands] )) ||
+_renet__subcmd__help__subcmd__repository__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help repository list commands' commands "$@"
 }
 (( $+functions[_renet__subcmd__help__subcmd__repository__subcmd__status_commands] )) ||
 _renet__subcmd__help__subcmd__repository__subcmd__status_commands() {
@@ -1112,6 +1133,7 @@ _renet__subcmd__proxy__subcmd__unit_commands() {
 (( $+functions[_renet__subcmd__repository_commands] )) ||
 _renet__subcmd__repository_commands() {
     local commands; commands=(
+'list:List the repositories \`repository up\` registered on this machine (\$RENET_STATE_DIR/repositories.json), with their daemon, services running/total and leases' \
 'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile' \
 'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted' \
 'status:Daemon state, services with addresses and container states, each Rediaccfile'\''s info' \
@@ -1127,6 +1149,7 @@ _renet__subcmd__repository__subcmd__down_commands() {
 (( $+functions[_renet__subcmd__repository__subcmd__help_commands] )) ||
 _renet__subcmd__repository__subcmd__help_commands() {
     local commands; commands=(
+'list:List the repositories \`repository up\` registered on this machine (\$RENET_STATE_DIR/repositories.json), with their daemon, services running/total and leases' \
 'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile' \
 'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted' \
 'status:Daemon state, services with addresses and container states, each Rediaccfile'\''s info' \
@@ -1144,6 +1167,11 @@ _renet__subcmd__repository__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'renet repository help help commands' commands "$@"
 }
+(( $+functions[_renet__subcmd__repository__subcmd__help__subcmd__list_commands] )) ||
+_renet__subcmd__repository__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet repository help list commands' commands "$@"
+}
 (( $+functions[_renet__subcmd__repository__subcmd__help__subcmd__status_commands] )) ||
 _renet__subcmd__repository__subcmd__help__subcmd__status_commands() {
     local commands; commands=()
@@ -1153,6 +1181,11 @@ _renet__subcmd__repository__subcmd__help__subcmd__status_commands() {
 _renet__subcmd__repository__subcmd__help__subcmd__up_commands() {
     local commands; commands=()
     _describe -t commands 'renet repository help up commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__repository__subcmd__list_commands] )) ||
+_renet__subcmd__repository__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet repository list commands' commands "$@"
 }
 (( $+functions[_renet__subcmd__repository__subcmd__status_commands] )) ||
 _renet__subcmd__repository__subcmd__status_commands() {

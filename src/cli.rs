@@ -231,6 +231,10 @@ pub struct RepositoryTarget {
 
 #[derive(Debug, Subcommand)]
 pub enum RepositoryCommand {
+    /// List the repositories `repository up` registered on this machine
+    /// ($RENET_STATE_DIR/repositories.json), with their daemon, services running/total and
+    /// leases.
+    List,
     /// Start the daemon if needed, sync slots, run prep and up in every Rediaccfile.
     Up {
         #[command(flatten)]

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::network::NetworkId;
 use crate::output::Printer;
 use crate::rediaccfile::{self, FileReport, Lifecycle, RunOptions};
-use crate::{settings, slotmap};
+use crate::{leases, registry, settings, slotmap};
 
 /// The repository a command acts on, resolved from its target flags.
 struct Repo {
@@ -178,6 +178,7 @@ pub fn run(ctx: &Ctx<'_>, args: RepositoryArgs) -> Result<u8> {
         RepositoryCommand::Status { target, timeout } => {
             status(ctx, &target, Duration::from_secs(timeout))
         }
+        RepositoryCommand::List => list(ctx),
     }
 }
 
@@ -307,6 +308,8 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, rename: bool, timeout: Option<Duratio
     let ok = !run.stopped;
     if ok {
         slotmap::keep_identity(&r.path, Some(&r.name), r.id, rename)?;
+        registry::register(&r.state_dir, &r.name, &r.path, r.id)
+            .map_err(Error::io(registry::path_in(&r.state_dir)))?;
     }
     let report = Report::new(&r, "up", true, run, ok)?;
     Ok(finish(ctx.out, &report, ctx.json))
@@ -388,4 +391,113 @@ fn not_running(services: &[ServiceRow]) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// One registered repository as `repository list` shows it.
+#[derive(Serialize)]
+struct ListRow {
+    name: String,
+    path: PathBuf,
+    network_id: u32,
+    daemon_running: bool,
+    services_running: usize,
+    services_total: usize,
+    leases: Vec<leases::Lease>,
+    /// Why the slot map could not be read (the folder moved, the file is corrupt).
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ListReport {
+    schema: u32,
+    repositories: Vec<ListRow>,
+}
+
+/// Every registered repository with its daemon, services and leases. A daemon that is down
+/// costs one `stat` of its socket, so a machine of many stopped repositories lists at once.
+fn list(ctx: &Ctx<'_>) -> Result<u8> {
+    let entries =
+        registry::read(&ctx.state_dir).map_err(Error::io(registry::path_in(&ctx.state_dir)))?;
+    let all_leases = leases::list(&ctx.state_dir)?;
+    let rows: Vec<ListRow> = entries
+        .into_iter()
+        .map(|e| list_row(ctx, e, &all_leases))
+        .collect();
+    if ctx.json {
+        ctx.out.json(&ListReport {
+            schema: 1,
+            repositories: rows,
+        });
+        return Ok(0);
+    }
+    if rows.is_empty() {
+        ctx.out
+            .note("no repository registered yet (`renet repository up` registers one)");
+    }
+    for r in &rows {
+        let leases: Vec<String> = r
+            .leases
+            .iter()
+            .map(|l| {
+                format!(
+                    "{}:{}/{}->{}",
+                    l.key.service, l.key.container_port, l.key.proto, l.external_port
+                )
+            })
+            .collect();
+        ctx.out.data(&format!(
+            "{:<20} {:<6} {:<11} {}/{} running  {}  {}",
+            r.name,
+            r.network_id,
+            if r.daemon_running {
+                "daemon up"
+            } else {
+                "daemon down"
+            },
+            r.services_running,
+            r.services_total,
+            r.path.display(),
+            leases.join(" ")
+        ));
+    }
+    Ok(0)
+}
+
+fn list_row(ctx: &Ctx<'_>, e: registry::Entry, all_leases: &[leases::Lease]) -> ListRow {
+    let id = NetworkId::new(u64::from(e.network_id));
+    let running = id.as_ref().is_ok_and(|id| {
+        let paths = DaemonPaths::new(&ctx.run_dir, &ctx.state_dir, *id, Some(&e.path));
+        daemon::status(&Bollard, *id, &paths).running
+    });
+    let (services, error) = match slotmap::read(&e.path) {
+        Ok(map) => (map.services().into_keys().collect::<Vec<_>>(), None),
+        Err(err) => (Vec::new(), Some(err.to_string())),
+    };
+    let containers = match (&id, running) {
+        (Ok(id), true) => daemon::containers(&Bollard, &daemon::socket_path(&ctx.run_dir, *id))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let services_running = services
+        .iter()
+        .filter(|s| {
+            containers
+                .iter()
+                .any(|c| &c.service == *s && c.state == "running")
+        })
+        .count();
+    ListRow {
+        services_total: services.len(),
+        services_running,
+        leases: all_leases
+            .iter()
+            .filter(|l| l.key.network_id == e.network_id)
+            .cloned()
+            .collect(),
+        daemon_running: running,
+        error,
+        name: e.name,
+        path: e.path,
+        network_id: e.network_id,
+    }
 }
