@@ -175,6 +175,9 @@ _renet() {
             renet__subcmd__help__subcmd__repository,down)
                 cmd="renet__subcmd__help__subcmd__repository__subcmd__down"
                 ;;
+            renet__subcmd__help__subcmd__repository,list)
+                cmd="renet__subcmd__help__subcmd__repository__subcmd__list"
+                ;;
             renet__subcmd__help__subcmd__repository,status)
                 cmd="renet__subcmd__help__subcmd__repository__subcmd__status"
                 ;;
@@ -280,6 +283,9 @@ _renet() {
             renet__subcmd__repository,help)
                 cmd="renet__subcmd__repository__subcmd__help"
                 ;;
+            renet__subcmd__repository,list)
+                cmd="renet__subcmd__repository__subcmd__list"
+                ;;
             renet__subcmd__repository,status)
                 cmd="renet__subcmd__repository__subcmd__status"
                 ;;
@@ -291,6 +297,9 @@ _renet() {
                 ;;
             renet__subcmd__repository__subcmd__help,help)
                 cmd="renet__subcmd__repository__subcmd__help__subcmd__help"
+                ;;
+            renet__subcmd__repository__subcmd__help,list)
+                cmd="renet__subcmd__repository__subcmd__help__subcmd__list"
                 ;;
             renet__subcmd__repository__subcmd__help,status)
                 cmd="renet__subcmd__repository__subcmd__help__subcmd__status"
@@ -357,7 +366,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__compose)
-            opts="-h --network-id --repo --name --unsafe --dry-run --json --help"
+            opts="-h --network-id --repo --name --rename --unsafe --dry-run --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -991,7 +1000,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__help__subcmd__repository)
-            opts="up down status"
+            opts="list up down status"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1005,6 +1014,20 @@ _renet() {
             return 0
             ;;
         renet__subcmd__help__subcmd__repository__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__help__subcmd__repository__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1745,7 +1768,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__repository)
-            opts="-h --json --help up down status help"
+            opts="-h --json --help list up down status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1789,7 +1812,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__repository__subcmd__help)
-            opts="up down status help"
+            opts="list up down status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1830,6 +1853,20 @@ _renet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        renet__subcmd__repository__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         renet__subcmd__repository__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1847,6 +1884,20 @@ _renet() {
         renet__subcmd__repository__subcmd__help__subcmd__up)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__repository__subcmd__list)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1889,7 +1940,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__repository__subcmd__up)
-            opts="-h --path --network-id --name --timeout --json --help"
+            opts="-h --path --network-id --name --rename --timeout --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

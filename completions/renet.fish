@@ -72,6 +72,7 @@ complete -c renet -n "__fish_renet_using_subcommand slots; and __fish_seen_subco
 complete -c renet -n "__fish_renet_using_subcommand compose" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand compose" -l repo -d 'Repository folder [default: $REDIACC_WORKING_DIR, $REPOSITORY_PATH, the nearest folder upwards holding .rediacc.json or a Rediaccfile, else the current folder]' -r -F
 complete -c renet -n "__fish_renet_using_subcommand compose" -l name -d 'Repository name for the rediacc.repo_name label [default: "name" in .rediacc.json, else the folder\'s name]' -r
+complete -c renet -n "__fish_renet_using_subcommand compose" -l rename -d 'Accept a --name other than the one .rediacc.json keeps, and keep the new one'
 complete -c renet -n "__fish_renet_using_subcommand compose" -l unsafe -d 'Allow dangerous settings (privileged, host pid/ipc/userns, SYS_ADMIN, system bind mounts)'
 complete -c renet -n "__fish_renet_using_subcommand compose" -l dry-run -d 'Print the rewritten model (stdout), the variables and the compose command (stderr); run and write nothing'
 complete -c renet -n "__fish_renet_using_subcommand compose" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
@@ -148,16 +149,20 @@ complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subco
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every lease on this machine (or one network\'s), sorted by protocol and port'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "gc" -d 'Free leases whose daemon or service is gone'
 complete -c renet -n "__fish_renet_using_subcommand ports; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
-complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -f -a "up" -d 'Start the daemon if needed, sync slots, run prep and up in every Rediaccfile'
-complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -f -a "down" -d 'Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted'
-complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -f -a "status" -d 'Daemon state, services with addresses and container states, each Rediaccfile\'s info'
-complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from up down status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from list up down status help" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from list up down status help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from list up down status help" -f -a "list" -d 'List the repositories `repository up` registered on this machine ($RENET_STATE_DIR/repositories.json), with their daemon, services running/total and leases'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from list up down status help" -f -a "up" -d 'Start the daemon if needed, sync slots, run prep and up in every Rediaccfile'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from list up down status help" -f -a "down" -d 'Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from list up down status help" -f -a "status" -d 'Daemon state, services with addresses and container states, each Rediaccfile\'s info'
+complete -c renet -n "__fish_renet_using_subcommand repository; and not __fish_seen_subcommand_from list up down status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l path -d 'Repository folder (holds compose files, Rediaccfiles, .rediacc.json)' -r -F
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l network-id -d 'Network ID: 2816 + 64*n, up to 16711680 [env: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID]' -r
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l name -d 'Repository name [default: "name" in .rediacc.json, else the folder\'s name]' -r
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l timeout -d 'Kill a Rediaccfile function (and everything it started) after this many seconds' -r
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l rename -d 'Accept a --name other than the one .rediacc.json keeps, and keep the new one'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from down" -l path -d 'Repository folder (holds compose files, Rediaccfiles, .rediacc.json)' -r -F
@@ -173,6 +178,7 @@ complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l timeout -d 'Kill an info function after this many seconds' -r
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the repositories `repository up` registered on this machine ($RENET_STATE_DIR/repositories.json), with their daemon, services running/total and leases'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start the daemon if needed, sync slots, run prep and up in every Rediaccfile'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from help" -f -a "down" -d 'Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted'
 complete -c renet -n "__fish_renet_using_subcommand repository; and __fish_seen_subcommand_from help" -f -a "status" -d 'Daemon state, services with addresses and container states, each Rediaccfile\'s info'
@@ -284,6 +290,7 @@ complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcom
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from ports" -f -a "release" -d 'Free leases of a network: all of them, or those of one service, protocol or port'
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from ports" -f -a "list" -d 'List every lease on this machine (or one network\'s), sorted by protocol and port'
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from ports" -f -a "gc" -d 'Free leases whose daemon or service is gone'
+complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from repository" -f -a "list" -d 'List the repositories `repository up` registered on this machine ($RENET_STATE_DIR/repositories.json), with their daemon, services running/total and leases'
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from repository" -f -a "up" -d 'Start the daemon if needed, sync slots, run prep and up in every Rediaccfile'
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from repository" -f -a "down" -d 'Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted'
 complete -c renet -n "__fish_renet_using_subcommand help; and __fish_seen_subcommand_from repository" -f -a "status" -d 'Daemon state, services with addresses and container states, each Rediaccfile\'s info'

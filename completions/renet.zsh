@@ -126,6 +126,7 @@ _arguments "${_arguments_options[@]}" : \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--repo=[Repository folder \[default\: \$REDIACC_WORKING_DIR, \$REPOSITORY_PATH, the nearest folder upwards holding .rediacc.json or a Rediaccfile, else the current folder\]]:DIR:_files' \
 '--name=[Repository name for the rediacc.repo_name label \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
+'--rename[Accept a --name other than the one .rediacc.json keeps, and keep the new one]' \
 '--unsafe[Allow dangerous settings (privileged, host pid/ipc/userns, SYS_ADMIN, system bind mounts)]' \
 '--dry-run[Print the rewritten model (stdout), the variables and the compose command (stderr); run and write nothing]' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
@@ -358,12 +359,20 @@ _arguments "${_arguments_options[@]}" : \
         (( CURRENT += 1 ))
         curcontext="${curcontext%:*:*}:renet-repository-command-$line[1]:"
         case $line[1] in
-            (up)
+            (list)
+_arguments "${_arguments_options[@]}" : \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(up)
 _arguments "${_arguments_options[@]}" : \
 '--path=[Repository folder (holds compose files, Rediaccfiles, .rediacc.json)]:DIR:_files' \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--name=[Repository name \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
 '--timeout=[Kill a Rediaccfile function (and everything it started) after this many seconds]:SECS:_default' \
+'--rename[Accept a --name other than the one .rediacc.json keeps, and keep the new one]' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
@@ -404,7 +413,11 @@ _arguments "${_arguments_options[@]}" : \
         (( CURRENT += 1 ))
         curcontext="${curcontext%:*:*}:renet-repository-help-command-$line[1]:"
         case $line[1] in
-            (up)
+            (list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(up)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -773,7 +786,11 @@ _arguments "${_arguments_options[@]}" : \
         (( CURRENT += 1 ))
         curcontext="${curcontext%:*:*}:renet-help-repository-command-$line[1]:"
         case $line[1] in
-            (up)
+            (list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(up)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -1148,6 +1165,7 @@ _renet__subcmd__help__subcmd__proxy__subcmd__unit_commands() {
 (( $+functions[_renet__subcmd__help__subcmd__repository_commands] )) ||
 _renet__subcmd__help__subcmd__repository_commands() {
     local commands; commands=(
+'list:List the repositories \`repository up\` registered on this machine (\$RENET_STATE_DIR/repositories.json), with their daemon, services running/total and leases' \
 'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile' \
 'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted' \
 'status:Daemon state, services with addresses and container states, each Rediaccfile'\''s info' \
@@ -1158,6 +1176,11 @@ _renet__subcmd__help__subcmd__repository_commands() {
 _renet__subcmd__help__subcmd__repository__subcmd__down_commands() {
     local commands; commands=()
     _describe -t commands 'renet help repository down commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__repository__subcmd__list_commands] )) ||
+_renet__subcmd__help__subcmd__repository__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help repository list commands' commands "$@"
 }
 (( $+functions[_renet__subcmd__help__subcmd__repository__subcmd__status_commands] )) ||
 _renet__subcmd__help__subcmd__repository__subcmd__status_commands() {
@@ -1395,6 +1418,7 @@ _renet__subcmd__proxy__subcmd__unit_commands() {
 (( $+functions[_renet__subcmd__repository_commands] )) ||
 _renet__subcmd__repository_commands() {
     local commands; commands=(
+'list:List the repositories \`repository up\` registered on this machine (\$RENET_STATE_DIR/repositories.json), with their daemon, services running/total and leases' \
 'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile' \
 'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted' \
 'status:Daemon state, services with addresses and container states, each Rediaccfile'\''s info' \
@@ -1410,6 +1434,7 @@ _renet__subcmd__repository__subcmd__down_commands() {
 (( $+functions[_renet__subcmd__repository__subcmd__help_commands] )) ||
 _renet__subcmd__repository__subcmd__help_commands() {
     local commands; commands=(
+'list:List the repositories \`repository up\` registered on this machine (\$RENET_STATE_DIR/repositories.json), with their daemon, services running/total and leases' \
 'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile' \
 'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted' \
 'status:Daemon state, services with addresses and container states, each Rediaccfile'\''s info' \
@@ -1427,6 +1452,11 @@ _renet__subcmd__repository__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'renet repository help help commands' commands "$@"
 }
+(( $+functions[_renet__subcmd__repository__subcmd__help__subcmd__list_commands] )) ||
+_renet__subcmd__repository__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet repository help list commands' commands "$@"
+}
 (( $+functions[_renet__subcmd__repository__subcmd__help__subcmd__status_commands] )) ||
 _renet__subcmd__repository__subcmd__help__subcmd__status_commands() {
     local commands; commands=()
@@ -1436,6 +1466,11 @@ _renet__subcmd__repository__subcmd__help__subcmd__status_commands() {
 _renet__subcmd__repository__subcmd__help__subcmd__up_commands() {
     local commands; commands=()
     _describe -t commands 'renet repository help up commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__repository__subcmd__list_commands] )) ||
+_renet__subcmd__repository__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet repository list commands' commands "$@"
 }
 (( $+functions[_renet__subcmd__repository__subcmd__status_commands] )) ||
 _renet__subcmd__repository__subcmd__status_commands() {

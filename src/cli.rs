@@ -210,6 +210,9 @@ pub struct ComposeArgs {
     /// the folder's name]
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// Accept a --name other than the one .rediacc.json keeps, and keep the new one
+    #[arg(long)]
+    pub rename: bool,
     /// Allow dangerous settings (privileged, host pid/ipc/userns, SYS_ADMIN, system bind mounts)
     #[arg(long = "unsafe")]
     pub allow_unsafe: bool,
@@ -253,10 +256,17 @@ pub struct RepositoryTarget {
 
 #[derive(Debug, Subcommand)]
 pub enum RepositoryCommand {
+    /// List the repositories `repository up` registered on this machine
+    /// ($RENET_STATE_DIR/repositories.json), with their daemon, services running/total and
+    /// leases.
+    List,
     /// Start the daemon if needed, sync slots, run prep and up in every Rediaccfile.
     Up {
         #[command(flatten)]
         target: RepositoryTarget,
+        /// Accept a --name other than the one .rediacc.json keeps, and keep the new one
+        #[arg(long)]
+        rename: bool,
         /// Kill a Rediaccfile function (and everything it started) after this many seconds
         #[arg(long, value_name = "SECS")]
         timeout: Option<u64>,

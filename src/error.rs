@@ -79,6 +79,7 @@ impl Error {
                 code::USAGE
             }
             Error::SlotMap(SlotMapError::Io(_)) => code::FAILED,
+            Error::SlotMap(SlotMapError::Identity(_)) => code::REFUSED,
             Error::SlotMap(_) | Error::Compose(_) | Error::ComposeInput(_) => code::INVALID_INPUT,
             Error::Dangerous { .. } => code::REFUSED,
             Error::Lease(e) => match e {
@@ -109,6 +110,7 @@ impl Error {
             Error::NetworkId(_) | Error::NoNetworkId => "network_id",
             Error::Slot(_) => "slot",
             Error::Usage(_) => "usage",
+            Error::SlotMap(SlotMapError::Identity(_)) => "identity",
             Error::SlotMap(_) => "slot_map",
             Error::Compose(_) | Error::ComposeInput(_) => "compose_file",
             Error::Dangerous { .. } => "dangerous_settings",

@@ -16,6 +16,7 @@ pub(crate) mod network;
 pub(crate) mod output;
 mod quote;
 pub(crate) mod rediaccfile;
+mod registry;
 pub(crate) mod routes;
 mod settings;
 pub(crate) mod signals;

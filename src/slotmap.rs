@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::allocator::{self, CapacityError, VarCollision};
-use crate::network::{SLOT_COUNT, Slot};
+use crate::network::{NetworkId, SLOT_COUNT, Slot};
 
 pub(crate) const FILE_NAME: &str = ".rediacc.json";
 pub(crate) const LOCK_NAME: &str = ".rediacc.json.lock";
@@ -34,7 +34,34 @@ pub enum SlotMapError {
     #[error("{path}: {source}")]
     Collision { path: PathBuf, source: VarCollision },
     #[error(transparent)]
+    Identity(#[from] IdentityError),
+    #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+/// A run whose network ID or name contradicts the identity `.rediacc.json` keeps (SPEC section
+/// 3 "Identity"): acting on it would move the repository's containers, routes and leases.
+#[derive(Debug, thiserror::Error)]
+// `pub`: a variant of the public `SlotMapError` holds it.
+pub enum IdentityError {
+    #[error(
+        "{path}: repository \"{name}\" has network ID {kept}, not {given}; use --network-id {kept}"
+    )]
+    Network {
+        path: PathBuf,
+        name: String,
+        kept: u64,
+        given: NetworkId,
+    },
+    #[error(
+        "{path}: the repository is named \"{kept}\", not \"{given}\"; pass --rename to rename it, \
+         or leave out --name"
+    )]
+    Name {
+        path: PathBuf,
+        kept: String,
+        given: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +98,11 @@ impl SlotMap {
             && !name.is_string()
         {
             return Err(invalid("\"name\" must be a string".into()));
+        }
+        if let Some(id) = map.doc.get("network_id")
+            && id.as_u64().is_none_or(|n| NetworkId::new(n).is_err())
+        {
+            return Err(invalid(format!("\"network_id\" {id} is not a network ID")));
         }
         let mut seen: BTreeMap<Slot, &str> = BTreeMap::new();
         for (name, entry) in map.services_raw() {
@@ -157,6 +189,52 @@ impl SlotMap {
 
     pub(crate) fn name(&self) -> Option<&str> {
         self.doc.get("name").and_then(Value::as_str)
+    }
+
+    pub(crate) fn network_id(&self) -> Option<u64> {
+        self.doc.get("network_id").and_then(Value::as_u64)
+    }
+
+    /// The name a run on network `id` uses, checked against the kept identity: another network
+    /// ID is refused, and so is another `--name` unless `rename` says it is deliberate.
+    pub(crate) fn check_identity(
+        &self,
+        repo: &Path,
+        name_flag: Option<&str>,
+        id: NetworkId,
+        rename: bool,
+    ) -> Result<String, IdentityError> {
+        let name = crate::settings::repo_name(name_flag, self.name(), repo);
+        if let Some(kept) = self.network_id()
+            && kept != u64::from(id.get())
+        {
+            return Err(IdentityError::Network {
+                path: path_in(repo),
+                name: self.name().unwrap_or(&name).to_owned(),
+                kept,
+                given: id,
+            });
+        }
+        if let (Some(kept), Some(given)) = (self.name(), name_flag)
+            && kept != given
+            && !rename
+        {
+            return Err(IdentityError::Name {
+                path: path_in(repo),
+                kept: kept.to_owned(),
+                given: given.to_owned(),
+            });
+        }
+        Ok(name)
+    }
+
+    /// Keep `name` and `id` as the repository's identity. Returns whether anything changed.
+    pub(crate) fn keep_identity(&mut self, name: &str, id: NetworkId) -> bool {
+        let before = (self.name().map(str::to_owned), self.network_id());
+        self.doc
+            .insert("name".into(), Value::String(name.to_owned()));
+        self.doc.insert("network_id".into(), Value::from(id.get()));
+        before != (Some(name.to_owned()), Some(u64::from(id.get())))
     }
 
     /// Give new services slots. Returns the new assignments.
@@ -272,6 +350,21 @@ pub(crate) fn sync<'a>(
     })
 }
 
+/// Keep the identity of a successful run (`repository up`, `renet compose`), checked again
+/// under the lock; the file is untouched when it already says so.
+pub(crate) fn keep_identity(
+    repo: &Path,
+    name_flag: Option<&str>,
+    id: NetworkId,
+    rename: bool,
+) -> Result<String, SlotMapError> {
+    update(repo, |_, map| {
+        let name = map.check_identity(repo, name_flag, id, rename)?;
+        let changed = map.keep_identity(&name, id);
+        Ok((name, changed))
+    })
+}
+
 /// Exclusive `flock` on `<repo>/.rediacc.json.lock`, released on drop (and by the kernel if the
 /// process dies).
 pub(crate) struct RepoLock {
@@ -362,6 +455,37 @@ mod tests {
         assert_eq!(m.prune(&|n| n == "b"), vec!["a".to_owned()]);
         assert_eq!(m.slots().len(), 1);
         assert_eq!(m.allocate(Path::new("/r"), ["c"]).unwrap()[0].1.get(), 0);
+    }
+
+    #[test]
+    fn identity_is_kept_and_enforced() {
+        let repo = Path::new("/r/shop");
+        let (a, b) = (NetworkId::new(2816).unwrap(), NetworkId::new(2880).unwrap());
+        let mut m = parse(r#"{"services": {}}"#).unwrap();
+        assert_eq!(m.check_identity(repo, None, a, false).unwrap(), "shop");
+        assert!(m.keep_identity("shop", a));
+        assert!(!m.keep_identity("shop", a), "already kept");
+        let m = parse(&m.to_json()).unwrap();
+        let err = m
+            .check_identity(repo, None, b, false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("2816") && err.contains("2880"), "{err}");
+        let err = m
+            .check_identity(repo, Some("x"), a, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"shop\"") && err.contains("--rename"),
+            "{err}"
+        );
+        assert_eq!(m.check_identity(repo, Some("x"), a, true).unwrap(), "x");
+        assert_eq!(
+            m.check_identity(repo, Some("shop"), a, false).unwrap(),
+            "shop"
+        );
+        assert!(parse(r#"{"network_id": "2816"}"#).is_err());
+        assert!(parse(r#"{"network_id": 5}"#).is_err());
     }
 
     #[test]

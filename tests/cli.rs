@@ -947,7 +947,8 @@ fn dry_run_prints_the_rewritten_model_and_writes_nothing() {
         "shop",
         "name from .rediacc.json"
     );
-    // --name wins.
+    // --name wins when --rename says it is deliberate (SPEC section 3 "Identity"); a dry run
+    // keeps nothing.
     let out = t
         .args([
             "compose",
@@ -956,6 +957,7 @@ fn dry_run_prints_the_rewritten_model_and_writes_nothing() {
             "--dry-run",
             "--name",
             "blog",
+            "--rename",
             "--",
             "config",
         ])

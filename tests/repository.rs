@@ -415,14 +415,16 @@ fn repository_up_functions_see_the_documented_environment() {
         "127.0.11.2 127.0.11.3 127.0.11.4"
     );
 
-    // Without --name: not remembered; the folder's name.
+    // Without --name: the name the first run kept (SPEC section 3 "Identity"; before issue 11
+    // the folder's name, and a forgotten --name renamed the repository).
     run(&mut t, "default", &[]);
     let env = parse_env(&fs::read_to_string(out_dir.join("worker-default.env")).expect("env dump"));
     assert_eq!(
         env.get("REDIACC_REPOSITORY").map(String::as_str),
-        Some("repo")
+        Some("shop")
     );
-    assert_eq!(env.get("REPOSITORY_NAME").map(String::as_str), Some("repo"));
+    assert_eq!(env.get("REPOSITORY_NAME").map(String::as_str), Some("shop"));
+    assert_eq!(t.slot_map()["network_id"], 2816);
 
     // `name` in .rediacc.json, when no --name.
     let mut map = t.slot_map();
@@ -438,18 +440,27 @@ fn repository_up_functions_see_the_documented_environment() {
         env.get("REDIACC_REPOSITORY").map(String::as_str),
         Some("from-file")
     );
-    let out = run(&mut t, "flag", &["--name", "over"]);
+    // Another --name is refused (exit 4, nothing runs, the file byte-identical) unless --rename.
+    let before = t.bytes(".rediacc.json");
+    t.env("PATH", SYSTEM_PATH).env("RT_TAG", "refused");
+    let out = repository(&mut t, "up", &repo, 2816, &["--name", "over"]).code(4);
+    assert!(
+        out.stderr.contains("\"from-file\"") && out.stderr.contains("--rename"),
+        "{out}"
+    );
+    assert!(
+        !out_dir.join("root-refused.env").exists(),
+        "nothing ran\n{out}"
+    );
+    assert_eq!(t.bytes(".rediacc.json"), before);
+    let out = run(&mut t, "flag", &["--name", "over", "--rename"]);
     let env = parse_env(&fs::read_to_string(out_dir.join("root-flag.env")).expect("env dump"));
     assert_eq!(
         env.get("REDIACC_REPOSITORY").map(String::as_str),
         Some("over"),
-        "--name beats the file\n{out}"
+        "--rename takes the new name\n{out}"
     );
-    assert_eq!(
-        t.slot_map()["name"],
-        "from-file",
-        "--name is not written back"
-    );
+    assert_eq!(t.slot_map()["name"], "over", "--rename keeps the new name");
 
     repository(&mut t, "down", &repo, 2816, &["--stop-daemon"]).success();
     assert!(!socket(&t, 2816).exists());
@@ -1672,4 +1683,232 @@ fn repository_down_refuses_a_network_id_other_than_the_running_daemons() {
     );
     assert!(out.stderr.contains("2816"), "the message names 2816\n{out}");
     assert_eq!(log, Vec::<String>::new(), "no down runs\n{out}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 11: honest exit codes, identity, the registry
+// ---------------------------------------------------------------------------------------------
+
+/// The hello example on its own daemon (2816), brought up: the test, the repository, the daemon.
+fn hello_up(t: &mut Test) -> (PathBuf, Daemon) {
+    let examples = examples_copy(t);
+    let repo = examples.join("hello");
+    for addr in ["127.0.11.2:8080", "127.0.11.3:8080"] {
+        wait_address_free(addr);
+    }
+    let daemon = Daemon::start(t, 2816, &repo);
+    let mut import = std::process::Command::new(examples.join("import-busybox.sh"));
+    import
+        .env("DOCKER_HOST", daemon.docker_host())
+        .env_remove("DOCKER_CONTEXT");
+    run_command(import, Duration::from_secs(120)).success();
+    repository(t, "up", &repo, 2816, &[]).success();
+    (repo, daemon)
+}
+
+#[test]
+fn repository_status_exits_1_when_a_service_is_down_and_down_twice_exits_0() {
+    let Some(_lock) = compose_lock(
+        "repository_status_exits_1_when_a_service_is_down_and_down_twice_exits_0",
+        Compose::V2,
+    ) else {
+        return;
+    };
+    let mut t = Test::new();
+    let (repo, daemon) = hello_up(&mut t);
+    repository(&mut t, "status", &repo, 2816, &[]).success();
+
+    daemon.docker(["stop", &daemon.container_of("web")]);
+    let out = repository(&mut t, "status", &repo, 2816, &["--json"]).code(1);
+    let report = out.json();
+    assert_eq!(report["ok"], false);
+    let f = failures(&report);
+    assert!(
+        f.len() == 1 && f[0].starts_with("web: not running (exited"),
+        "{f:?}"
+    );
+
+    let out = repository(&mut t, "down", &repo, 2816, &["--stop-daemon"]).success();
+    assert!(!daemon.socket().exists(), "the daemon is stopped\n{out}");
+    // Already down: nothing to do is not a failure, with or without --stop-daemon.
+    let out = repository(&mut t, "down", &repo, 2816, &[]).success();
+    assert!(out.stderr.contains("nothing to bring down"), "{out}");
+    repository(&mut t, "down", &repo, 2816, &["--stop-daemon", "--json"]).success();
+    // Every service is down now: status says so with its exit status.
+    let f = failures(
+        &repository(&mut t, "status", &repo, 2816, &["--json"])
+            .code(1)
+            .json(),
+    );
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert!(f.iter().all(|l| l.contains("no container")), "{f:?}");
+}
+
+#[test]
+fn identity_refusals_name_both_and_leave_the_slot_map_byte_identical() {
+    let Some(_lock) = compose_lock(
+        "identity_refusals_name_both_and_leave_the_slot_map_byte_identical",
+        Compose::V2,
+    ) else {
+        return;
+    };
+    let mut t = Test::new();
+    let (repo, daemon) = hello_up(&mut t);
+    let read_map = || -> Value {
+        serde_json::from_str(&fs::read_to_string(repo.join(".rediacc.json")).expect("map"))
+            .expect("JSON")
+    };
+    let map = read_map();
+    assert_eq!(
+        (&map["name"], &map["network_id"]),
+        (&Value::from("hello"), &Value::from(2816))
+    );
+    let kept = fs::read(repo.join(".rediacc.json")).expect("kept identity");
+
+    // Another network ID: refused by repository up and by compose, naming both (exit 4).
+    let out = repository(&mut t, "up", &repo, 2880, &["--json"]).code(4);
+    let doc = out.json();
+    assert_eq!(doc["error"]["kind"], "identity", "{out}");
+    let msg = doc["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(msg.contains("2816") && msg.contains("2880"), "{msg}");
+    let compose = |t: &mut Test, args: &[&str]| {
+        t.args(["compose", "--repo"])
+            .args([&repo])
+            .args(args)
+            .args(["--", "up", "-d"])
+            .run()
+    };
+    let out = compose(&mut t, &["--network-id", "2880"]).code(4);
+    assert!(
+        out.stderr.contains("2816") && out.stderr.contains("2880"),
+        "{out}"
+    );
+    // Another name: refused without --rename, by both.
+    let out = repository(&mut t, "up", &repo, 2816, &["--name", "other"]).code(4);
+    assert!(
+        out.stderr.contains("\"hello\"") && out.stderr.contains("--rename"),
+        "{out}"
+    );
+    let out = compose(&mut t, &["--network-id", "2816", "--name", "other"]).code(4);
+    assert!(out.stderr.contains("--rename"), "{out}");
+    assert_eq!(fs::read(repo.join(".rediacc.json")).ok(), Some(kept));
+    assert!(!socket(&t, 2880).exists(), "no second daemon");
+
+    // A deliberate rename through compose is kept.
+    compose(
+        &mut t,
+        &["--network-id", "2816", "--name", "other", "--rename"],
+    )
+    .success();
+    assert_eq!(read_map()["name"], "other");
+    repository(&mut t, "down", &repo, 2816, &["--stop-daemon"]).success();
+    drop(daemon);
+}
+
+#[test]
+fn repository_list_shows_every_registered_repository() {
+    let Some(_lock) = compose_lock(
+        "repository_list_shows_every_registered_repository",
+        Compose::V2,
+    ) else {
+        return;
+    };
+    let mut t = Test::new();
+    let (hello, daemon) = hello_up(&mut t);
+    let other = t.make_repo("other");
+    let _d2880 = Daemon::guard(&t, 2880, &other);
+    write(
+        &other,
+        "compose.yaml",
+        "services:\n  db:\n    image: renet-test/busybox:1\n",
+    );
+    repository(&mut t, "up", &other, 2880, &["--name", "shop"]).success();
+
+    let doc = t
+        .args(["repository", "list", "--json"])
+        .run()
+        .success()
+        .json();
+    let rows = doc["repositories"]
+        .as_array()
+        .expect("repositories")
+        .clone();
+    let got: Vec<(&str, u64, bool, u64, u64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap_or_default(),
+                r["network_id"].as_u64().unwrap_or_default(),
+                r["daemon_running"].as_bool().unwrap_or_default(),
+                r["services_running"].as_u64().unwrap_or(99),
+                r["services_total"].as_u64().unwrap_or(99),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [("hello", 2816, true, 2, 2), ("shop", 2880, true, 0, 1)],
+        "{doc:#}"
+    );
+    assert_eq!(rows[0]["path"], canonical(&hello), "{doc:#}");
+    let registry: Value = serde_json::from_str(
+        &fs::read_to_string(t.state_dir().join("repositories.json")).expect("registry"),
+    )
+    .expect("JSON");
+    assert_eq!(registry["repositories"][1]["name"], "shop");
+
+    // Down: the daemon's state follows; human form on stdout, one line a repository.
+    repository(&mut t, "down", &hello, 2816, &["--stop-daemon"]).success();
+    let out = t.args(["repository", "list"]).run().success();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("hello") && lines[0].contains("daemon down"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("shop") && lines[1].contains("daemon up"),
+        "{out}"
+    );
+    repository(&mut t, "down", &other, 2880, &["--stop-daemon"]).success();
+    drop(daemon);
+}
+
+/// `repository list` of 100 registered repositories, their daemons down: every one listed, each
+/// down, with its services. (The time the README quotes is measured by hand, not asserted.)
+#[test]
+fn repository_list_of_100_repositories_lists_them_all() {
+    let mut t = Test::new();
+    let mut entries = Vec::new();
+    for k in 0..100u32 {
+        let repo = t.make_repo(&format!("r{k}"));
+        write(
+            &repo,
+            ".rediacc.json",
+            "{\"services\": {\"web\": {\"slot\": 0}, \"db\": {\"slot\": 1}}}\n",
+        );
+        entries.push(serde_json::json!({
+            "name": format!("r{k}"),
+            "path": repo,
+            "network_id": 2816 + 64 * k,
+        }));
+    }
+    fs::create_dir_all(t.state_dir()).expect("state folder");
+    fs::write(
+        t.state_dir().join("repositories.json"),
+        serde_json::json!({ "repositories": entries }).to_string(),
+    )
+    .expect("write the registry");
+    let doc = t
+        .args(["repository", "list", "--json"])
+        .run()
+        .success()
+        .json();
+    let listed = doc["repositories"].as_array().expect("a list");
+    assert_eq!(listed.len(), 100, "{doc}");
+    assert_eq!(listed[0]["name"], "r0", "{doc}");
+    assert_eq!(listed[99]["network_id"], 2816 + 64 * 99, "{doc}");
 }

@@ -41,8 +41,30 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     )
     .ok_or(Error::ComposeMissing)?;
     let version = compose_bin::version(&flavour, &run_dir)?;
+    // Inside a Rediaccfile, `renet repository up --name X` reaches compose through the environment.
+    let name_flag = args
+        .name
+        .clone()
+        .or_else(|| ctx.env.var("REDIACC_REPOSITORY"));
+    let who = Identity {
+        name_flag: name_flag.as_deref(),
+        id,
+        rename: args.rename,
+    };
+    // Before the daemon: a wrong network ID names the kept one, whether or not its daemon runs.
+    slotmap::read(&repo)?
+        .check_identity(&repo, who.name_flag, id, who.rename)
+        .map_err(slotmap::SlotMapError::from)?;
     let socket = socket_path(&run_dir, id);
     if !args.dry_run && !socket.exists() {
+        // A stopped daemon runs no container: `down` has nothing to do, and a repository
+        // brought down twice (`repository down` again) must not fail on it.
+        if user.subcommand() == Some("down") {
+            ctx.out.note(&format!(
+                "docker daemon for network {id} is not running: nothing to bring down"
+            ));
+            return Ok(0);
+        }
         let repo_hint = format!(" --repo {}", repo.display());
         return Err(DaemonError::NotRunning {
             network: id,
@@ -54,13 +76,7 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     if !args.dry_run {
         compose_bin::remember(&run_dir, &version);
     }
-    // Inside a Rediaccfile, `renet repository up --name X` reaches compose through the environment.
-    let name_flag = args
-        .name
-        .clone()
-        .or_else(|| ctx.env.var("REDIACC_REPOSITORY"));
-    let (slots, repo_name) =
-        settle_slots(&repo, &project.model, name_flag.as_deref(), args.dry_run)?;
+    let (slots, repo_name) = settle_slots(&repo, &project.model, &who, args.dry_run)?;
     // Compose reads the hosts files' mount sources against the project folder: absolute.
     let state_abs = settings::absolute(&ctx.cwd, &state_dir);
     let plan = plan::plan(&Inputs {
@@ -88,7 +104,18 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         args.dry_run,
     )?;
     let range = ctx.env.var(RANGE_VAR);
-    carry_out(plan, ctx, &state_dir, range.as_deref(), id, args.dry_run)
+    let code = carry_out(plan, ctx, &state_dir, range.as_deref(), id, args.dry_run)?;
+    if code == 0 && !args.dry_run {
+        slotmap::keep_identity(&repo, Some(&repo_name), id, args.rename)?;
+    }
+    Ok(code)
+}
+
+/// The run's claim on the repository's identity (SPEC section 3 "Identity").
+struct Identity<'a> {
+    name_flag: Option<&'a str>,
+    id: NetworkId,
+    rename: bool,
 }
 
 /// The files, the merged model, the project folder and the project name, as Compose v2 settles
@@ -150,17 +177,19 @@ fn refuse_dangerous(model: &Map<String, Value>, run_dir: &Path, state_dir: &Path
 fn settle_slots(
     repo: &Path,
     model: &Map<String, Value>,
-    name_flag: Option<&str>,
+    who: &Identity<'_>,
     dry_run: bool,
 ) -> Result<(Slots, String)> {
     let names: Vec<&str> = compose::services(model).map(|(n, _)| n.as_str()).collect();
     let policies = rewrite::restart_policies(model);
     let settle = |path: &Path, map: &mut SlotMap| -> Result<(Slots, String)> {
+        let repo_name = map
+            .check_identity(repo, who.name_flag, who.id, who.rename)
+            .map_err(slotmap::SlotMapError::from)?;
         map.allocate(path, names.iter().copied())?;
         for (svc, policy) in &policies {
             map.set_restart_policy(svc, policy.as_deref());
         }
-        let repo_name = settings::repo_name(name_flag, map.name(), repo);
         Ok((map.slots(), repo_name))
     };
     if dry_run {

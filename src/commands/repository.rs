@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::network::NetworkId;
 use crate::output::Printer;
 use crate::rediaccfile::{self, FileReport, Lifecycle, RunOptions};
-use crate::{settings, slotmap};
+use crate::{leases, registry, settings, slotmap};
 
 /// The repository a command acts on, resolved from its target flags.
 struct Repo {
@@ -28,11 +28,15 @@ struct Repo {
     state_dir: PathBuf,
 }
 
-fn resolve(ctx: &Ctx<'_>, t: &RepositoryTarget) -> Result<Repo> {
+/// The target, refused when it contradicts the identity `.rediacc.json` keeps (`rename`: a
+/// differing `--name` is deliberate).
+fn resolve(ctx: &Ctx<'_>, t: &RepositoryTarget, rename: bool) -> Result<Repo> {
     let id = settings::network_id(t.network.network_id, ctx.env)?;
     let path = settings::repository_path(&t.path, &ctx.cwd)?;
     let map = slotmap::read(&path)?;
-    let name = settings::repo_name(t.name.as_deref(), map.name(), &path);
+    let name = map
+        .check_identity(&path, t.name.as_deref(), id, rename)
+        .map_err(slotmap::SlotMapError::from)?;
     let paths = DaemonPaths::new(&ctx.run_dir, &ctx.state_dir, id, Some(&path));
     Ok(Repo {
         id,
@@ -161,9 +165,11 @@ fn services(r: &Repo, running: bool) -> Result<Vec<ServiceRow>> {
 
 pub fn run(ctx: &Ctx<'_>, args: RepositoryArgs) -> Result<u8> {
     match args.command {
-        RepositoryCommand::Up { target, timeout } => {
-            up(ctx, &target, timeout.map(Duration::from_secs))
-        }
+        RepositoryCommand::Up {
+            target,
+            rename,
+            timeout,
+        } => up(ctx, &target, rename, timeout.map(Duration::from_secs)),
         RepositoryCommand::Down {
             target,
             stop_daemon,
@@ -172,6 +178,7 @@ pub fn run(ctx: &Ctx<'_>, args: RepositoryArgs) -> Result<u8> {
         RepositoryCommand::Status { target, timeout } => {
             status(ctx, &target, Duration::from_secs(timeout))
         }
+        RepositoryCommand::List => list(ctx),
     }
 }
 
@@ -265,9 +272,14 @@ fn refuse_other_network(r: &Repo) -> Result<()> {
     }
 }
 
-fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<u8> {
-    let r = resolve(ctx, t)?;
+fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, rename: bool, timeout: Option<Duration>) -> Result<u8> {
+    let r = resolve(ctx, t, rename)?;
     refuse_other_network(&r)?;
+    if rename {
+        // Kept before the Rediaccfiles run: the `renet compose` they call must see the new name
+        // as the repository's own, not as a second rename.
+        slotmap::keep_identity(&r.path, Some(&r.name), r.id, true)?;
+    }
     let started = daemon::start(
         r.id,
         &r.paths,
@@ -294,6 +306,11 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Option<Duration>) -> Result<
     let run = rediaccfile::up(load_files(ctx.out, &r)?, &opts, ctx.out);
     // A subfolder's failed `up` is listed, but only a stopped run fails (SPEC section 4).
     let ok = !run.stopped;
+    if ok {
+        slotmap::keep_identity(&r.path, Some(&r.name), r.id, rename)?;
+        registry::register(&r.state_dir, &r.name, &r.path, r.id)
+            .map_err(Error::io(registry::path_in(&r.state_dir)))?;
+    }
     let report = Report::new(&r, "up", true, run, ok)?;
     Ok(finish(ctx.out, &report, ctx.json))
 }
@@ -304,7 +321,7 @@ fn down(
     stop_daemon: bool,
     timeout: Option<Duration>,
 ) -> Result<u8> {
-    let r = resolve(ctx, t)?;
+    let r = resolve(ctx, t, false)?;
     refuse_other_network(&r)?;
     let env = function_env(ctx, &r)?;
     let opts = RunOptions {
@@ -327,7 +344,7 @@ fn down(
 }
 
 fn status(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Duration) -> Result<u8> {
-    let r = resolve(ctx, t)?;
+    let r = resolve(ctx, t, false)?;
     let running = daemon::probe(&Bollard, &r.paths.socket).is_some();
     let env = function_env(ctx, &r)?;
     let opts = RunOptions {
@@ -351,7 +368,136 @@ fn status(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Duration) -> Result<u8> 
             }
         }
     }
-    let ok = run.failures.is_empty();
-    let report = Report::new(&r, "status", running, run, ok)?;
+    let mut report = Report::new(&r, "status", running, run, true)?;
+    // A service with no running container is a repository that does not work: exit 1 so a
+    // script (or a monitor) need not parse the report to learn it.
+    let stopped = not_running(&report.services);
+    report.failures.extend(stopped);
+    report.ok = report.failures.is_empty();
     Ok(finish(ctx.out, &report, ctx.json))
+}
+
+/// `"<service>: not running (<states>)"` for every service without a running container.
+fn not_running(services: &[ServiceRow]) -> Vec<String> {
+    services
+        .iter()
+        .filter(|s| !s.containers.iter().any(|c| c.state == "running"))
+        .map(|s| {
+            let states: Vec<&str> = s.containers.iter().map(|c| c.state.as_str()).collect();
+            if states.is_empty() {
+                format!("{}: not running (no container)", s.name)
+            } else {
+                format!("{}: not running ({})", s.name, states.join(", "))
+            }
+        })
+        .collect()
+}
+
+/// One registered repository as `repository list` shows it.
+#[derive(Serialize)]
+struct ListRow {
+    name: String,
+    path: PathBuf,
+    network_id: u32,
+    daemon_running: bool,
+    services_running: usize,
+    services_total: usize,
+    leases: Vec<leases::Lease>,
+    /// Why the slot map could not be read (the folder moved, the file is corrupt).
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ListReport {
+    schema: u32,
+    repositories: Vec<ListRow>,
+}
+
+/// Every registered repository with its daemon, services and leases. A daemon that is down
+/// costs one `stat` of its socket, so a machine of many stopped repositories lists at once.
+fn list(ctx: &Ctx<'_>) -> Result<u8> {
+    let entries =
+        registry::read(&ctx.state_dir).map_err(Error::io(registry::path_in(&ctx.state_dir)))?;
+    let all_leases = leases::list(&ctx.state_dir)?;
+    let rows: Vec<ListRow> = entries
+        .into_iter()
+        .map(|e| list_row(ctx, e, &all_leases))
+        .collect();
+    if ctx.json {
+        ctx.out.json(&ListReport {
+            schema: 1,
+            repositories: rows,
+        });
+        return Ok(0);
+    }
+    if rows.is_empty() {
+        ctx.out
+            .note("no repository registered yet (`renet repository up` registers one)");
+    }
+    for r in &rows {
+        let leases: Vec<String> = r
+            .leases
+            .iter()
+            .map(|l| {
+                format!(
+                    "{}:{}/{}->{}",
+                    l.key.service, l.key.container_port, l.key.proto, l.external_port
+                )
+            })
+            .collect();
+        ctx.out.data(&format!(
+            "{:<20} {:<6} {:<11} {}/{} running  {}  {}",
+            r.name,
+            r.network_id,
+            if r.daemon_running {
+                "daemon up"
+            } else {
+                "daemon down"
+            },
+            r.services_running,
+            r.services_total,
+            r.path.display(),
+            leases.join(" ")
+        ));
+    }
+    Ok(0)
+}
+
+fn list_row(ctx: &Ctx<'_>, e: registry::Entry, all_leases: &[leases::Lease]) -> ListRow {
+    let id = NetworkId::new(u64::from(e.network_id));
+    let running = id.as_ref().is_ok_and(|id| {
+        let paths = DaemonPaths::new(&ctx.run_dir, &ctx.state_dir, *id, Some(&e.path));
+        daemon::status(&Bollard, *id, &paths).running
+    });
+    let (services, error) = match slotmap::read(&e.path) {
+        Ok(map) => (map.services().into_keys().collect::<Vec<_>>(), None),
+        Err(err) => (Vec::new(), Some(err.to_string())),
+    };
+    let containers = match (&id, running) {
+        (Ok(id), true) => daemon::containers(&Bollard, &daemon::socket_path(&ctx.run_dir, *id))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let services_running = services
+        .iter()
+        .filter(|s| {
+            containers
+                .iter()
+                .any(|c| &c.service == *s && c.state == "running")
+        })
+        .count();
+    ListRow {
+        services_total: services.len(),
+        services_running,
+        leases: all_leases
+            .iter()
+            .filter(|l| l.key.network_id == e.network_id)
+            .cloned()
+            .collect(),
+        daemon_running: running,
+        error,
+        name: e.name,
+        path: e.path,
+        network_id: e.network_id,
+    }
 }

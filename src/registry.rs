@@ -1,0 +1,124 @@
+//! `$RENET_STATE_DIR/repositories.json`: the repositories `repository up` brought up on this
+//! machine (name, path, network ID), so an operator need not remember them.
+//!
+//! Written atomically under an exclusive lock on a sibling lock file, like every state file:
+//! the data file is replaced by rename, so a lock on it would protect nothing.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::network::NetworkId;
+
+const FILE_NAME: &str = "repositories.json";
+const LOCK_NAME: &str = "repositories.json.lock";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Entry {
+    pub(crate) name: String,
+    pub(crate) path: PathBuf,
+    pub(crate) network_id: u32,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Doc {
+    repositories: Vec<Entry>,
+}
+
+pub(crate) fn path_in(state_dir: &Path) -> PathBuf {
+    state_dir.join(FILE_NAME)
+}
+
+/// The registered repositories, sorted by network ID; none when the file does not exist.
+pub(crate) fn read(state_dir: &Path) -> std::io::Result<Vec<Entry>> {
+    let path = path_in(state_dir);
+    let text = match fs_err::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let doc: Doc = serde_json::from_str(&text).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {e}; fix or remove the file", path.display()),
+        )
+    })?;
+    Ok(doc.repositories)
+}
+
+/// Record `name` at `path` on `id`: an earlier entry for the same path or the same network ID
+/// is replaced (a repository has one identity, a network serves one repository).
+pub(crate) fn register(
+    state_dir: &Path,
+    name: &str,
+    path: &Path,
+    id: NetworkId,
+) -> std::io::Result<()> {
+    fs_err::create_dir_all(state_dir)?;
+    let _lock = lock(state_dir)?;
+    let mut entries = read(state_dir)?;
+    let entry = Entry {
+        name: name.to_owned(),
+        path: path.to_owned(),
+        network_id: id.get(),
+    };
+    if entries.contains(&entry) {
+        return Ok(());
+    }
+    entries.retain(|e| e.path != entry.path && e.network_id != entry.network_id);
+    entries.push(entry);
+    entries.sort_by(|a, b| (a.network_id, &a.path).cmp(&(b.network_id, &b.path)));
+    let mut text = serde_json::to_string_pretty(&Doc {
+        repositories: entries,
+    })
+    .map_err(std::io::Error::other)?;
+    text.push('\n');
+    crate::atomic::write(&path_in(state_dir), text.as_bytes(), None)
+}
+
+/// Exclusive `flock` on the lock file, released when the returned file is dropped.
+fn lock(state_dir: &Path) -> std::io::Result<std::fs::File> {
+    let file = fs_err::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(state_dir.join(LOCK_NAME))?
+        .into_parts()
+        .0;
+    file.lock()?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_replaced_and_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (NetworkId::new(2880).unwrap(), NetworkId::new(2816).unwrap());
+        register(dir.path(), "one", Path::new("/r/one"), a).unwrap();
+        register(dir.path(), "two", Path::new("/r/two"), b).unwrap();
+        let names: Vec<String> = read(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(names, ["two", "one"], "sorted by network ID");
+        // The same path on another network ID, then another path on a taken ID: replaced.
+        register(
+            dir.path(),
+            "one",
+            Path::new("/r/one"),
+            NetworkId::new(2944).unwrap(),
+        )
+        .unwrap();
+        register(dir.path(), "three", Path::new("/r/three"), b).unwrap();
+        let got: Vec<(String, u32)> = read(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.name, e.network_id))
+            .collect();
+        assert_eq!(got, [("three".to_owned(), 2816), ("one".to_owned(), 2944)]);
+    }
+}
