@@ -1697,7 +1697,7 @@ fn hello_up(t: &mut Test) -> (PathBuf, Daemon) {
         wait_address_free(addr);
     }
     let daemon = Daemon::start(t, 2816, &repo);
-    let mut import = std::process::Command::new(examples.join("import-busybox.sh"));
+    let mut import = std::process::Command::new(repo.join("import-busybox.sh"));
     import
         .env("DOCKER_HOST", daemon.docker_host())
         .env_remove("DOCKER_CONTEXT");
