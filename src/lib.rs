@@ -10,6 +10,7 @@ pub(crate) mod daemon;
 pub(crate) mod docker;
 pub(crate) mod error;
 pub(crate) mod leases;
+mod lock;
 pub(crate) mod machine;
 pub(crate) mod memory;
 pub(crate) mod network;

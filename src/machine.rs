@@ -181,7 +181,7 @@ pub(crate) fn update(
     changes: &[Change],
 ) -> Result<(Machine, bool), MachineError> {
     fs_err::create_dir_all(state_dir)?;
-    let _lock = Lock::acquire(&state_dir.join(LOCK_NAME))?;
+    let _lock = crate::lock::FileLock::acquire(&state_dir.join(LOCK_NAME))?;
     let old = Machine::load(state_dir)?;
     let mut new = old.clone();
     for (key, value) in changes {
@@ -221,40 +221,6 @@ impl<'de> Deserialize<'de> for UniqueKeys {
             }
         }
         d.deserialize_map(Keys)
-    }
-}
-
-/// Exclusive `flock` on the lock file, released on drop (and by the kernel if renet dies).
-struct Lock {
-    _file: std::fs::File,
-}
-
-impl Lock {
-    fn acquire(path: &Path) -> std::io::Result<Self> {
-        let file = fs_err::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)?
-            .into_parts()
-            .0;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                crate::output::note(&format!(
-                    "waiting for another renet holding {}",
-                    path.display()
-                ));
-                file.lock()?;
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(std::io::Error::new(
-                    e.kind(),
-                    format!("{}: {e}", path.display()),
-                ));
-            }
-        }
-        Ok(Self { _file: file })
     }
 }
 

@@ -55,7 +55,7 @@ pub(crate) fn register(
     id: NetworkId,
 ) -> std::io::Result<()> {
     fs_err::create_dir_all(state_dir)?;
-    let _lock = lock(state_dir)?;
+    let _lock = crate::lock::FileLock::acquire(&state_dir.join(LOCK_NAME))?;
     let mut entries = read(state_dir)?;
     let entry = Entry {
         name: name.to_owned(),
@@ -74,19 +74,6 @@ pub(crate) fn register(
     .map_err(std::io::Error::other)?;
     text.push('\n');
     crate::atomic::write(&path_in(state_dir), text.as_bytes(), None)
-}
-
-/// Exclusive `flock` on the lock file, released when the returned file is dropped.
-fn lock(state_dir: &Path) -> std::io::Result<std::fs::File> {
-    let file = fs_err::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(state_dir.join(LOCK_NAME))?
-        .into_parts()
-        .0;
-    file.lock()?;
-    Ok(file)
 }
 
 #[cfg(test)]

@@ -327,7 +327,7 @@ where
     E: From<SlotMapError>,
 {
     let path = path_in(repo);
-    let _lock = RepoLock::acquire(repo).map_err(|e| E::from(SlotMapError::Io(e)))?;
+    let _lock = lock(repo).map_err(|e| E::from(SlotMapError::Io(e)))?;
     let mut map = read(repo).map_err(E::from)?;
     let (out, changed) = f(&path, &mut map)?;
     if changed {
@@ -365,40 +365,9 @@ pub(crate) fn keep_identity(
     })
 }
 
-/// Exclusive `flock` on `<repo>/.rediacc.json.lock`, released on drop (and by the kernel if the
-/// process dies).
-pub(crate) struct RepoLock {
-    _file: std::fs::File,
-}
-
-impl RepoLock {
-    pub(crate) fn acquire(repo: &Path) -> std::io::Result<Self> {
-        let path = repo.join(LOCK_NAME);
-        let file = fs_err::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)?
-            .into_parts()
-            .0;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                crate::output::note(&format!(
-                    "waiting for another renet holding {}",
-                    path.display()
-                ));
-                file.lock()?;
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(std::io::Error::new(
-                    e.kind(),
-                    format!("{}: {e}", path.display()),
-                ));
-            }
-        }
-        Ok(Self { _file: file })
-    }
+/// The repository's lock (`.rediacc.json.lock` beside the slot map).
+pub(crate) fn lock(repo: &Path) -> std::io::Result<crate::lock::FileLock> {
+    crate::lock::FileLock::acquire(&repo.join(LOCK_NAME))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::{DaemonError, DaemonPaths, daemon_json, io};
 use crate::atomic;
 use crate::docker::{Bollard, DockerApi, block_on, process};
+use crate::lock::FileLock;
 use crate::network::NetworkId;
 
 /// Does anything answer on `socket`?
@@ -235,17 +236,10 @@ fn terminate(pid: i32, grace: Duration) -> Result<bool, nix::Error> {
 }
 
 /// Exclusive `flock` on `$RENET_RUN_DIR/docker-<N>.lock`, released on drop.
-fn lock(paths: &DaemonPaths) -> Result<std::fs::File, DaemonError> {
+fn lock(paths: &DaemonPaths) -> Result<FileLock, DaemonError> {
     let dir = paths.lock.parent().unwrap_or(Path::new("/"));
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&paths.lock)
-        .map_err(io(&paths.lock))?;
-    file.lock().map_err(io(&paths.lock))?;
-    Ok(file)
+    FileLock::acquire(&paths.lock).map_err(DaemonError::Lock)
 }
 
 /// Remove what a dead daemon left behind, so the next start works and the repository folder

@@ -78,6 +78,9 @@ pub enum DaemonError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The daemon's lock file could not be taken (the error names it).
+    #[error(transparent)]
+    Lock(std::io::Error),
     #[error("docker API on {socket}: {source}")]
     Api {
         socket: PathBuf,

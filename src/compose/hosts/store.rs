@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use super::{Entry, content, is_file_name, own_entries_in};
 use crate::error::{Error, Result};
 use crate::network::{NetworkId, Slot};
-use crate::slotmap::{self, RepoLock};
+use crate::slotmap;
 
 /// The machine's hosts file, whose entries every file repeats.
 const MACHINE_HOSTS: &str = "/etc/hosts";
@@ -69,7 +69,7 @@ pub(crate) fn refresh(
     own: &BTreeMap<String, Vec<Entry>>,
     by: By,
 ) -> Result<Changes> {
-    let _lock = RepoLock::acquire(repo).map_err(Error::io(slotmap::path_in(repo)))?;
+    let _lock = slotmap::lock(repo).map_err(Error::io(slotmap::path_in(repo)))?;
     let slots = slotmap::read(repo)?.slots();
     let machine = match fs::read_to_string(MACHINE_HOSTS) {
         Ok(text) => text,
