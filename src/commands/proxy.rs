@@ -1,6 +1,6 @@
 //! `renet proxy config|unit`: Traefik's static configuration and systemd units.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::Ctx;
 use crate::cli::{ProxyArgs, ProxyCommand, ProxyConfigArgs, ProxyUnitArgs};
@@ -130,18 +130,40 @@ fn unit(ctx: &Ctx<'_>, a: &ProxyUnitArgs) -> Result<u8> {
     }
     rs.extend(["--entrypoints".to_owned(), options.entrypoints.join(",")]);
     let renet = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/usr/local/bin/renet"));
-    let u = UnitSettings {
+    let files = UnitFiles {
+        traefik: &a.traefik,
+        config_dir: &a.config_dir,
+        cf_dns_token_file: a.cf_dns_token_file.as_deref(),
+    };
+    ctx.out
+        .data(proxy::units(&unit_settings(ctx, &files, renet, rs)).trim_end());
+    Ok(0)
+}
+
+/// The files the route server and Traefik units name, as given on the command line.
+pub(crate) struct UnitFiles<'a> {
+    pub(crate) traefik: &'a Path,
+    pub(crate) config_dir: &'a Path,
+    pub(crate) cf_dns_token_file: Option<&'a Path>,
+}
+
+/// What `proxy unit` and `machine units` write the two units from: paths made absolute
+/// against the working folder, the machine folders from the settings.
+pub(crate) fn unit_settings(
+    ctx: &Ctx<'_>,
+    files: &UnitFiles<'_>,
+    renet: PathBuf,
+    route_server_args: Vec<String>,
+) -> UnitSettings {
+    UnitSettings {
         renet,
-        traefik: a.traefik.clone(),
-        config_dir: settings::absolute(&ctx.cwd, &a.config_dir),
+        traefik: files.traefik.to_owned(),
+        config_dir: settings::absolute(&ctx.cwd, files.config_dir),
         run_dir: ctx.run_dir.clone(),
         state_dir: ctx.state_dir.clone(),
-        cf_dns_token_file: a
+        cf_dns_token_file: files
             .cf_dns_token_file
-            .as_ref()
             .map(|f| settings::absolute(&ctx.cwd, f)),
-        route_server_args: rs,
-    };
-    ctx.out.data(proxy::units(&u).trim_end());
-    Ok(0)
+        route_server_args,
+    }
 }

@@ -7,11 +7,12 @@ use serde::Deserialize;
 
 use super::Ctx;
 use crate::cli::MachineUnitsArgs;
+use crate::commands::proxy::{UnitFiles, unit_settings};
 use crate::error::{Error, Result};
 use crate::machine::MachineError;
 use crate::network::NetworkId;
 use crate::quote;
-use crate::routes::proxy::{self, UnitSettings};
+use crate::routes::proxy;
 use crate::settings::{self, DEFAULT_ROUTE_SERVER};
 
 /// `$RENET_STATE_DIR/repositories.json`, as `renet repository` registers repositories.
@@ -68,18 +69,13 @@ fn registered(state_dir: &Path) -> Result<Vec<Repository>> {
 /// server gets no naming flags: it reads machine.json at every start, so `machine set` and a
 /// restart change the routes without rewriting the unit.
 fn proxy_units(ctx: &Ctx<'_>, a: &MachineUnitsArgs, renet: &Path) -> Vec<(String, String)> {
-    let text = proxy::units(&UnitSettings {
-        renet: renet.to_owned(),
-        traefik: a.traefik.clone(),
-        config_dir: settings::absolute(&ctx.cwd, &a.config_dir),
-        run_dir: ctx.run_dir.clone(),
-        state_dir: ctx.state_dir.clone(),
-        cf_dns_token_file: a
-            .cf_dns_token_file
-            .as_ref()
-            .map(|f| settings::absolute(&ctx.cwd, f)),
-        route_server_args: vec!["--listen".to_owned(), DEFAULT_ROUTE_SERVER.to_owned()],
-    });
+    let files = UnitFiles {
+        traefik: &a.traefik,
+        config_dir: &a.config_dir,
+        cf_dns_token_file: a.cf_dns_token_file.as_deref(),
+    };
+    let listen = vec!["--listen".to_owned(), DEFAULT_ROUTE_SERVER.to_owned()];
+    let text = proxy::units(&unit_settings(ctx, &files, renet.to_owned(), listen));
     // `proxy unit` prints both units, each after a "# --- /etc/systemd/system/NAME ---" line.
     let mut units: Vec<(String, String)> = Vec::new();
     for line in text.lines() {
