@@ -364,20 +364,31 @@ def https_status(host, port):
         c.close()
 
 
-def freshness(args, renet):
+def real_setup(args, prefix, repo_name):
+    """What the two real-daemon parts share: their needs (root, dockerd, Traefik), a private
+    folder with run/state/repository folders, and an environment without the caller's renet
+    and docker settings. Returns (traefik, d, run_dir, state_dir, repo, env), or (None, why)."""
     if os.geteuid() != 0 or not shutil.which("dockerd"):
         return None, "needs root and dockerd"
     traefik = args.traefik or os.environ.get("RENET_TRAEFIK") or "target/ci-venv/bin/traefik"
     if not os.path.isfile(traefik):
         return None, f"no traefik at {traefik}"
-    web, websecure = 28080, 28443
-    d = tempfile.mkdtemp(prefix="rnf", dir="/tmp")
-    run_dir, state_dir, repo = (os.path.join(d, x) for x in ("run", "state", "fresh"))
+    d = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    run_dir, state_dir, repo = (os.path.join(d, x) for x in ("run", "state", repo_name))
     os.makedirs(repo)
     env = dict(os.environ, RENET_RUN_DIR=run_dir, RENET_STATE_DIR=state_dir)
     for k in ("DOCKER_HOST", "DOCKER_CONTEXT", "RENET_BASE_DOMAIN", "RENET_MACHINE_NAME",
               "REDIACC_NETWORK_ID", "REDIACC_WORKING_DIR", "COMPOSE_FILE"):
         env.pop(k, None)
+    return (traefik, d, run_dir, state_dir, repo, env), None
+
+
+def freshness(args, renet):
+    setup, why = real_setup(args, "rnf", "fresh")
+    if setup is None:
+        return None, why
+    traefik, d, run_dir, state_dir, repo, env = setup
+    web, websecure = 28080, 28443
     net = "16711616"  # far from the tests' 2816/2880
     ip = block_addr(int(net), 0)
     docker_env = dict(env, DOCKER_HOST=f"unix://{run_dir}/docker-{net}.sock")
@@ -450,19 +461,11 @@ def busybox_image(d, docker_env, tag):
 
 
 def new_repository(args, renet):
-    if os.geteuid() != 0 or not shutil.which("dockerd"):
-        return None, "needs root and dockerd"
-    traefik = args.traefik or os.environ.get("RENET_TRAEFIK") or "target/ci-venv/bin/traefik"
-    if not os.path.isfile(traefik):
-        return None, f"no traefik at {traefik}"
+    setup, why = real_setup(args, "rnn", "newrepo")
+    if setup is None:
+        return None, why
+    traefik, d, run_dir, state_dir, repo, env = setup
     web, websecure = 28081, 28444
-    d = tempfile.mkdtemp(prefix="rnn", dir="/tmp")
-    run_dir, state_dir, repo = (os.path.join(d, x) for x in ("run", "state", "newrepo"))
-    os.makedirs(repo)
-    env = dict(os.environ, RENET_RUN_DIR=run_dir, RENET_STATE_DIR=state_dir)
-    for k in ("DOCKER_HOST", "DOCKER_CONTEXT", "RENET_BASE_DOMAIN", "RENET_MACHINE_NAME",
-              "REDIACC_NETWORK_ID", "REDIACC_WORKING_DIR", "COMPOSE_FILE"):
-        env.pop(k, None)
     # renet on PATH for the Rediaccfile's `renet compose`.
     env["PATH"] = os.path.dirname(renet) + os.pathsep + env.get("PATH", "")
     net = "16711552"  # far from the tests' 2816/2880 and part 2's 16711616
