@@ -9,6 +9,7 @@ pub(crate) mod compose;
 pub(crate) mod daemon;
 pub(crate) mod docker;
 pub(crate) mod error;
+mod fsread;
 pub(crate) mod leases;
 mod lock;
 pub(crate) mod machine;
