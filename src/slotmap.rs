@@ -5,6 +5,7 @@
 //! holds an exclusive lock on a sibling lock file (never the data file: the data file is
 //! replaced by rename, and a lock on the old inode would protect nothing).
 
+use crate::fsread;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,8 @@ pub enum SlotMapError {
     Identity(#[from] IdentityError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Read(#[from] crate::fsread::ReadError),
 }
 
 /// A run whose network ID or name contradicts the identity `.rediacc.json` keeps (SPEC section
@@ -309,9 +312,11 @@ pub(crate) fn path_in(repo: &Path) -> PathBuf {
 /// either the old or the new file, never half of one.
 pub(crate) fn read(repo: &Path) -> Result<SlotMap, SlotMapError> {
     let path = path_in(repo);
-    match fs_err::read_to_string(&path) {
+    // The repository's owner controls this path: a FIFO, device, link or huge file there is
+    // refused, never waited on or followed.
+    match fsread::read_to_string(&path, fsread::STATE_LIMIT, fsread::Links::Refuse) {
         Ok(text) => SlotMap::parse(&path, &text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SlotMap::default()),
+        Err(e) if e.is_not_found() => Ok(SlotMap::default()),
         Err(e) => Err(e.into()),
     }
 }

@@ -56,6 +56,10 @@ pub enum LoadError {
         source: std::io::Error,
     },
 
+    /// A FIFO, device, folder or oversized file where a compose file should be.
+    #[error("compose file {0}")]
+    Refused(crate::fsread::ReadError),
+
     #[error("{loc}: invalid YAML: {message}")]
     Yaml { loc: Loc, message: String },
 

@@ -15,6 +15,7 @@
 //! end and removal swaps the last key into place); here the merged keys take the place of the
 //! `<<` entry, and explicit keys keep their order and win over merged ones.
 
+use crate::fsread;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -38,28 +39,23 @@ pub(crate) struct Doc {
 /// Reads a compose file: its documents, in order, each checked for the shape every compose
 /// file must have.
 pub(crate) fn read_docs(path: &Path) -> Result<Vec<Doc>, LoadError> {
-    let source = match fs_err::read_to_string(path) {
+    // Bounded and non-blocking: a repository's FIFO or `/dev/zero` must not hang or swell renet.
+    let source = match fsread::read_to_string(path, fsread::SOURCE_LIMIT, fsread::Links::Follow) {
         Ok(s) => s,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(e) if e.is_not_found() => {
             return Err(LoadError::NotFound {
                 path: path.to_path_buf(),
             });
         }
-        Err(e) => {
+        Err(fsread::ReadError::Io { source, .. }) => {
             return Err(LoadError::Unreadable {
                 path: path.to_path_buf(),
-                source: std::io::Error::new(e.kind(), strip_path_prefix(&e)),
+                source,
             });
         }
+        Err(e) => return Err(LoadError::Refused(e)),
     };
     parse_docs(path, &source)
-}
-
-/// fs-err already names the path; the error message names it once more, so keep the cause only.
-fn strip_path_prefix(e: &std::io::Error) -> String {
-    e.get_ref()
-        .and_then(|inner| inner.source())
-        .map_or_else(|| e.to_string(), ToString::to_string)
 }
 
 pub(crate) fn parse_docs(path: &Path, source: &str) -> Result<Vec<Doc>, LoadError> {
