@@ -75,7 +75,8 @@ pub(crate) fn dangerous_settings(model: &Map<String, Value>, gate: &Gate<'_>) ->
     // judged both ways.
     for hide_context in [false, true] {
         let lookup = |name: &str| lookup(gate, name, hide_context);
-        let Value::Object(interpolated) = interpolate::model(&Value::Object(model.clone()), &lookup)
+        let Value::Object(interpolated) =
+            interpolate::model(&Value::Object(model.clone()), &lookup)
         else {
             continue;
         };

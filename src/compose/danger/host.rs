@@ -163,7 +163,12 @@ mod tests {
         for path in ["/", "/etc", "/usr/", "/var", "/etc/../usr", "/bin"] {
             assert!(refused(&p, path, true), "{path}");
         }
-        for path in ["/etc/localtime", "/usr/share/zoneinfo", "/var/log", "/etc/ssl/certs"] {
+        for path in [
+            "/etc/localtime",
+            "/usr/share/zoneinfo",
+            "/var/log",
+            "/etc/ssl/certs",
+        ] {
             assert!(!refused(&p, path, true), "{path} read-only");
             assert!(refused(&p, path, false), "{path} writable");
         }
@@ -246,6 +251,10 @@ mod tests {
         std::fs::create_dir(&run).expect("run");
         symlink(&run, tmp.path().join("run-link")).expect("symlink");
         let guarded = Places::new(&[tmp.path().join("run-link")]);
-        assert!(refused(&guarded, &run.join("docker-1.sock").display().to_string(), true));
+        assert!(refused(
+            &guarded,
+            &run.join("docker-1.sock").display().to_string(),
+            true
+        ));
     }
 }

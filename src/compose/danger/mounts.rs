@@ -112,8 +112,14 @@ fn volume(
             let mut parts = s.split(':');
             let source = parts.next()?;
             let _target = parts.next()?;
-            let ro = parts.next().is_some_and(|o| o.split(',').any(|o| o == "ro"));
-            let kind = if base.path(source).is_some() { "bind" } else { "volume" };
+            let ro = parts
+                .next()
+                .is_some_and(|o| o.split(',').any(|o| o == "ro"));
+            let kind = if base.path(source).is_some() {
+                "bind"
+            } else {
+                "volume"
+            };
             (kind.to_owned(), source.to_owned(), ro, false)
         }
         Value::Object(m) => {
@@ -243,7 +249,14 @@ mod tests {
         };
         host_sources(&svc, &svc, &model, &base)
             .into_iter()
-            .map(|s| (format!("{}: {}", s.key, s.shown), s.path, s.read_only, s.notes))
+            .map(|s| {
+                (
+                    format!("{}: {}", s.key, s.shown),
+                    s.path,
+                    s.read_only,
+                    s.notes,
+                )
+            })
             .collect()
     }
 

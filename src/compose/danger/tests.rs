@@ -87,11 +87,32 @@ fn every_listed_setting_is_found() {
 
 #[test]
 fn booleans_are_read_as_compose_reads_them() {
-    for yes in [json!(true), json!("yes"), json!("Y"), json!("on"), json!("TRUE"), json!("1")] {
-        assert_eq!(gate(service(json!({"privileged": yes})), &[]).len(), 1, "{yes}");
+    for yes in [
+        json!(true),
+        json!("yes"),
+        json!("Y"),
+        json!("on"),
+        json!("TRUE"),
+        json!("1"),
+    ] {
+        assert_eq!(
+            gate(service(json!({"privileged": yes})), &[]).len(),
+            1,
+            "{yes}"
+        );
     }
-    for no in [json!(false), json!("no"), json!("off"), json!("false"), json!(0)] {
-        assert_eq!(gate(service(json!({"privileged": no})), &[]), Vec::<String>::new(), "{no}");
+    for no in [
+        json!(false),
+        json!("no"),
+        json!("off"),
+        json!("false"),
+        json!(0),
+    ] {
+        assert_eq!(
+            gate(service(json!({"privileged": no})), &[]),
+            Vec::<String>::new(),
+            "{no}"
+        );
     }
 }
 
@@ -108,7 +129,12 @@ fn values_are_judged_after_interpolation() {
             "volumes": ["${ROOT:-/}:/h", "${EMPTY:-/etc}:/e", "${UNSET}/data:/d", "$$ROOT:/x",
                         "${DOCKER_HOST:+/}:/dh", "${WEB_IP:+/}run:/w", "${NOT_A_SERVICE_IP:+/}:/n"]
         })),
-        &[("UTS", "host"), ("CAP", "cap_net_admin"), ("EMPTY", ""), ("IPC", "")],
+        &[
+            ("UTS", "host"),
+            ("CAP", "cap_net_admin"),
+            ("EMPTY", ""),
+            ("IPC", ""),
+        ],
     );
     assert_eq!(
         f,
@@ -201,7 +227,10 @@ fn bind_mounts_of_protected_places() {
 
 #[test]
 fn a_writable_zone_file_is_refused_read_only_is_fine() {
-    let writable = gate(service(json!({"volumes": ["/etc/localtime:/etc/localtime"]})), &[]);
+    let writable = gate(
+        service(json!({"volumes": ["/etc/localtime:/etc/localtime"]})),
+        &[],
+    );
     assert_eq!(writable.len(), 1, "{writable:?}");
     assert!(writable[0].contains("mount it read-only"), "{writable:?}");
 }
