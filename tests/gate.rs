@@ -13,6 +13,7 @@ use crate::harness::{BUSYBOX_IMAGE, Compose, Daemon, Output, Test, compose_lock,
 const OURS: u32 = 3328;
 const VICTIM: u32 = 3392;
 const REFUSED_UP: u32 = 3456;
+const PROVIDER: u32 = 3520;
 
 /// A slot map that must stay byte for byte what it was.
 const SLOT_MAP: &str = "{\n  \"services\": {\n    \"keep\": {\n      \"slot\": 4\n    }\n  }\n}\n";
@@ -425,4 +426,55 @@ fn a_refused_up_starts_nothing_on_a_real_daemon() {
     );
     d.compose(["up", "-d"]).success();
     assert_eq!(d.containers().len(), 1);
+}
+
+/// Compose v2 runs the program a `provider:` names, found on `PATH`, as root on the host: refused
+/// without `--unsafe`, and with it the program does run (what the refusal prevents).
+#[test]
+fn a_provider_service_runs_no_host_program() {
+    let Some(_lock) = compose_lock("a_provider_service_runs_no_host_program", Compose::V2) else {
+        return;
+    };
+    let mut t = Test::new();
+    let bin = t.root().join("bin");
+    let marker = t.root().join("provider-ran");
+    std::fs::create_dir(&bin).expect("bin folder");
+    let probe = bin.join("gate-probe");
+    std::fs::write(
+        &probe,
+        format!("#!/bin/sh\necho \"$*\" >> {}\n", marker.display()),
+    )
+    .expect("probe script");
+    std::fs::set_permissions(&probe, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod probe");
+    t.write(
+        "docker-compose.yml",
+        "services:\n  p:\n    provider:\n      type: gate-probe\n      options: {x: \"1\"}\n",
+    )
+    .write(".rediacc.json", SLOT_MAP);
+    let repo = t.repo().to_owned();
+    let d = Daemon::start(&t, PROVIDER, &repo);
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let up = |t: &mut Test, extra: &[&str]| {
+        t.args(["compose", "--network-id", &PROVIDER.to_string()])
+            .args(extra)
+            .args(["--", "up", "-d"])
+            .env("PATH", &path)
+            .run()
+    };
+    let out = up(&mut t, &[]).code(4);
+    assert_eq!(findings(&out), ["p: provider: gate-probe"], "{out}");
+    assert!(!marker.exists(), "the provider program ran\n{out}");
+    assert_eq!(t.read(".rediacc.json"), SLOT_MAP);
+    assert!(d.containers().is_empty());
+    let out = up(&mut t, &["--unsafe"]);
+    let ran = std::fs::read_to_string(&marker).unwrap_or_default();
+    assert!(
+        ran.contains("up"),
+        "with --unsafe compose runs the provider\n{out}"
+    );
 }

@@ -167,6 +167,51 @@ fn setting_findings(svc: &Map<String, Value>, raw: &Map<String, Value>) -> Vec<S
             out.push(format!("security_opt: {}", shown_value(raw_opt, opt)));
         }
     }
+    out.extend(indirect_findings(svc));
+    out
+}
+
+/// What grants the machine around the container rather than in it: a provider (compose runs
+/// the program its `type` names, found on renet's `PATH`, as root), the daemon's API socket
+/// mounted in (the repository's daemon starts anything the gate refuses), privileged builds
+/// and lifecycle hooks.
+fn indirect_findings(svc: &Map<String, Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(provider) = svc.get("provider") {
+        let kind = provider
+            .get("type")
+            .map_or_else(|| provider.to_string(), scalar);
+        out.push(format!("provider: {kind}"));
+    }
+    if let Some(v) = svc.get("use_api_socket").filter(|v| truthy(v)) {
+        out.push(format!("use_api_socket: {}", scalar(v)));
+    }
+    if let Some(build) = svc.get("build").and_then(Value::as_object) {
+        if let Some(v) = build.get("privileged").filter(|v| truthy(v)) {
+            out.push(format!("build.privileged: {}", scalar(v)));
+        }
+        for e in list(build, "entitlements") {
+            if scalar(e).trim() == "security.insecure" {
+                out.push(format!("build.entitlements: {}", scalar(e)));
+            }
+        }
+    }
+    let watch_execs = svc
+        .get("develop")
+        .and_then(|d| d.get("watch"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|w| w.get("exec"));
+    let hooks = list(svc, "post_start")
+        .map(|h| ("post_start", h))
+        .chain(list(svc, "pre_stop").map(|h| ("pre_stop", h)))
+        .chain(watch_execs.map(|h| ("develop.watch.exec", h)));
+    for (key, hook) in hooks {
+        if let Some(v) = hook.get("privileged").filter(|v| truthy(v)) {
+            out.push(format!("{key}: privileged: {}", scalar(v)));
+        }
+    }
     out
 }
 

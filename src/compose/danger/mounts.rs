@@ -66,6 +66,23 @@ pub(super) fn host_sources(
         }
     }
     out.extend(build_contexts(svc, base));
+    // `develop.watch` copies what changes under its host path into the container.
+    let watched = svc
+        .get("develop")
+        .and_then(|d| d.get("watch"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|w| Some(scalar(w.get("path")?)));
+    for path in watched {
+        out.extend(base.path(&path).map(|p| HostSource {
+            key: "develop.watch",
+            shown: path.clone(),
+            notes: Vec::new(),
+            path: p,
+            read_only: true,
+        }));
+    }
     for key in ["env_file", "label_file"] {
         let files = match svc.get(key) {
             Some(Value::String(s)) => vec![s.as_str()],

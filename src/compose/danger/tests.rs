@@ -86,6 +86,44 @@ fn every_listed_setting_is_found() {
 }
 
 #[test]
+fn what_grants_the_machine_around_the_container_is_found() {
+    let f = gate(
+        service(json!({
+            "provider": {"type": "sh", "options": {"c": "x"}},
+            "use_api_socket": true,
+            "build": {"context": ".", "privileged": "${BP:-true}", "entitlements": ["network.host", "security.insecure"]},
+            "post_start": [{"command": "id", "privileged": true}, {"command": "id"}],
+            "pre_stop": [{"command": "id", "privileged": "yes"}],
+            "develop": {"watch": [{"path": "/root", "action": "sync+exec", "target": "/r",
+                                   "exec": {"command": "id", "privileged": true}},
+                                  {"path": "./src", "action": "sync", "target": "/src"}]}
+        })),
+        &[],
+    );
+    assert_eq!(
+        f,
+        [
+            "a: provider: sh",
+            "a: use_api_socket: true",
+            "a: build.privileged: true",
+            "a: build.entitlements: security.insecure",
+            "a: post_start: privileged: true",
+            "a: pre_stop: privileged: yes",
+            "a: develop.watch.exec: privileged: true",
+            "a: develop.watch: /root",
+        ]
+    );
+    let fine = gate(
+        service(
+            json!({"use_api_socket": false, "build": {"context": ".", "privileged": false},
+                       "post_start": [{"command": "id", "privileged": false}]}),
+        ),
+        &[],
+    );
+    assert_eq!(fine, Vec::<String>::new());
+}
+
+#[test]
 fn booleans_are_read_as_compose_reads_them() {
     for yes in [
         json!(true),
