@@ -72,8 +72,12 @@ pub(crate) fn dangerous_settings(model: &Map<String, Value>, gate: &Gate<'_>) ->
     };
     let mut findings: Vec<String> = Vec::new();
     // renet removes `DOCKER_CONTEXT` from compose's environment, but a `.env` may set it again:
-    // judged both ways.
+    // judged both ways when it is set.
+    let context_set = (gate.env)("DOCKER_CONTEXT").is_some();
     for hide_context in [false, true] {
+        if hide_context && !context_set {
+            continue;
+        }
         let lookup = |name: &str| lookup(gate, name, hide_context);
         let Value::Object(interpolated) =
             interpolate::model(&Value::Object(model.clone()), &lookup)

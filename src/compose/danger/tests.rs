@@ -353,3 +353,106 @@ fn a_model_without_services_or_with_odd_values_has_no_findings() {
         assert_eq!(gate(model.clone(), &[]), Vec::<String>::new(), "{model}");
     }
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Strings the gate reads specially, and any other.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "/",
+                "/etc",
+                "host",
+                "true",
+                "ALL",
+                "${X:-/}",
+                "${X",
+                "$$",
+                "~",
+                "..",
+                ":",
+                "::",
+                "./a:/b:ro",
+                "/:/h",
+                "unconfined",
+                "bind",
+                "none",
+                "${DOCKER_HOST:+/}",
+                "",
+            ])
+            .prop_map(str::to_owned),
+            any::<String>(),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            text().prop_map(Value::String),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            Just(Value::Null),
+        ];
+        let keys = prop::sample::select(vec![
+            "privileged",
+            "pid",
+            "volumes",
+            "cap_add",
+            "devices",
+            "security_opt",
+            "build",
+            "secrets",
+            "type",
+            "source",
+            "device",
+            "driver_opts",
+            "o",
+            "file",
+            "context",
+            "provider",
+            "read_only",
+            "develop",
+            "watch",
+            "path",
+            "exec",
+            "env_file",
+        ]);
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map(keys.clone().prop_map(str::to_owned), inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Any model: no panic, every finding names a service of the model, and a mount of `/`
+        /// added to a service is always found.
+        #[test]
+        fn any_model_is_judged_without_panicking(
+            svc in value(),
+            top in prop::collection::btree_map(
+                prop::sample::select(vec!["volumes", "secrets", "configs"]).prop_map(str::to_owned),
+                value(),
+                0..3,
+            ),
+        ) {
+            let mut model: Map<String, Value> = top.into_iter().collect();
+            model.insert("services".to_owned(), json!({"a": svc.clone()}));
+            for f in gate(Value::Object(model.clone()), &[]) {
+                prop_assert!(f.starts_with("a: "), "{}", f);
+            }
+            let mut with_root = match svc {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            };
+            with_root.insert("volumes".to_owned(), json!(["/:/x"]));
+            model.insert("services".to_owned(), json!({"a": with_root}));
+            let found = gate(Value::Object(model), &[]);
+            prop_assert!(found.iter().any(|f| f == "a: volumes: /:/x"), "{:?}", found);
+        }
+    }
+}
