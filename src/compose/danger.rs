@@ -71,14 +71,17 @@ pub(crate) fn dangerous_settings(model: &Map<String, Value>, gate: &Gate<'_>) ->
         home,
     };
     let mut findings: Vec<String> = Vec::new();
+    // A set beside the list: a model of many services must not make this quadratic.
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     // renet removes `DOCKER_CONTEXT` from compose's environment, but a `.env` may set it again:
     // judged both ways when it is set.
     let context_set = (gate.env)("DOCKER_CONTEXT").is_some();
+    let ip_vars: BTreeSet<String> = gate.exports.services.iter().map(|s| var_name(s)).collect();
     for hide_context in [false, true] {
         if hide_context && !context_set {
             continue;
         }
-        let lookup = |name: &str| lookup(gate, name, hide_context);
+        let lookup = |name: &str| lookup(gate, &ip_vars, name, hide_context);
         let Value::Object(interpolated) =
             interpolate::model(&Value::Object(model.clone()), &lookup)
         else {
@@ -93,7 +96,7 @@ pub(crate) fn dangerous_settings(model: &Map<String, Value>, gate: &Gate<'_>) ->
             own.extend(path_findings(svc, raw, &interpolated, &base, &places));
             for f in own {
                 let line = format!("{name}: {f}");
-                if !findings.contains(&line) {
+                if seen.insert(line.clone()) {
                     findings.push(line);
                 }
             }
@@ -102,17 +105,21 @@ pub(crate) fn dangerous_settings(model: &Map<String, Value>, gate: &Gate<'_>) ->
     findings
 }
 
-/// A variable as compose sees it: renet's exports, then the project environment.
-fn lookup(gate: &Gate<'_>, name: &str, hide_context: bool) -> Option<String> {
+/// A variable as compose sees it: renet's exports (`ip_vars`: every `<SERVICE>_IP`), then the
+/// project environment.
+fn lookup(
+    gate: &Gate<'_>,
+    ip_vars: &BTreeSet<String>,
+    name: &str,
+    hide_context: bool,
+) -> Option<String> {
     let ex = gate.exports;
     match name {
         "DOCKER_HOST" => Some(ex.docker_host.clone()),
         "REDIACC_NETWORK_ID" => Some(ex.network_id.clone()),
         "DOCKER_CONTEXT" if hide_context => None,
         // The address itself does not matter here, only that it is set and is no path.
-        n if n.ends_with("_IP") && ex.services.iter().any(|s| var_name(s) == n) => {
-            Some("127.0.0.1".to_owned())
-        }
+        n if ip_vars.contains(n) => Some("127.0.0.1".to_owned()),
         n => (gate.env)(n),
     }
 }

@@ -56,8 +56,9 @@ pub(super) fn host_sources(
     base: &Base<'_>,
 ) -> Vec<HostSource> {
     let mut out = Vec::new();
+    let raw_volumes: Vec<&Value> = items(raw, "volumes").collect();
     for (i, vol) in items(svc, "volumes").enumerate() {
-        let shown = items(raw, "volumes").nth(i).map_or_else(|| show(vol), show);
+        let shown = raw_volumes.get(i).map_or_else(|| show(vol), |r| show(r));
         out.extend(volume(vol, shown, model, base));
     }
     for key in ["secrets", "configs"] {
