@@ -253,7 +253,8 @@ fn path_findings(
 ) -> Vec<String> {
     let mut out = Vec::new();
     for source in mounts::host_sources(svc, raw, model, base) {
-        let refusal = host::landings(&source.path)
+        let refusal = places
+            .landings(&source.path)
             .into_iter()
             .find_map(|at| Some((places.judge(&at, source.read_only)?, at)));
         let Some((refusal, at)) = refusal else {

@@ -14,6 +14,8 @@
 //!   itself is refused; what is inside may be mounted read-only (`/etc/localtime:ro`, CA
 //!   certificates, zone files), never writable (`/etc/cron.d`, `/usr/bin`).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 /// Refused with everything inside them and every folder above them (besides renet's own).
@@ -63,6 +65,8 @@ pub(super) struct Places {
     guarded: Vec<PathBuf>,
     trees: Vec<PathBuf>,
     folders: Vec<PathBuf>,
+    /// [`landings`] of the paths seen so far: services of a project share their sources.
+    seen: RefCell<HashMap<PathBuf, Vec<PathBuf>>>,
 }
 
 impl Places {
@@ -79,7 +83,20 @@ impl Places {
             guarded: all(&mut fixed(GUARDED).into_iter().chain(renet_dirs.iter().cloned())),
             trees: all(&mut fixed(SYSTEM_TREES).into_iter()),
             folders: all(&mut fixed(SYSTEM_FOLDERS).into_iter()),
+            seen: RefCell::default(),
         }
+    }
+
+    /// [`landings`] of `path`, remembered for the run.
+    pub(super) fn landings(&self, path: &Path) -> Vec<PathBuf> {
+        if let Some(known) = self.seen.borrow().get(path) {
+            return known.clone();
+        }
+        let found = landings(path);
+        self.seen
+            .borrow_mut()
+            .insert(path.to_path_buf(), found.clone());
+        found
     }
 
     /// Whether handing `landing` (a resolved host path) to a container gives away the machine.
