@@ -52,6 +52,7 @@ fn assert_refused(t: &mut Test, extra: &[&str], expected: &[&str]) {
         assert!(out.stderr.contains("--unsafe"), "{out}");
         assert_eq!(t.read(".rediacc.json"), SLOT_MAP, "slot map changed\n{out}");
         assert!(is_empty_dir(&t.run_dir()), "run folder written\n{out}");
+        assert!(is_empty_dir(&t.state_dir()), "state folder written\n{out}");
         assert!(out.stdout.is_empty(), "no model printed\n{out}");
     }
 }
@@ -123,6 +124,31 @@ fn gate_judges_values_after_interpolation() {
         "{out}"
     );
     assert_eq!(t.read(".rediacc.json"), SLOT_MAP);
+}
+
+/// An included project's own `.env` sets its variables (they become defaults in renet's model):
+/// the gate sees them as compose does.
+#[test]
+fn gate_sees_the_variables_of_an_included_project() {
+    let mut t = Test::new();
+    t.write(".rediacc.json", SLOT_MAP)
+        .write("docker-compose.yml", "include: [sub/compose.yaml]\nservices:\n  main:\n    image: busybox\n")
+        .write(
+            "sub/compose.yaml",
+            "services:\n  inc:\n    image: busybox\n    volumes: [\"${HOSTDIR}:/h\"]\n    pid: ${PIDMODE}\n",
+        )
+        .write("sub/.env", "HOSTDIR=/\nPIDMODE=host\n");
+    assert_refused(
+        &mut t,
+        &[],
+        &[
+            "inc: pid: ${PIDMODE-host} (= host)",
+            "inc: volumes: ${HOSTDIR-/}:/h (host path /)",
+        ],
+    );
+    // The main project's environment wins over the included `.env`, as in compose.
+    t.env("HOSTDIR", "/srv").env("PIDMODE", "private");
+    compose(&mut t, &["--dry-run"], &["up"]).success();
 }
 
 #[test]
