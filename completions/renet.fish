@@ -73,7 +73,7 @@ complete -c renet -n "__fish_renet_using_subcommand compose" -l network-id -d 'N
 complete -c renet -n "__fish_renet_using_subcommand compose" -l repo -d 'Repository folder [default: $REDIACC_WORKING_DIR, $REPOSITORY_PATH, the nearest folder upwards holding .rediacc.json or a Rediaccfile, else the current folder]' -r -F
 complete -c renet -n "__fish_renet_using_subcommand compose" -l name -d 'Repository name for the rediacc.repo_name label [default: "name" in .rediacc.json, else the folder\'s name]' -r
 complete -c renet -n "__fish_renet_using_subcommand compose" -l rename -d 'Accept a --name other than the one .rediacc.json keeps, and keep the new one'
-complete -c renet -n "__fish_renet_using_subcommand compose" -l unsafe -d 'Allow dangerous settings (privileged, host pid/ipc/userns, SYS_ADMIN, system bind mounts)'
+complete -c renet -n "__fish_renet_using_subcommand compose" -l unsafe -d 'Allow dangerous settings (privileged, host namespaces, powerful capabilities, devices, unconfined profiles, providers, mounts of system or renet folders)'
 complete -c renet -n "__fish_renet_using_subcommand compose" -l dry-run -d 'Print the rewritten model (stdout), the variables and the compose command (stderr); run and write nothing'
 complete -c renet -n "__fish_renet_using_subcommand compose" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand compose" -s h -l help -d 'Print help (see more with \'--help\')'

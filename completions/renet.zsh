@@ -127,7 +127,7 @@ _arguments "${_arguments_options[@]}" : \
 '--repo=[Repository folder \[default\: \$REDIACC_WORKING_DIR, \$REPOSITORY_PATH, the nearest folder upwards holding .rediacc.json or a Rediaccfile, else the current folder\]]:DIR:_files' \
 '--name=[Repository name for the rediacc.repo_name label \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
 '--rename[Accept a --name other than the one .rediacc.json keeps, and keep the new one]' \
-'--unsafe[Allow dangerous settings (privileged, host pid/ipc/userns, SYS_ADMIN, system bind mounts)]' \
+'--unsafe[Allow dangerous settings (privileged, host namespaces, powerful capabilities, devices, unconfined profiles, providers, mounts of system or renet folders)]' \
 '--dry-run[Print the rewritten model (stdout), the variables and the compose command (stderr); run and write nothing]' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \

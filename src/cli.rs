@@ -213,7 +213,8 @@ pub struct ComposeArgs {
     /// Accept a --name other than the one .rediacc.json keeps, and keep the new one
     #[arg(long)]
     pub rename: bool,
-    /// Allow dangerous settings (privileged, host pid/ipc/userns, SYS_ADMIN, system bind mounts)
+    /// Allow dangerous settings (privileged, host namespaces, powerful capabilities, devices,
+    /// unconfined profiles, providers, mounts of system or renet folders)
     #[arg(long = "unsafe")]
     pub allow_unsafe: bool,
     /// Print the rewritten model (stdout), the variables and the compose command (stderr); run

@@ -658,9 +658,11 @@ fn dangerous_settings_are_all_listed_and_nothing_is_written() {
         }
         args.extend(["--", "up", "-d"]);
         let out = t.args(&args).run().code(4);
+        // NET_ADMIN rewrites the machine's firewall under host networking (issue 10).
         for finding in [
             "app: privileged: true",
             "app: pid: host",
+            "app: cap_add: NET_ADMIN",
             "app: cap_add: SYS_ADMIN",
             "agent: volumes: /var/run/docker.sock:/var/run/docker.sock",
         ] {
@@ -669,10 +671,6 @@ fn dangerous_settings_are_all_listed_and_nothing_is_written() {
                 "finding {finding:?} missing\n{out}"
             );
         }
-        assert!(
-            !out.stderr.contains("NET_ADMIN"),
-            "NET_ADMIN is not dangerous\n{out}"
-        );
         assert!(
             !out.stderr.contains("./data"),
             "a relative bind is not dangerous\n{out}"

@@ -28,11 +28,11 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     let id = settings::network_id(args.network.network_id, ctx.env)?;
     let repo = settings::repo_dir(args.repo.repo.as_deref(), ctx.env, &ctx.cwd)?;
     let user = compose_args::parse(&args.args)?;
-    let (project, project_dir, project_name) = load_project(ctx, &user, &repo)?;
+    let (project, project_dir, project_name, project_env) = load_project(ctx, &user, &repo)?;
     let run_dir = ctx.run_dir.clone();
     let state_dir = ctx.state_dir.clone();
     if !args.allow_unsafe {
-        refuse_dangerous(&project.model, &run_dir, &state_dir)?;
+        refuse_dangerous(ctx, &repo, id, (&project.model, &project_dir), &project_env)?;
     }
     let flavour = compose_bin::detect(
         ctx.env.var("PATH").as_deref(),
@@ -120,11 +120,11 @@ struct Identity<'a> {
 
 /// The files, the merged model, the project folder and the project name, as Compose v2 settles
 /// them.
-fn load_project(
-    ctx: &Ctx<'_>,
+fn load_project<'e>(
+    ctx: &Ctx<'e>,
     user: &compose_args::ComposeArgs,
     repo: &Path,
-) -> Result<(compose::Project, PathBuf, String)> {
+) -> Result<(compose::Project, PathBuf, String, files::ProjectEnv<'e>)> {
     let chosen_dir = project_directory(user, repo, &ctx.cwd);
     let selection = files::select(
         ctx.env,
@@ -142,7 +142,7 @@ fn load_project(
         project.model.get("name"),
         &selection.project_dir,
     )?;
-    Ok((project, selection.project_dir, name))
+    Ok((project, selection.project_dir, name, selection.env))
 }
 
 /// `--project-directory`, else the repository when the working folder is outside it (as if
@@ -157,13 +157,42 @@ fn project_directory(user: &compose_args::ComposeArgs, repo: &Path, cwd: &Path) 
 }
 
 /// Without `--unsafe`, settings that hand a container the machine, or renet's own run and state
-/// folders, stop the run.
-fn refuse_dangerous(model: &Map<String, Value>, run_dir: &Path, state_dir: &Path) -> Result<()> {
-    let protected = [
-        run_dir.display().to_string(),
-        state_dir.display().to_string(),
+/// folders, stop the run. The gate sees the variables compose will see: the project's, and
+/// those renet exports (every service of the model and of the slot map).
+fn refuse_dangerous(
+    ctx: &Ctx<'_>,
+    repo: &Path,
+    id: NetworkId,
+    (model, project_dir): (&Map<String, Value>, &Path),
+    env: &files::ProjectEnv<'_>,
+) -> Result<()> {
+    let mut services: std::collections::BTreeSet<String> =
+        compose::services(model).map(|(n, _)| n.clone()).collect();
+    // An unreadable slot map is reported (exit 3) right after this check.
+    if let Ok(map) = slotmap::read(repo) {
+        services.extend(map.slots().into_keys());
+    }
+    let socket = settings::absolute(&ctx.cwd, &socket_path(&ctx.run_dir, id));
+    let exports = danger::Exports {
+        docker_host: format!("unix://{}", socket.display()),
+        network_id: id.to_string(),
+        services,
+    };
+    let home = ctx.env.var("HOME").map(PathBuf::from);
+    let renet_dirs = [
+        settings::absolute(&ctx.cwd, &ctx.run_dir),
+        settings::absolute(&ctx.cwd, &ctx.state_dir),
     ];
-    let findings = danger::dangerous_settings(model, &protected);
+    let findings = danger::dangerous_settings(
+        model,
+        &danger::Gate {
+            env: &|k| env.get(k),
+            exports: &exports,
+            project_dir,
+            home: home.as_deref(),
+            renet_dirs: &renet_dirs,
+        },
+    );
     if findings.is_empty() {
         Ok(())
     } else {

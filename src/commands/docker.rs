@@ -43,9 +43,12 @@ pub(crate) fn run(ctx: &Ctx<'_>, args: DockerArgs) -> Result<u8> {
 }
 
 /// Refuse `-H/--host/-c/--context` among docker's global options (before the subcommand), in
-/// every spelling: `-H x`, `-Hx`, `--host=x`, inside a cluster like `-DH x`. After the
-/// subcommand these letters mean other things (`docker run -c` is CPU shares).
+/// every spelling: `-H x`, `-Hx`, `-H=x`, `--host=x`, inside a cluster like `-DH x`, and the
+/// abbreviations docker-compose 1.x would take (`--hos`: docker itself refuses them, one rule
+/// for both). After the subcommand these letters mean other things (`docker run -c` is CPU
+/// shares).
 fn refuse_other_daemon(args: &[OsString]) -> std::result::Result<(), ArgsError> {
+    use crate::compose::args::{DAEMON_SHORT, daemon_long};
     let mut i = 0;
     while let Some(text) = args.get(i).and_then(|a| a.to_str()) {
         if text == "--" || !text.starts_with('-') || text == "-" {
@@ -53,16 +56,15 @@ fn refuse_other_daemon(args: &[OsString]) -> std::result::Result<(), ArgsError> 
         }
         if let Some(long) = text.strip_prefix("--") {
             let name = long.split_once('=').map_or(long, |(n, _)| n);
-            let name = format!("--{name}");
-            if crate::compose::args::other_daemon(&name) {
-                return Err(ArgsError::OtherDaemon(name));
+            if daemon_long(name) {
+                return Err(ArgsError::OtherDaemon(format!("--{name}")));
             }
-            if VALUE_OPTIONS.contains(&name.as_str()) && !long.contains('=') {
+            if VALUE_OPTIONS.contains(&format!("--{name}").as_str()) && !long.contains('=') {
                 i += 1;
             }
         } else {
             for (at, letter) in text.char_indices().skip(1) {
-                if crate::compose::args::other_daemon(&format!("-{letter}")) {
+                if DAEMON_SHORT.contains(&letter) {
                     return Err(ArgsError::OtherDaemon(format!("-{letter}")));
                 }
                 if VALUE_LETTERS.contains(&letter) {
@@ -120,6 +122,15 @@ mod tests {
             &["-D", "-H", "x", "ps"],
             &["-DH", "x", "ps"],
             &["--config", "/tmp/cfg", "-H", "x", "ps"],
+            &["-H=unix:///x", "ps"],
+            &["-D", "-H=unix:///x", "ps"],
+            &["-c=other", "ps"],
+            &["-Dc", "other", "ps"],
+            &["--hos=unix:///x", "ps"],
+            &["--ho", "unix:///x", "ps"],
+            &["--cont=other", "ps"],
+            &["--tlsverify", "--host", "tcp://x:2376", "ps"],
+            &["--log-level", "debug", "--context", "x", "ps"],
         ] {
             assert!(
                 matches!(check(args), Err(ArgsError::OtherDaemon(_))),

@@ -1,12 +1,15 @@
 //! `${VAR}` substitution by compose-go's rules (its `template` package), for the few values renet
-//! must know before compose runs: the `.env` values and the top-level `name:`. The model itself
-//! keeps its `${...}` for compose to interpolate.
+//! must know before compose runs: the `.env` values, the top-level `name:`, and an interpolated
+//! copy of the model for the dangerous-settings gate ([`model`]). The model compose gets keeps
+//! its `${...}` for compose to interpolate.
 //!
 //! `$$` is a `$`; `$NAME` and `${NAME}` are the value (empty when unset); `${NAME:-word}` and
 //! `${NAME-word}` default when unset or empty / unset; `${NAME:+word}` and `${NAME+word}`
 //! replace when set and not empty / set; `${NAME:?message}` and `${NAME?message}` are errors
 //! when unset or empty / unset. `word` is substituted itself, only when it is used. A `$`
 //! followed by anything else stays as it is; a `${` that is not one of these is an error.
+
+use serde_json::Value;
 
 /// A variable's value, `None` when unset (set but empty is `Some("")`).
 pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -58,6 +61,23 @@ pub(crate) fn substitute(text: &str, lookup: Lookup<'_>) -> Result<String, Templ
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// A copy of `value` with every string interpolated, as compose interpolates the model it reads
+/// (values only: mapping keys stay as written). A string compose could not interpolate either
+/// (a malformed `${`, a `${X:?}` that is unset) stays as written: compose refuses the model, so
+/// what it says never runs.
+pub(crate) fn model(value: &Value, lookup: Lookup<'_>) -> Value {
+    match value {
+        Value::String(s) => Value::String(substitute(s, lookup).unwrap_or_else(|_| s.clone())),
+        Value::Array(items) => Value::Array(items.iter().map(|v| model(v, lookup)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), model(v, lookup)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// Where the name `[_A-Za-z0-9]*` at the start of `s` ends.
@@ -169,6 +189,21 @@ mod tests {
         assert_eq!(sub("${UNSET:-${A}-x}/y").unwrap(), "a-x/y");
         assert_eq!(sub("${A:-${UNSET:?never}}").unwrap(), "a");
         assert_eq!(sub("${UNSET:-./data:rw}").unwrap(), "./data:rw");
+    }
+
+    #[test]
+    fn a_model_copy_is_interpolated_in_its_values_only() {
+        let vars: BTreeMap<&str, &str> = [("P", "true")].into();
+        let lookup = |k: &str| vars.get(k).map(|v| (*v).to_owned());
+        let raw = serde_json::json!({"services": {"${P}": {
+            "privileged": "${P}", "pid": "${PM:-host}", "n": 3,
+            "volumes": ["${ROOT:-/}:/h", "${BAD", "$$HOME:/x"]}}});
+        assert_eq!(
+            model(&raw, &lookup),
+            serde_json::json!({"services": {"${P}": {
+                "privileged": "true", "pid": "host", "n": 3,
+                "volumes": ["/:/h", "${BAD", "$HOME:/x"]}}})
+        );
     }
 
     #[test]
