@@ -246,7 +246,7 @@ fn import(
                         existing: existing.to_path_buf(),
                     });
                 }
-                None => target.0.push((name.clone(), def.clone())),
+                None => target.insert(name.clone(), def.clone()),
             }
         }
     }
