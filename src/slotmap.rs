@@ -20,10 +20,11 @@ pub(crate) const LOCK_NAME: &str = ".rediacc.json.lock";
 #[derive(Debug, thiserror::Error)]
 // `pub`: a variant of the public `crate::error::Error` holds it.
 pub enum SlotMapError {
-    #[error("{path}: not valid JSON: {source}; fix or remove the file (renet never overwrites it)")]
+    /// Not JSON, or a key twice in one object (which JSON readers settle silently).
+    #[error("{path}: {source} (renet never overwrites it)")]
     Json {
         path: PathBuf,
-        source: serde_json::Error,
+        source: crate::strict_json::StrictJsonError,
     },
     #[error("{path}: {what}; fix the file by hand (renet never overwrites it)")]
     Invalid { path: PathBuf, what: String },
@@ -81,7 +82,7 @@ pub(crate) struct SlotMap {
 
 impl SlotMap {
     pub(crate) fn parse(path: &Path, text: &str) -> Result<Self, SlotMapError> {
-        let value: Value = serde_json::from_str(text).map_err(|source| SlotMapError::Json {
+        let value = crate::strict_json::parse(text).map_err(|source| SlotMapError::Json {
             path: path.to_owned(),
             source,
         })?;
@@ -403,6 +404,15 @@ mod tests {
     fn corrupt_files_are_refused_with_the_path() {
         for (text, needle) in [
             ("{", "not valid JSON"),
+            (
+                r#"{"services": {"a": {"slot": 0}, "b": {"slot": 1}, "a": {"slot": 2}}}"#,
+                "duplicate key \"a\" in \"services\"",
+            ),
+            (r#"{"name": "x", "name": "y"}"#, "duplicate key \"name\""),
+            (
+                r#"{"services": {"a": {"slot": 0, "slot": 1}}}"#,
+                "in \"services.a\"",
+            ),
             ("[]", "top level"),
             (r#"{"services": []}"#, "must be an object"),
             (r#"{"services": {"a": {"slot": 61}}}"#, "outside 0..=60"),

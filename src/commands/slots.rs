@@ -11,7 +11,7 @@ use crate::compose::hosts;
 use crate::error::{Error, Result};
 use crate::network::NetworkId;
 use crate::output::Printer;
-use crate::{settings, slotmap};
+use crate::{settings, slotmap, table};
 
 #[derive(Serialize)]
 struct Row {
@@ -54,23 +54,24 @@ fn row(
 }
 
 fn print_table(out: &Printer, rows: &[Row]) {
-    let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(7).max(7);
+    let names: Vec<String> = rows.iter().map(|r| table::cell(&r.name)).collect();
+    let vars: Vec<String> = rows.iter().map(|r| table::cell(&r.variable)).collect();
+    let w = table::column("SERVICE", names.iter().map(String::as_str));
+    let w2 = table::column("VARIABLE", vars.iter().map(String::as_str));
     out.data(&format!(
-        "{:<w$}  SLOT  {:<15}  {:<w2$}  RESTART",
-        "SERVICE",
+        "{}  SLOT  {:<15}  {}  RESTART",
+        table::left("SERVICE", w),
         "ADDRESS",
-        "VARIABLE",
-        w2 = w + 3
+        table::left("VARIABLE", w2),
     ));
-    for r in rows {
+    for ((r, name), var) in rows.iter().zip(&names).zip(&vars) {
         out.data(&format!(
-            "{:<w$}  {:>4}  {:<15}  {:<w2$}  {}",
-            r.name,
+            "{}  {:>4}  {:<15}  {}  {}",
+            table::left(name, w),
             r.slot,
             r.address.as_deref().unwrap_or("-"),
-            r.variable,
-            r.restart_policy.as_deref().unwrap_or("-"),
-            w2 = w + 3
+            table::left(var, w2),
+            table::cell(r.restart_policy.as_deref().unwrap_or("-")),
         ));
     }
 }

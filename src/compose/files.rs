@@ -187,15 +187,17 @@ fn default_env_disabled(process: &dyn Env) -> Result<bool> {
 
 /// Read the `--env-file`s (each must exist), or else `dir`'s `.env` when there is one.
 fn read_env_files(env: &mut ProjectEnv<'_>, given: &[PathBuf], dir: Option<&Path>) -> Result<()> {
-    if let Some(missing) = given.iter().find(|f| !f.is_file()) {
+    if let Some(missing) = given.iter().find(|f| !f.exists()) {
         return Err(Error::Usage(format!(
-            "--env-file {}: no such file (or not a file); pass an existing env file",
+            "--env-file {}: no such file; pass an existing env file",
             missing.display()
         )));
     }
+    // Anything by that name but a folder counts, as in compose: a FIFO or device is read, and refused by
+    // the read (bounded, non-blocking), rather than skipped without a word.
     let default: Vec<PathBuf> = dir
         .map(|d| d.join(".env"))
-        .filter(|f| f.is_file())
+        .filter(|f| f.exists() && !f.is_dir())
         .into_iter()
         .collect();
     env.read(if given.is_empty() { &default } else { given })?;
