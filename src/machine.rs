@@ -197,7 +197,7 @@ pub(crate) fn update(
     let mut text =
         serde_json::to_string_pretty(&new.map).map_err(|e| std::io::Error::other(e.to_string()))?;
     text.push('\n');
-    crate::atomic::write(&Machine::path(state_dir), text.as_bytes(), None)?;
+    crate::atomic::replace_regular(&Machine::path(state_dir), text.as_bytes())?;
     Ok((new, true))
 }
 

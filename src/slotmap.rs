@@ -337,7 +337,7 @@ where
     let mut map = read(repo).map_err(E::from)?;
     let (out, changed) = f(&path, &mut map)?;
     if changed {
-        crate::atomic::write(&path, map.to_json().as_bytes(), None)
+        crate::atomic::replace_regular(&path, map.to_json().as_bytes())
             .map_err(|e| E::from(SlotMapError::Io(e)))?;
     }
     Ok(out)

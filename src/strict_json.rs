@@ -19,7 +19,11 @@ pub(crate) enum StrictJsonError {
         "duplicate key {key:?} in {at} (line {line}); JSON keeps only one of them: remove the \
          entry that is wrong"
     )]
-    Duplicate { key: String, at: String, line: usize },
+    Duplicate {
+        key: String,
+        at: String,
+        line: usize,
+    },
 }
 
 /// Parse `text`, refusing a key that appears twice in one object.
@@ -147,10 +151,14 @@ mod tests {
 
     #[test]
     fn duplicates_are_found_at_any_depth() {
-        let text = "{\n  \"services\": {\n    \"api\": {\"slot\": 0},\n    \"api\": {\"slot\": 5}\n  }\n}";
+        let text =
+            "{\n  \"services\": {\n    \"api\": {\"slot\": 0},\n    \"api\": {\"slot\": 5}\n  }\n}";
         let err = parse(text).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("duplicate key \"api\" in \"services\""), "{msg}");
+        assert!(
+            msg.contains("duplicate key \"api\" in \"services\""),
+            "{msg}"
+        );
         assert!(msg.contains("line 4"), "{msg}");
         let err = parse(r#"{"a": 1, "a": 2}"#).unwrap_err().to_string();
         assert!(err.contains("the top-level object"), "{err}");
@@ -162,7 +170,8 @@ mod tests {
 
     #[test]
     fn the_same_value_as_serde_json_otherwise() {
-        let text = r#"{"b": [1, -2, 3.5, null, true, "s"], "a": {"x": {}}, "u": 18446744073709551615}"#;
+        let text =
+            r#"{"b": [1, -2, 3.5, null, true, "s"], "a": {"x": {}}, "u": 18446744073709551615}"#;
         let ours = parse(text).expect("valid");
         let theirs: Value = serde_json::from_str(text).expect("valid");
         assert_eq!(ours, theirs);

@@ -31,7 +31,10 @@ pub(crate) fn width(text: &str) -> usize {
 /// `text` left-aligned in `columns` columns (never cut: a longer text is kept whole).
 pub(crate) fn left(text: &str, columns: usize) -> String {
     let mut out = text.to_owned();
-    out.extend(std::iter::repeat_n(' ', columns.saturating_sub(width(text))));
+    out.extend(std::iter::repeat_n(
+        ' ',
+        columns.saturating_sub(width(text)),
+    ));
     out
 }
 
