@@ -322,6 +322,39 @@ pub(crate) fn read(repo: &Path) -> Result<SlotMap, SlotMapError> {
     }
 }
 
+/// The slot map read under the repository's lock, changed in memory and written by
+/// [`Locked::commit`] only: a run that is refused between the two (an exhausted lease range, a
+/// bad port label) drops it, and the file stays byte-identical.
+pub(crate) struct Locked {
+    _lock: crate::lock::FileLock,
+    path: PathBuf,
+    /// The text the file would have unchanged, to know whether anything changed.
+    before: String,
+    pub(crate) map: SlotMap,
+}
+
+impl Locked {
+    pub(crate) fn open(repo: &Path) -> Result<Self, SlotMapError> {
+        let lock = lock(repo)?;
+        let map = read(repo)?;
+        Ok(Self {
+            _lock: lock,
+            path: path_in(repo),
+            before: map.to_json(),
+            map,
+        })
+    }
+
+    /// Write the map (atomically, fsynced, never through a link) when it changed, and release
+    /// the lock.
+    pub(crate) fn commit(self) -> Result<(), SlotMapError> {
+        if self.map.to_json() != self.before {
+            crate::atomic::replace_regular(&self.path, self.map.to_json().as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
 /// Read-modify-write under the repository's lock. `f` returns whether it changed anything; the
 /// file is written (atomically, fsynced) only then, so a refused or empty change leaves it
 /// byte-identical.

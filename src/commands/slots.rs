@@ -139,7 +139,20 @@ fn sync(ctx: &Ctx<'_>, t: &Target, files: &[PathBuf]) -> Result<()> {
 }
 
 fn prune(ctx: &Ctx<'_>, t: &Target, dry_run: bool) -> Result<()> {
-    let names = compose_files::repo_services(&t.repo)?;
+    // No compose file found is a wrong folder or a missing checkout, not a repository whose
+    // services all went away: pruning then would free every slot (and move every address on
+    // the next run).
+    let Some(names) = compose_files::repo_services_found(&t.repo)? else {
+        return Err(Error::ComposeInput(format!(
+            "no compose file found in {} nor in its Rediaccfile folders (looked for {}); slots \
+             prune frees the slots of services no compose file defines, and with none found it \
+             would free every slot: run it with --repo naming the repository, or, to free \
+             every slot on purpose, remove the services from {} by hand",
+            t.repo.display(),
+            compose_files::DEFAULT_FILES.join(", "),
+            slotmap::path_in(&t.repo).display()
+        )));
+    };
     let freed = if dry_run {
         let map = slotmap::read(&t.repo)?;
         map.services()

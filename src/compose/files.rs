@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::settings::{self, Env};
 
 /// In compose's order of preference (compose-go `DefaultFileNames`).
-const DEFAULT_FILES: [&str; 4] = [
+pub(crate) const DEFAULT_FILES: [&str; 4] = [
     "compose.yaml",
     "compose.yml",
     "docker-compose.yml",
@@ -289,11 +289,22 @@ pub(crate) fn project_services(files: &[PathBuf]) -> Result<BTreeSet<String>> {
 
 /// Service names of every compose project of the repository.
 pub(crate) fn repo_services(repo: &Path) -> Result<BTreeSet<String>> {
+    Ok(repo_services_found(repo)?.unwrap_or_default())
+}
+
+/// [`repo_services`], or None when the repository has no compose project at all (no compose
+/// file in its root nor in any Rediaccfile folder), which is not the same as one defining no
+/// service: `slots prune` must not read it as "every service is gone".
+pub(crate) fn repo_services_found(repo: &Path) -> Result<Option<BTreeSet<String>>> {
+    let projects = repo_projects(repo)?;
+    if projects.is_empty() {
+        return Ok(None);
+    }
     let mut names = BTreeSet::new();
-    for files in repo_projects(repo)? {
+    for files in projects {
         names.extend(project_services(&files)?);
     }
-    Ok(names)
+    Ok(Some(names))
 }
 
 #[cfg(test)]
