@@ -210,6 +210,26 @@ mod tests {
     }
 
     #[test]
+    fn a_linked_or_special_settings_file_is_refused_naming_it() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = Machine::path(tmp.path());
+        std::os::unix::fs::symlink("/dev/zero", &path).expect("symlink");
+        let err = Machine::load(tmp.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("machine.json") && err.contains("symbolic link"),
+            "{err}"
+        );
+        fs_err::remove_file(&path).expect("rm");
+        nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("fifo");
+        let err = Machine::load(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("FIFO"), "{err}");
+        let err = parse(r#"{"x-a": {"k": 1, "k": 2}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("duplicate key \"k\" in \"x-a\""), "{err}");
+    }
+
+    #[test]
     fn duplicate_keys_are_refused_unknown_kept() {
         let err = parse(r#"{"base_domain": "a.com", "base_domain": "b.com"}"#).unwrap_err();
         assert!(err.to_string().contains("duplicate key"), "{err}");

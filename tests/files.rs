@@ -136,7 +136,7 @@ fn renet(t: &mut Test, args: &[&str]) -> Output {
 #[test]
 fn special_and_huge_files_are_refused_at_once_naming_them() {
     for kind in BAD {
-        for place in ["-f", "include", "extends", ".env"] {
+        for place in ["-f", "include", "extends", ".env", "include env_file"] {
             let mut t = Test::new();
             let (bin, log) = fake_compose(&mut t);
             t.write(".rediacc.json", SLOTS);
@@ -146,10 +146,16 @@ fn special_and_huge_files_are_refused_at_once_naming_them() {
                 "extends" => {
                     "services:\n  web:\n    image: busybox\n    extends: {file: bad.yaml, service: x}\n"
                 }
+                "include env_file" => "include: [{path: inc.yaml, env_file: bad.env}]\n",
                 _ => "services:\n  web:\n    image: busybox\n",
             };
             t.write("compose.yaml", main);
-            let bad = if place == ".env" { t.path(".env") } else { bad };
+            t.write("inc.yaml", "services:\n  web:\n    image: busybox\n");
+            let bad = match place {
+                ".env" => t.path(".env"),
+                "include env_file" => t.path("bad.env"),
+                _ => bad,
+            };
             make_bad(kind, &bad);
             let before = snapshot(t.repo());
             let mut args = vec!["up", "-d"];

@@ -164,7 +164,10 @@ fn prune(ctx: &Ctx<'_>, t: &Target, dry_run: bool) -> Result<()> {
         slotmap::update(&t.repo, |_, map| -> Result<_, Error> {
             let before = map.slots();
             let gone = map.prune(&|n| names.contains(n));
-            let freed: Vec<_> = gone.iter().map(|n| (n.clone(), before[n])).collect();
+            let freed: Vec<_> = gone
+                .iter()
+                .filter_map(|n| Some((n.clone(), *before.get(n)?)))
+                .collect();
             let changed = !freed.is_empty();
             Ok((freed, changed))
         })?

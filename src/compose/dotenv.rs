@@ -472,6 +472,13 @@ mod tests {
         );
         let err = read_into(&tmp.path().join("none"), &|_| None, &mut out).unwrap_err();
         assert!(matches!(err, DotenvError::Unreadable { .. }), "{err}");
+        // A FIFO is refused at once (a plain read would wait for a writer for ever).
+        let fifo = tmp.path().join("fifo.env");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("fifo");
+        let err = read_into(&fifo, &|_| None, &mut out)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("fifo.env") && err.contains("FIFO"), "{err}");
     }
 
     #[test]
