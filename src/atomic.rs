@@ -23,6 +23,44 @@ pub(crate) fn write(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Re
     file.commit().map_err(named)
 }
 
+/// Mode of a state file renet creates: readable by all, written by its owner.
+pub(crate) const STATE_MODE: u32 = 0o644;
+
+/// [`write`] for a state file in a folder someone else controls (`.rediacc.json` in a
+/// repository): a symbolic link or special file at `path` is refused before anything is
+/// written, naming it (replacing a link would hand its owner a root-written file, and a
+/// link's own mode, 0777, would be copied onto it). The new file keeps the old one's mode
+/// without group and world write (nobody but its owner may rewrite slots) and without the
+/// set-id bits; a new file gets [`STATE_MODE`].
+pub(crate) fn replace_regular(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_file() => meta.permissions().mode() & 0o755,
+        Ok(meta) => {
+            let what = if meta.file_type().is_symlink() {
+                "a symbolic link"
+            } else {
+                "not a regular file"
+            };
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "{}: {what}; renet does not write through it: replace it with a regular file",
+                    path.display()
+                ),
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => STATE_MODE,
+        Err(e) => {
+            return Err(std::io::Error::new(
+                e.kind(),
+                format!("{}: {e}", path.display()),
+            ));
+        }
+    };
+    write(path, bytes, Some(mode))
+}
+
 #[cfg(test)]
 mod tests {
     use std::os::unix::fs::PermissionsExt;
@@ -49,6 +87,36 @@ mod tests {
         assert_eq!(mode(&path), 0o640);
         // Nothing is left beside it.
         assert_eq!(fs_err::read_dir(tmp.path()).expect("ls").count(), 1);
+    }
+
+    #[test]
+    fn state_files_are_never_links_nor_group_writable() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join(".rediacc.json");
+        replace_regular(&path, b"{}").expect("new file");
+        assert_eq!(mode(&path) & !0o022, STATE_MODE & !0o022);
+        fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        replace_regular(&path, b"{ }").expect("rewrite");
+        assert_eq!(mode(&path), 0o644, "group and world write dropped");
+        fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        replace_regular(&path, b"{}").expect("rewrite");
+        assert_eq!(mode(&path), 0o600, "a narrower mode is kept");
+
+        let outside = tmp.path().join("outside");
+        fs_err::write(&outside, "keep").expect("write");
+        let link = tmp.path().join("link.json");
+        std::os::unix::fs::symlink(&outside, &link).expect("symlink");
+        let err = replace_regular(&link, b"{}").unwrap_err().to_string();
+        assert!(
+            err.contains("link.json") && err.contains("symbolic link"),
+            "{err}"
+        );
+        assert!(fs_err::symlink_metadata(&link).expect("lstat").is_symlink());
+        assert_eq!(fs_err::read_to_string(&outside).expect("read"), "keep");
+        let dangling = tmp.path().join("dangling.json");
+        std::os::unix::fs::symlink(tmp.path().join("none"), &dangling).expect("symlink");
+        assert!(replace_regular(&dangling, b"{}").is_err());
+        assert!(!tmp.path().join("none").exists());
     }
 
     #[test]

@@ -52,6 +52,16 @@ impl ReadError {
     pub(crate) fn is_not_found(&self) -> bool {
         matches!(self, ReadError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     }
+
+    /// As an `io::Error` whose message is this one (it names the file), for callers whose
+    /// errors are I/O errors.
+    pub(crate) fn into_io(self) -> std::io::Error {
+        let kind = match &self {
+            ReadError::Io { source, .. } => source.kind(),
+            _ => std::io::ErrorKind::InvalidData,
+        };
+        std::io::Error::new(kind, self.to_string())
+    }
 }
 
 /// Read at most `limit` bytes of the regular file at `path`.

@@ -23,6 +23,8 @@ pub(crate) mod routes;
 mod settings;
 pub(crate) mod signals;
 pub(crate) mod slotmap;
+mod strict_json;
+mod table;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

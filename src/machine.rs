@@ -7,12 +7,11 @@
 //! would protect nothing). Keys renet does not know are kept as they are; a duplicate key is
 //! refused rather than silently resolved to one of its values.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::fsread::Links;
 use crate::routes::validate;
 
 pub(crate) const FILE_NAME: &str = "machine.json";
@@ -56,10 +55,11 @@ impl Machine {
     /// The settings of this machine; none when the file does not exist.
     pub(crate) fn load(state_dir: &Path) -> Result<Self, MachineError> {
         let path = Self::path(state_dir);
-        match fs_err::read_to_string(&path) {
+        // renet writes this file itself: a link, FIFO or device there is refused, not followed.
+        match crate::fsread::read_to_string(&path, crate::fsread::STATE_LIMIT, Links::Refuse) {
             Ok(text) => Self::parse(&path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(e.into()),
+            Err(e) if e.is_not_found() => Ok(Self::default()),
+            Err(e) => Err(e.into_io().into()),
         }
     }
 
@@ -68,7 +68,11 @@ impl Machine {
             path: path.to_owned(),
             reason,
         };
-        let UniqueKeys(map) = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
+        let Value::Object(map) =
+            crate::strict_json::parse(text).map_err(|e| corrupt(e.to_string()))?
+        else {
+            return Err(corrupt("the top level must be a JSON object".into()));
+        };
         for key in KEYS {
             match map.get(key) {
                 None => {}
@@ -193,35 +197,8 @@ pub(crate) fn update(
     let mut text =
         serde_json::to_string_pretty(&new.map).map_err(|e| std::io::Error::other(e.to_string()))?;
     text.push('\n');
-    crate::atomic::write(&Machine::path(state_dir), text.as_bytes(), None)?;
+    crate::atomic::replace_regular(&Machine::path(state_dir), text.as_bytes())?;
     Ok((new, true))
-}
-
-/// A JSON object whose keys must each appear once (serde_json keeps the last otherwise).
-struct UniqueKeys(Map<String, Value>);
-
-impl<'de> Deserialize<'de> for UniqueKeys {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Keys;
-        impl<'de> Visitor<'de> for Keys {
-            type Value = UniqueKeys;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<UniqueKeys, A::Error> {
-                let mut map = Map::new();
-                while let Some(key) = a.next_key::<String>()? {
-                    if map.contains_key(&key) {
-                        return Err(de::Error::custom(format!("duplicate key {key:?}")));
-                    }
-                    let value: Value = a.next_value()?;
-                    map.insert(key, value);
-                }
-                Ok(UniqueKeys(map))
-            }
-        }
-        d.deserialize_map(Keys)
-    }
 }
 
 #[cfg(test)]
@@ -230,6 +207,26 @@ mod tests {
 
     fn parse(text: &str) -> Result<Machine, MachineError> {
         Machine::parse(Path::new("/s/machine.json"), text)
+    }
+
+    #[test]
+    fn a_linked_or_special_settings_file_is_refused_naming_it() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = Machine::path(tmp.path());
+        std::os::unix::fs::symlink("/dev/zero", &path).expect("symlink");
+        let err = Machine::load(tmp.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("machine.json") && err.contains("symbolic link"),
+            "{err}"
+        );
+        fs_err::remove_file(&path).expect("rm");
+        nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("fifo");
+        let err = Machine::load(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("FIFO"), "{err}");
+        let err = parse(r#"{"x-a": {"k": 1, "k": 2}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("duplicate key \"k\" in \"x-a\""), "{err}");
     }
 
     #[test]

@@ -32,10 +32,16 @@ pub(crate) fn path_in(state_dir: &Path) -> PathBuf {
 /// The registered repositories, sorted by network ID; none when the file does not exist.
 pub(crate) fn read(state_dir: &Path) -> std::io::Result<Vec<Entry>> {
     let path = path_in(state_dir);
-    let text = match fs_err::read_to_string(&path) {
+    // renet writes this file itself: a link, FIFO or device there is refused, not followed.
+    let read = crate::fsread::read_to_string(
+        &path,
+        crate::fsread::STATE_LIMIT,
+        crate::fsread::Links::Refuse,
+    );
+    let text = match read {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
+        Err(e) if e.is_not_found() => return Ok(Vec::new()),
+        Err(e) => return Err(e.into_io()),
     };
     let doc: Doc = serde_json::from_str(&text).map_err(|e| {
         std::io::Error::new(

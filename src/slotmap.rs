@@ -20,10 +20,11 @@ pub(crate) const LOCK_NAME: &str = ".rediacc.json.lock";
 #[derive(Debug, thiserror::Error)]
 // `pub`: a variant of the public `crate::error::Error` holds it.
 pub enum SlotMapError {
-    #[error("{path}: not valid JSON: {source}; fix or remove the file (renet never overwrites it)")]
+    /// Not JSON, or a key twice in one object (which JSON readers settle silently).
+    #[error("{path}: {source} (renet never overwrites it)")]
     Json {
         path: PathBuf,
-        source: serde_json::Error,
+        source: crate::strict_json::StrictJsonError,
     },
     #[error("{path}: {what}; fix the file by hand (renet never overwrites it)")]
     Invalid { path: PathBuf, what: String },
@@ -81,7 +82,7 @@ pub(crate) struct SlotMap {
 
 impl SlotMap {
     pub(crate) fn parse(path: &Path, text: &str) -> Result<Self, SlotMapError> {
-        let value: Value = serde_json::from_str(text).map_err(|source| SlotMapError::Json {
+        let value = crate::strict_json::parse(text).map_err(|source| SlotMapError::Json {
             path: path.to_owned(),
             source,
         })?;
@@ -321,6 +322,39 @@ pub(crate) fn read(repo: &Path) -> Result<SlotMap, SlotMapError> {
     }
 }
 
+/// The slot map read under the repository's lock, changed in memory and written by
+/// [`Locked::commit`] only: a run that is refused between the two (an exhausted lease range, a
+/// bad port label) drops it, and the file stays byte-identical.
+pub(crate) struct Locked {
+    _lock: crate::lock::FileLock,
+    path: PathBuf,
+    /// The text the file would have unchanged, to know whether anything changed.
+    before: String,
+    pub(crate) map: SlotMap,
+}
+
+impl Locked {
+    pub(crate) fn open(repo: &Path) -> Result<Self, SlotMapError> {
+        let lock = lock(repo)?;
+        let map = read(repo)?;
+        Ok(Self {
+            _lock: lock,
+            path: path_in(repo),
+            before: map.to_json(),
+            map,
+        })
+    }
+
+    /// Write the map (atomically, fsynced, never through a link) when it changed, and release
+    /// the lock.
+    pub(crate) fn commit(self) -> Result<(), SlotMapError> {
+        if self.map.to_json() != self.before {
+            crate::atomic::replace_regular(&self.path, self.map.to_json().as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
 /// Read-modify-write under the repository's lock. `f` returns whether it changed anything; the
 /// file is written (atomically, fsynced) only then, so a refused or empty change leaves it
 /// byte-identical.
@@ -336,7 +370,7 @@ where
     let mut map = read(repo).map_err(E::from)?;
     let (out, changed) = f(&path, &mut map)?;
     if changed {
-        crate::atomic::write(&path, map.to_json().as_bytes(), None)
+        crate::atomic::replace_regular(&path, map.to_json().as_bytes())
             .map_err(|e| E::from(SlotMapError::Io(e)))?;
     }
     Ok(out)
@@ -403,6 +437,15 @@ mod tests {
     fn corrupt_files_are_refused_with_the_path() {
         for (text, needle) in [
             ("{", "not valid JSON"),
+            (
+                r#"{"services": {"a": {"slot": 0}, "b": {"slot": 1}, "a": {"slot": 2}}}"#,
+                "duplicate key \"a\" in \"services\"",
+            ),
+            (r#"{"name": "x", "name": "y"}"#, "duplicate key \"name\""),
+            (
+                r#"{"services": {"a": {"slot": 0, "slot": 1}}}"#,
+                "in \"services.a\"",
+            ),
             ("[]", "top level"),
             (r#"{"services": []}"#, "must be an object"),
             (r#"{"services": {"a": {"slot": 61}}}"#, "outside 0..=60"),

@@ -8,6 +8,7 @@ mod cli;
 mod docker;
 mod dockercmd;
 mod gate;
+mod files;
 mod harness;
 mod leases;
 mod machine;

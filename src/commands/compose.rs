@@ -76,10 +76,12 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     if !args.dry_run {
         compose_bin::remember(&run_dir, &version);
     }
-    let (slots, repo_name) = settle_slots(&repo, &project.model, &who, args.dry_run)?;
+    // The new slots stay in memory, under the lock, until every refusal has been decided.
+    let mut pending = Pending::open(&repo, args.dry_run)?;
+    let (slots, repo_name) = settle_slots(&repo, &mut pending, &project.model, &who)?;
     // Compose reads the hosts files' mount sources against the project folder: absolute.
     let state_abs = settings::absolute(&ctx.cwd, &state_dir);
-    let plan = plan::plan(&Inputs {
+    let mut plan = plan::plan(&Inputs {
         network: id,
         repo_name: &repo_name,
         model: &project.model,
@@ -94,6 +96,15 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         socket: &socket,
         dry_run: args.dry_run,
     });
+    for w in &plan.warnings {
+        ctx.out.warn(w);
+    }
+    // Leases are taken before anything is written and before `up`/`start` runs: a bad port
+    // label or an exhausted range (all or nothing, one transaction) writes no slot and starts
+    // nothing. Then the slots, the hosts files, the model.
+    let range = ctx.env.var(RANGE_VAR);
+    let release_after = lease_ports(&mut plan, ctx, &state_dir, range.as_deref(), args.dry_run)?;
+    pending.commit()?;
     write_hosts(
         ctx,
         &repo,
@@ -103,8 +114,7 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         &slots,
         args.dry_run,
     )?;
-    let range = ctx.env.var(RANGE_VAR);
-    let code = carry_out(plan, ctx, &state_dir, range.as_deref(), id, args.dry_run)?;
+    let code = carry_out(plan, release_after, ctx, &state_dir, id, args.dry_run)?;
     if code == 0 && !args.dry_run {
         slotmap::keep_identity(&repo, Some(&repo_name), id, args.rename)?;
     }
@@ -200,38 +210,59 @@ fn refuse_dangerous(
     }
 }
 
-/// Give every service of the model a slot and record the user's restart policies, under the
-/// repository lock; a dry run works on a copy and writes nothing. Returns every slot of the
-/// repository, and its name.
+/// The slot map of a run: locked and written once every refusal is decided, or (dry run) a
+/// copy that is never written.
+enum Pending {
+    Locked(slotmap::Locked),
+    Copy(SlotMap),
+}
+
+impl Pending {
+    fn open(repo: &Path, dry_run: bool) -> Result<Self> {
+        Ok(if dry_run {
+            Pending::Copy(slotmap::read(repo)?)
+        } else {
+            Pending::Locked(slotmap::Locked::open(repo)?)
+        })
+    }
+
+    fn map(&mut self) -> &mut SlotMap {
+        match self {
+            Pending::Locked(l) => &mut l.map,
+            Pending::Copy(m) => m,
+        }
+    }
+
+    /// Write what changed (nothing for a dry run) and release the lock.
+    fn commit(self) -> Result<()> {
+        match self {
+            Pending::Locked(l) => Ok(l.commit()?),
+            Pending::Copy(_) => Ok(()),
+        }
+    }
+}
+
+/// Give every service of the model a slot and record the user's restart policies, in
+/// `pending` (written later, by [`Pending::commit`]). Returns every slot of the repository,
+/// and its name.
 fn settle_slots(
     repo: &Path,
+    pending: &mut Pending,
     model: &Map<String, Value>,
     who: &Identity<'_>,
-    dry_run: bool,
 ) -> Result<(Slots, String)> {
     let names: Vec<&str> = compose::services(model).map(|(n, _)| n.as_str()).collect();
     let policies = rewrite::restart_policies(model);
-    let settle = |path: &Path, map: &mut SlotMap| -> Result<(Slots, String)> {
-        let repo_name = map
-            .check_identity(repo, who.name_flag, who.id, who.rename)
-            .map_err(slotmap::SlotMapError::from)?;
-        map.allocate(path, names.iter().copied())?;
-        for (svc, policy) in &policies {
-            map.set_restart_policy(svc, policy.as_deref());
-        }
-        Ok((map.slots(), repo_name))
-    };
-    if dry_run {
-        let mut map = slotmap::read(repo)?;
-        settle(&slotmap::path_in(repo), &mut map)
-    } else {
-        slotmap::update(repo, |path, map| -> Result<_, Error> {
-            let before = map.to_json();
-            let settled = settle(path, map)?;
-            let changed = map.to_json() != before;
-            Ok((settled, changed))
-        })
+    let path = slotmap::path_in(repo);
+    let map = pending.map();
+    let repo_name = map
+        .check_identity(repo, who.name_flag, who.id, who.rename)
+        .map_err(slotmap::SlotMapError::from)?;
+    map.allocate(&path, names.iter().copied())?;
+    for (svc, policy) in &policies {
+        map.set_restart_policy(svc, policy.as_deref());
     }
+    Ok((map.slots(), repo_name))
 }
 
 /// Every service's hosts file (SPEC section 3, step 4), before compose starts anything: the
@@ -270,28 +301,35 @@ fn write_hosts(
     Ok(())
 }
 
-/// Warn, lease, then show the plan (dry run) or write the model, run compose and release what
-/// a successful `down` freed. Returns compose's exit status.
-fn carry_out(
-    plan: Plan,
+/// Lease the ports `up`/`start` needs (a dry run shows them). Returns the services whose
+/// leases a successful `down` releases.
+fn lease_ports(
+    plan: &mut Plan,
     ctx: &Ctx<'_>,
     state_dir: &Path,
     range: Option<&str>,
+    dry_run: bool,
+) -> Result<Option<Vec<String>>> {
+    match std::mem::replace(&mut plan.ports, Ports::Untouched) {
+        Ports::Lease(keys) => {
+            for_model::lease(ctx.out, state_dir, range, &keys?, dry_run)?;
+            Ok(None)
+        }
+        Ports::ReleaseAfter(services) => Ok(Some(services)),
+        Ports::Untouched => Ok(None),
+    }
+}
+
+/// Show the plan (dry run) or write the model, run compose and release what a successful
+/// `down` freed. Returns compose's exit status.
+fn carry_out(
+    plan: Plan,
+    release_after: Option<Vec<String>>,
+    ctx: &Ctx<'_>,
+    state_dir: &Path,
     id: NetworkId,
     dry_run: bool,
 ) -> Result<u8> {
-    for w in &plan.warnings {
-        ctx.out.warn(w);
-    }
-    // Leases are taken before `up`/`start` runs: an exhausted range starts nothing.
-    let release_after = match plan.ports {
-        Ports::Lease(keys) => {
-            for_model::lease(ctx.out, state_dir, range, &keys?, dry_run)?;
-            None
-        }
-        Ports::ReleaseAfter(services) => Some(services),
-        Ports::Untouched => None,
-    };
     let text = plan::model_text(&plan.model);
     if dry_run {
         ctx.out.data(text.trim_end());

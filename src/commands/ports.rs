@@ -14,7 +14,7 @@ use crate::leases::gc::{self, Stale};
 use crate::leases::{self, Lease, LeaseKey, Leased, PortRange, Proto, ReleaseFilter, Store};
 use crate::network::NetworkId;
 use crate::output::Printer;
-use crate::settings;
+use crate::{settings, table};
 
 impl From<ProtoArg> for Proto {
     fn from(p: ProtoArg) -> Self {
@@ -53,25 +53,27 @@ struct GcReport {
 }
 
 fn print_table(out: &Printer, leases: &[Lease], range: PortRange) {
-    let w = leases
-        .iter()
-        .map(|l| l.key.service.len())
-        .max()
-        .unwrap_or(7)
-        .max(7);
+    let names: Vec<String> = leases.iter().map(|l| table::cell(&l.key.service)).collect();
+    let w = table::column("SERVICE", names.iter().map(String::as_str));
     out.data(&format!(
-        "{:<8}  {:<w$}  PROTO  {:>5}  EXTERNAL",
-        "NETWORK", "SERVICE", "PORT"
+        "{:<8}  {}  PROTO  {:>5}  EXTERNAL",
+        "NETWORK",
+        table::left("SERVICE", w),
+        "PORT"
     ));
-    for l in leases {
+    for (l, name) in leases.iter().zip(&names) {
         let outside = if range.contains(l.external_port) {
             ""
         } else {
             "  (outside the range)"
         };
         out.data(&format!(
-            "{:<8}  {:<w$}  {:<5}  {:>5}  {}{outside}",
-            l.key.network_id, l.key.service, l.key.proto, l.key.container_port, l.external_port
+            "{:<8}  {}  {:<5}  {:>5}  {}{outside}",
+            l.key.network_id,
+            table::left(name, w),
+            l.key.proto,
+            l.key.container_port,
+            l.external_port
         ));
     }
 }

@@ -11,7 +11,7 @@ use crate::compose::hosts;
 use crate::error::{Error, Result};
 use crate::network::NetworkId;
 use crate::output::Printer;
-use crate::{settings, slotmap};
+use crate::{settings, slotmap, table};
 
 #[derive(Serialize)]
 struct Row {
@@ -54,23 +54,24 @@ fn row(
 }
 
 fn print_table(out: &Printer, rows: &[Row]) {
-    let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(7).max(7);
+    let names: Vec<String> = rows.iter().map(|r| table::cell(&r.name)).collect();
+    let vars: Vec<String> = rows.iter().map(|r| table::cell(&r.variable)).collect();
+    let w = table::column("SERVICE", names.iter().map(String::as_str));
+    let w2 = table::column("VARIABLE", vars.iter().map(String::as_str));
     out.data(&format!(
-        "{:<w$}  SLOT  {:<15}  {:<w2$}  RESTART",
-        "SERVICE",
+        "{}  SLOT  {:<15}  {}  RESTART",
+        table::left("SERVICE", w),
         "ADDRESS",
-        "VARIABLE",
-        w2 = w + 3
+        table::left("VARIABLE", w2),
     ));
-    for r in rows {
+    for ((r, name), var) in rows.iter().zip(&names).zip(&vars) {
         out.data(&format!(
-            "{:<w$}  {:>4}  {:<15}  {:<w2$}  {}",
-            r.name,
+            "{}  {:>4}  {:<15}  {}  {}",
+            table::left(name, w),
             r.slot,
             r.address.as_deref().unwrap_or("-"),
-            r.variable,
-            r.restart_policy.as_deref().unwrap_or("-"),
-            w2 = w + 3
+            table::left(var, w2),
+            table::cell(r.restart_policy.as_deref().unwrap_or("-")),
         ));
     }
 }
@@ -138,7 +139,20 @@ fn sync(ctx: &Ctx<'_>, t: &Target, files: &[PathBuf]) -> Result<()> {
 }
 
 fn prune(ctx: &Ctx<'_>, t: &Target, dry_run: bool) -> Result<()> {
-    let names = compose_files::repo_services(&t.repo)?;
+    // No compose file found is a wrong folder or a missing checkout, not a repository whose
+    // services all went away: pruning then would free every slot (and move every address on
+    // the next run).
+    let Some(names) = compose_files::repo_services_found(&t.repo)? else {
+        return Err(Error::ComposeInput(format!(
+            "no compose file found in {} nor in its Rediaccfile folders (looked for {}); slots \
+             prune frees the slots of services no compose file defines, and with none found it \
+             would free every slot: run it with --repo naming the repository, or, to free \
+             every slot on purpose, remove the services from {} by hand",
+            t.repo.display(),
+            compose_files::DEFAULT_FILES.join(", "),
+            slotmap::path_in(&t.repo).display()
+        )));
+    };
     let freed = if dry_run {
         let map = slotmap::read(&t.repo)?;
         map.services()
@@ -150,7 +164,10 @@ fn prune(ctx: &Ctx<'_>, t: &Target, dry_run: bool) -> Result<()> {
         slotmap::update(&t.repo, |_, map| -> Result<_, Error> {
             let before = map.slots();
             let gone = map.prune(&|n| names.contains(n));
-            let freed: Vec<_> = gone.iter().map(|n| (n.clone(), before[n])).collect();
+            let freed: Vec<_> = gone
+                .iter()
+                .filter_map(|n| Some((n.clone(), *before.get(n)?)))
+                .collect();
             let changed = !freed.is_empty();
             Ok((freed, changed))
         })?

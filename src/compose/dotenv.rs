@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::interpolate::{self, TemplateError};
+use crate::fsread;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum DotenvError {
@@ -34,6 +35,9 @@ pub(crate) enum DotenvError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A FIFO, device, folder or oversized file where an env file should be.
+    #[error("env file {0}")]
+    Refused(crate::fsread::ReadError),
 }
 
 impl From<DotenvError> for crate::error::Error {
@@ -50,10 +54,7 @@ pub(crate) fn read_into(
     env: interpolate::Lookup<'_>,
     out: &mut BTreeMap<String, String>,
 ) -> Result<(), DotenvError> {
-    let text = fs_err::read_to_string(path).map_err(|source| DotenvError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_text(path)?;
     parse_into(&text, env, out).map_err(|e| match e {
         ParseError::Syntax { line, message } => DotenvError::Syntax {
             path: path.to_path_buf(),
@@ -65,6 +66,19 @@ pub(crate) fn read_into(
             source,
         },
     })
+}
+
+/// An env file's text, read bounded and without blocking: the repository's owner decides what
+/// `.env` is, and a FIFO or `/dev/zero` there must not hang or swell renet.
+pub(crate) fn read_text(path: &Path) -> Result<String, DotenvError> {
+    match fsread::read_to_string(path, fsread::SOURCE_LIMIT, fsread::Links::Follow) {
+        Ok(text) => Ok(text),
+        Err(fsread::ReadError::Io { source, .. }) => Err(DotenvError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        }),
+        Err(e) => Err(DotenvError::Refused(e)),
+    }
 }
 
 /// Why an env file read as templates cannot be read: the line and the reason.
@@ -458,6 +472,13 @@ mod tests {
         );
         let err = read_into(&tmp.path().join("none"), &|_| None, &mut out).unwrap_err();
         assert!(matches!(err, DotenvError::Unreadable { .. }), "{err}");
+        // A FIFO is refused at once (a plain read would wait for a writer for ever).
+        let fifo = tmp.path().join("fifo.env");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("fifo");
+        let err = read_into(&fifo, &|_| None, &mut out)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("fifo.env") && err.contains("FIFO"), "{err}");
     }
 
     #[test]

@@ -84,7 +84,8 @@ pub enum LoadError {
     UnknownKey { loc: Loc, key: String, at: String },
 
     #[error(
-        "{loc}: `{name}` is not a valid name in `{at}` (Compose v2 refuses it); use only letters, digits, `.`, `_` and `-`"
+        "{loc}: `{}` is not a valid name in `{at}` (Compose v2 refuses it); use only letters, digits, `.`, `_` and `-`",
+        name.escape_debug()
     )]
     InvalidName { loc: Loc, name: String, at: String },
 

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::settings::{self, Env};
 
 /// In compose's order of preference (compose-go `DefaultFileNames`).
-const DEFAULT_FILES: [&str; 4] = [
+pub(crate) const DEFAULT_FILES: [&str; 4] = [
     "compose.yaml",
     "compose.yml",
     "docker-compose.yml",
@@ -187,15 +187,17 @@ fn default_env_disabled(process: &dyn Env) -> Result<bool> {
 
 /// Read the `--env-file`s (each must exist), or else `dir`'s `.env` when there is one.
 fn read_env_files(env: &mut ProjectEnv<'_>, given: &[PathBuf], dir: Option<&Path>) -> Result<()> {
-    if let Some(missing) = given.iter().find(|f| !f.is_file()) {
+    if let Some(missing) = given.iter().find(|f| !f.exists()) {
         return Err(Error::Usage(format!(
-            "--env-file {}: no such file (or not a file); pass an existing env file",
+            "--env-file {}: no such file; pass an existing env file",
             missing.display()
         )));
     }
+    // Anything by that name but a folder counts, as in compose: a FIFO or device is read, and refused by
+    // the read (bounded, non-blocking), rather than skipped without a word.
     let default: Vec<PathBuf> = dir
         .map(|d| d.join(".env"))
-        .filter(|f| f.is_file())
+        .filter(|f| f.exists() && !f.is_dir())
         .into_iter()
         .collect();
     env.read(if given.is_empty() { &default } else { given })?;
@@ -287,11 +289,22 @@ pub(crate) fn project_services(files: &[PathBuf]) -> Result<BTreeSet<String>> {
 
 /// Service names of every compose project of the repository.
 pub(crate) fn repo_services(repo: &Path) -> Result<BTreeSet<String>> {
+    Ok(repo_services_found(repo)?.unwrap_or_default())
+}
+
+/// [`repo_services`], or None when the repository has no compose project at all (no compose
+/// file in its root nor in any Rediaccfile folder), which is not the same as one defining no
+/// service: `slots prune` must not read it as "every service is gone".
+pub(crate) fn repo_services_found(repo: &Path) -> Result<Option<BTreeSet<String>>> {
+    let projects = repo_projects(repo)?;
+    if projects.is_empty() {
+        return Ok(None);
+    }
     let mut names = BTreeSet::new();
-    for files in repo_projects(repo)? {
+    for files in projects {
         names.extend(project_services(&files)?);
     }
-    Ok(names)
+    Ok(Some(names))
 }
 
 #[cfg(test)]

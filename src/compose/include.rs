@@ -79,8 +79,9 @@ pub(crate) fn apply(
         }
         let env_files = match parsed.env_files {
             Some(files) => required_env_files(&files, working_dir, &loc)?,
+            // Anything by that name but a folder (compose skips one) is read: a FIFO is refused.
             None => Some(project_dir.join(".env"))
-                .filter(|f| f.is_file())
+                .filter(|f| f.exists() && !f.is_dir())
                 .into_iter()
                 .collect(),
         };
@@ -180,7 +181,7 @@ fn required_env_files(
         .iter()
         .map(|f| {
             let path = against(working_dir, f);
-            if path.is_file() {
+            if path.exists() {
                 Ok(path)
             } else {
                 Err(LoadError::EnvFile {
@@ -203,7 +204,7 @@ fn included_overlay(outer: &Overlay, env_files: &[PathBuf]) -> Result<Overlay, L
             loc: Loc::file(file),
             reason,
         };
-        let text = fs_err::read_to_string(file).map_err(|e| unreadable(e.to_string()))?;
+        let text = dotenv::read_text(file).map_err(|e| unreadable(e.to_string()))?;
         let entries = dotenv::parse_templates(&text).map_err(|e| LoadError::EnvFile {
             loc: Loc::line(file, u32::try_from(e.line).ok()),
             reason: format!("cannot read this env file: {e}"),
@@ -246,7 +247,7 @@ fn import(
                         existing: existing.to_path_buf(),
                     });
                 }
-                None => target.0.push((name.clone(), def.clone())),
+                None => target.insert(name.clone(), def.clone()),
             }
         }
     }

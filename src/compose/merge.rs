@@ -60,7 +60,9 @@ pub(crate) fn merge_maps(mut base: Map, over: Map, path: &mut Vec<String>) -> Ma
                 *slot = merge(old, value, path);
                 path.pop();
             }
-            None => base.0.push((key, value)),
+            None => {
+                base.0.insert(key, value);
+            }
         }
     }
     base
@@ -154,7 +156,7 @@ fn merge_by_rule(rule: Rule, base: Node, over: Node, path: &mut Vec<String>) -> 
             (_, o) => o.map_or_else(|n| n, Node::Map),
         },
         Rule::DependsOn => {
-            let started = Node::Map(Map(vec![(
+            let started = Node::Map(Map::from_iter([(
                 "condition".into(),
                 Node::str("service_started"),
             )]));
@@ -281,7 +283,7 @@ fn list_to_map(node: Node, value: Node) -> Result<Map, Node> {
 fn build_map(node: Node) -> Result<Map, Node> {
     match node {
         Node::Map(m) => Ok(m),
-        Node::String(context) => Ok(Map(vec![("context".into(), Node::String(context))])),
+        Node::String(context) => Ok(Map::from_iter([("context".into(), Node::String(context))])),
         other => Err(other),
     }
 }

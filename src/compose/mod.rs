@@ -27,6 +27,8 @@ mod dotenv;
 mod error;
 mod extends;
 pub(crate) mod files;
+#[cfg(test)]
+mod fuzz;
 pub(crate) mod hosts;
 mod include;
 mod interpolate;

@@ -4,6 +4,7 @@
 //! markers, because their meaning depends on what they are later merged onto: a marker must
 //! survive until every file and every `extends` has been merged, and only then be stripped.
 
+use indexmap::IndexMap;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,47 +94,52 @@ impl Node {
     }
 }
 
-/// An insertion-ordered mapping. Compose models are small (tens of keys), so a vector with
-/// linear lookup keeps the order trivially and costs nothing that matters.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct Map(pub(crate) Vec<(String, Node)>);
+/// An insertion-ordered mapping with constant-time lookups: a repository's compose file may
+/// hold hundreds of thousands of keys (an `environment:` block), and a vector searched key by
+/// key made loading and merging it quadratic (minutes for 300,000 keys).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Map(pub(crate) IndexMap<String, Node>);
+
+/// Order matters, as it did for the vector this replaces: two maps with the same entries in
+/// another order are different models (the key order is written out).
+impl PartialEq for Map {
+    fn eq(&self, other: &Map) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().eq(other.0.iter())
+    }
+}
 
 impl Map {
     pub(crate) fn new() -> Map {
-        Map(Vec::new())
+        Map(IndexMap::new())
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&Node> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0.get(key)
     }
 
     pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
-        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0.get_mut(key)
     }
 
     pub(crate) fn contains(&self, key: &str) -> bool {
-        self.get(key).is_some()
+        self.0.contains_key(key)
     }
 
     /// Replaces in place when the key exists (keeping its position), else appends.
     pub(crate) fn insert(&mut self, key: String, value: Node) {
-        match self.get_mut(&key) {
-            Some(slot) => *slot = value,
-            None => self.0.push((key, value)),
-        }
+        self.0.insert(key, value);
     }
 
     /// Removes while keeping the order of the other keys.
     pub(crate) fn remove(&mut self, key: &str) -> Option<Node> {
-        let pos = self.0.iter().position(|(k, _)| k == key)?;
-        Some(self.0.remove(pos).1)
+        self.0.shift_remove(key)
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &(String, Node)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Node)> {
         self.0.iter()
     }
 
-    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut (String, Node)> {
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut Node)> {
         self.0.iter_mut()
     }
 
@@ -175,7 +181,7 @@ mod tests {
 
     #[test]
     fn strip_removes_reset_and_unwraps_override() {
-        let n = Node::Map(Map(vec![
+        let n = Node::Map(Map::from_iter([
             ("gone".into(), Node::Reset),
             (
                 "kept".into(),

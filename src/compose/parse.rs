@@ -233,7 +233,7 @@ impl Converter<'_> {
         for source in sources {
             for (k, v) in source.0 {
                 if !explicit.contains(&k) && !merged.contains(&k) {
-                    merged.0.push((k, v));
+                    merged.insert(k, v);
                 }
             }
         }

@@ -153,7 +153,7 @@ fn check_map(m: &Map, s: &'static Schema, path: &mut Vec<String>) -> Option<Unkn
     alternatives(s, "object", &mut alts);
     let first = *alts.first()?;
     // `!reset` keys are gone before v2 looks.
-    let present = || m.iter().filter(|(_, v)| *v != Node::Reset);
+    let present = || m.iter().filter(|(_, v)| **v != Node::Reset);
     let chosen = alts
         .iter()
         .find(|a| present().all(|(k, _)| allowed(a, k)))

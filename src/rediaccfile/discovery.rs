@@ -138,7 +138,13 @@ fn check(path: &Path) -> Result<Vec<Function>, (Vec<Function>, Problem)> {
     if path.is_dir() {
         return Err((Vec::new(), Problem::Folder { path: path_buf() }));
     }
-    let text = match std::fs::read(path) {
+    // Bounded and non-blocking: a FIFO or `/dev/zero` as a Rediaccfile must not hang renet.
+    let read = crate::fsread::read(
+        path,
+        crate::fsread::SOURCE_LIMIT,
+        crate::fsread::Links::Follow,
+    );
+    let text = match read.map_err(crate::fsread::ReadError::into_io) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(source) => {
             let path = path_buf();
