@@ -44,11 +44,19 @@ fn source_all(
 }
 
 /// Dismiss the bashes of files no step runs (they exit at once).
-fn keep_used(sourced: &mut [Option<Sourced>], steps: &[Step]) {
+fn keep_used(sourced: &mut [Option<Sourced>], steps: &[Step], out: &Printer) {
     for (i, s) in sourced.iter_mut().enumerate() {
         if !steps.iter().any(|step| step.file == i) {
-            *s = None;
+            dismiss(s, out);
         }
+    }
+}
+
+/// Tell a waiting bash to exit, showing what its top level wrote that was not shown yet.
+fn dismiss(sourced: &mut Option<Sourced>, out: &Printer) {
+    if let Some(mut s) = sourced.take() {
+        s.order(None);
+        s.drain(out);
     }
 }
 
@@ -108,7 +116,16 @@ impl Lifecycle {
             self.interrupted(out);
             return true;
         }
-        keep_used(&mut self.sourced, steps);
+        keep_used(&mut self.sourced, steps, out);
+        let stopped = self.steps(steps, opts, out);
+        // A stopped run leaves bashes waiting for steps that will not come.
+        for s in &mut self.sourced {
+            dismiss(s, out);
+        }
+        stopped
+    }
+
+    fn steps(&mut self, steps: &[Step], opts: &RunOptions<'_>, out: &Printer) -> bool {
         for step in steps {
             let ok = self.step(step, opts, out);
             match plan::next(step, ok, opts.watch.interrupted()) {
@@ -201,7 +218,7 @@ pub(crate) fn info(mut files: Vec<Rediaccfile>, opts: &RunOptions<'_>, out: &Pri
     let sourced = source_all(&mut files, false, &opts, out);
     let steps = plan::info(&files);
     let mut run = Lifecycle::new(files, sourced);
-    keep_used(&mut run.sourced, &steps);
+    keep_used(&mut run.sourced, &steps, out);
     for step in &steps {
         let (r, text) = run.run(step.file, Function::Info, &opts, out);
         let f = &mut run.files[step.file];
@@ -436,6 +453,7 @@ mod tests {
             &format!("source ./funcs.sh\n{}\n", log("lib top")),
         );
         write("lib/funcs.sh", &format!("up() {{ {}; }}\n", log("lib up")));
+        write("quiet/Rediaccfile", "echo 'quiet top says hi'\n");
         write(
             "quits/Rediaccfile",
             &format!("up() {{ {}; }}\nexit 0\n", log("quits up")),
@@ -476,10 +494,14 @@ mod tests {
             .map(|f| f.file.functions.as_slice())
             .collect();
         use Function::{Prep, Up};
-        assert_eq!(functions, [&[Prep, Up][..], &[Up], &[], &[Up]]);
+        assert_eq!(functions, [&[Prep, Up][..], &[Up], &[], &[], &[Up]]);
         let err = out.text(Stream::Stderr);
         assert!(err.contains("[3/4] up quits\n"), "{err}");
-        let quits = &run.files[2].runs[0];
+        assert!(
+            err.contains("[quiet] quiet top says hi\n"),
+            "a file with no function still shows its top level's output: {err}"
+        );
+        let quits = &run.files[3].runs[0];
         assert_eq!((quits.ok(), quits.exit_status()), (false, Some(0)));
 
         write(

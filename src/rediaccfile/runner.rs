@@ -176,6 +176,7 @@ pub(super) fn run_sourced(
     let began = Instant::now();
     if !sourced.functions.contains(&function) {
         sourced.order(None);
+        sourced.drain(out);
         let run = Run {
             function,
             seconds: 0.0,
