@@ -154,17 +154,37 @@ impl Sourced {
                     }
                 }
                 Ok(msg) => self.lines.show(out, msg),
-                Err(e) => {
-                    if let Ok(Some(status)) = self.child.try_wait() {
-                        self.drain(out);
-                        return Err(self.exited_while_sourcing(status));
-                    }
-                    if e == mpsc::RecvTimeoutError::Disconnected {
-                        std::thread::sleep(Duration::from_millis(10));
-                    }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    std::thread::sleep(Duration::from_millis(10));
                 }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            // Checked on every turn: a background job of the top level may keep writing.
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(self.exited(status, out));
             }
         }
+    }
+
+    /// Why bash exited while sourcing: its report may still be on its way (a `source` that
+    /// returned non-zero is reported before bash exits with that status).
+    fn exited(&mut self, status: std::process::ExitStatus, out: &Printer) -> Problem {
+        let until = Instant::now() + Duration::from_millis(300);
+        let mut failed = None;
+        while let Ok(msg) = self
+            .rx
+            .recv_timeout(until.saturating_duration_since(Instant::now()))
+        {
+            match msg {
+                Msg::Control(line) => {
+                    if let Some(Err(p)) = self.control_line(&line) {
+                        failed = Some(p);
+                    }
+                }
+                msg => self.lines.show(out, msg),
+            }
+        }
+        failed.unwrap_or_else(|| self.exited_while_sourcing(status))
     }
 
     /// One line of the report: Some when sourcing is over (ready, or failed).
