@@ -5,6 +5,7 @@ mod differential;
 
 mod churn;
 mod cli;
+mod daemons;
 mod docker;
 mod dockercmd;
 mod gate;

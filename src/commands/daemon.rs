@@ -71,9 +71,15 @@ fn stop(ctx: &Ctx<'_>, target: &DaemonTarget, timeout: Duration) -> Result<u8> {
     let r = daemon::stop(id, &paths, timeout)?;
     if ctx.json {
         ctx.out.json(&r);
-    } else if r.was_running {
+        return Ok(0);
+    }
+    for n in &r.notes {
+        ctx.out.note(&format!("note: {n}"));
+    }
+    if r.was_running {
         ctx.out.note(&format!(
-            "daemon for network {id} stopped after {:.1}s",
+            "daemon for network {id} (pid {}) stopped after {:.1}s",
+            r.pid.unwrap_or(0),
             r.seconds
         ));
     } else {
@@ -90,6 +96,7 @@ fn status(ctx: &Ctx<'_>, target: &DaemonTarget) -> Result<u8> {
         ctx.out.json(&s);
     } else {
         ctx.out.data(&status_line(&s));
+        notes(ctx, &s);
     }
     Ok(if s.running { 0 } else { code::DAEMON_DOWN })
 }
@@ -105,6 +112,7 @@ fn list(ctx: &Ctx<'_>) -> Result<u8> {
     } else {
         for s in &all {
             ctx.out.data(&status_line(s));
+            notes(ctx, s);
         }
     }
     Ok(0)
@@ -136,6 +144,20 @@ fn status_line(s: &daemon::Status) -> String {
             e.containers,
             s.socket.display()
         ),
-        None => format!("{}  stopped  {}", s.network_id, s.socket.display()),
+        None => match s.pid {
+            Some(pid) => format!(
+                "{}  {}  pid {pid}  {}",
+                s.network_id,
+                s.state,
+                s.socket.display()
+            ),
+            None => format!("{}  {}  {}", s.network_id, s.state, s.socket.display()),
+        },
+    }
+}
+
+fn notes(ctx: &Ctx<'_>, s: &daemon::Status) {
+    for n in &s.notes {
+        ctx.out.note(&format!("  note ({}): {n}", s.network_id));
     }
 }

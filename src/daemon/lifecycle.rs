@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::identity::{Identity, Process, Server};
 use super::{DaemonError, DaemonPaths, daemon_json, io};
 use crate::atomic;
 use crate::docker::{Bollard, DockerApi, block_on, process};
@@ -19,12 +20,6 @@ use crate::network::NetworkId;
 /// Does anything answer on `socket`?
 fn ping(socket: &Path) -> bool {
     socket.exists() && block_on(Bollard.ping(socket, Duration::from_secs(2))).is_ok()
-}
-
-/// The PID in `pidfile` if that process is a live dockerd.
-pub(super) fn live_pid(pidfile: &Path) -> Option<i32> {
-    let pid: i32 = std::fs::read_to_string(pidfile).ok()?.trim().parse().ok()?;
-    process::alive_dockerd(pid).then_some(pid)
 }
 
 /// The last `lines` lines of `log` written after byte `from` (this start's own lines, not an
@@ -114,16 +109,19 @@ pub fn start(
     let _lock = lock(paths)?;
     if ping(&paths.socket) {
         check_repo(network, paths, repo)?;
-        return Ok(report(true, live_pid(&paths.pidfile)));
+        let found = Identity::of(paths);
+        return Ok(report(true, found.dockerd().map(|d| d.pid)));
     }
-    if let Some(pid) = live_pid(&paths.pidfile) {
+    let found = Identity::of(paths);
+    if let Some(d) = found.dockerd() {
         // A dockerd is alive but not answering yet (another renet just started it): wait for it
         // rather than start a second one on the same data.
         check_repo(network, paths, repo)?;
         let log_from = std::fs::metadata(&paths.log).map_or(0, |m| m.len());
         wait_for_api(network, paths, timeout, None, log_from)?;
-        return Ok(report(true, Some(pid)));
+        return Ok(report(true, Some(d.pid)));
     }
+    refuse_foreign_server(network, paths, &found.server)?;
     let dockerd = crate::compose::bin::which("dockerd", path_env).ok_or(DaemonError::NoDockerd)?;
     cleanup_stale(paths);
     prepare(paths, repo)?;
@@ -195,6 +193,28 @@ fn wait_for_api(
     }
 }
 
+/// Another process (or one renet cannot name) serves the socket: neither start nor stop touch
+/// it or its socket file.
+fn refuse_foreign_server(
+    network: NetworkId,
+    paths: &DaemonPaths,
+    server: &Server,
+) -> Result<(), DaemonError> {
+    let holder = match server {
+        Server::Nobody | Server::Dockerd(_) => return Ok(()),
+        Server::Other(p) => format!(
+            "pid {} (`{}`), which is not a dockerd of this network",
+            p.pid, p.command
+        ),
+        Server::Unknown(why) => format!("a process renet cannot name ({why})"),
+    };
+    Err(DaemonError::SocketTaken {
+        network,
+        socket: paths.socket.clone(),
+        holder,
+    })
+}
+
 /// Replace this process with dockerd (for systemd units: the unit's main PID is the daemon).
 pub fn exec_foreground(
     paths: &DaemonPaths,
@@ -251,9 +271,19 @@ fn lock(paths: &DaemonPaths) -> Result<FileLock, DaemonError> {
 /// - a managed containerd's pidfile whose process is gone (a new dockerd would refuse to start).
 ///
 /// The data-root comes from the daemon's own `daemon.json`: `stop` may not know the repository.
+///
+/// Nothing is removed while a dockerd of this daemon still runs, a socket only when no process
+/// listens on it (a wrong pidfile never costs a running dockerd its socket), and a pidfile only
+/// when it names no live dockerd of this daemon.
 fn cleanup_stale(paths: &DaemonPaths) {
     use nix::mount::{MntFlags, umount2};
-    let _ = std::fs::remove_file(&paths.socket);
+    let found = Identity::of(paths);
+    if found.dockerd().is_some() {
+        return;
+    }
+    if found.server == Server::Nobody {
+        let _ = std::fs::remove_file(&paths.socket);
+    }
     let _ = std::fs::remove_file(&paths.pidfile);
     let netns = paths.exec_root.join("netns/default");
     if netns.exists() {
@@ -283,11 +313,22 @@ fn cleanup_stale(paths: &DaemonPaths) {
 pub struct StopReport {
     pub network_id: u32,
     pub was_running: bool,
+    /// The dockerd stopped: the process that served the socket (or, with no socket yet, the
+    /// pidfile's dockerd of this daemon).
     pub pid: Option<i32>,
+    /// The number in the pidfile, when it is not `pid` (it was not signalled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pidfile_pid: Option<i32>,
     pub killed: bool,
+    /// What renet found and did about it: a wrong pidfile, a socket kept for its listener.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub seconds: f64,
 }
 
+/// Stop the daemon: the dockerd serving its socket, found by the socket and checked by its
+/// command line, never whatever process the pidfile names. When another process serves the
+/// socket and no dockerd of this daemon runs, nothing is signalled or removed (an error).
 pub fn stop(
     network: NetworkId,
     paths: &DaemonPaths,
@@ -295,16 +336,30 @@ pub fn stop(
 ) -> Result<StopReport, DaemonError> {
     let began = Instant::now();
     let _lock = lock(paths)?;
-    let pid = live_pid(&paths.pidfile);
+    let found = Identity::of(paths);
+    let target: Option<Process> = found.dockerd().cloned();
+    if target.is_none() {
+        refuse_foreign_server(network, paths, &found.server)?;
+    }
+    let mut notes: Vec<String> = found.pidfile_note(paths).into_iter().collect();
     let mut killed = false;
-    if let Some(pid) = pid {
-        killed = terminate(pid, timeout).map_err(|e| DaemonError::Io {
+    if let Some(d) = &target {
+        killed = terminate(d.pid, timeout).map_err(|e| DaemonError::Io {
             path: paths.pidfile.clone(),
             source: std::io::Error::from_raw_os_error(e as i32),
         })?;
     }
     cleanup_stale(paths);
+    if let Server::Other(p) = Identity::of(paths).server {
+        notes.push(format!(
+            "{} kept: pid {} (`{}`) listens on it",
+            paths.socket.display(),
+            p.pid,
+            p.command
+        ));
+    }
     let _ = std::fs::remove_file(&paths.repo_marker);
+    let pid = target.as_ref().map(|d| d.pid);
     if killed && let Some(pid) = pid {
         return Err(DaemonError::Killed {
             network,
@@ -314,9 +369,11 @@ pub fn stop(
     }
     Ok(StopReport {
         network_id: network.get(),
-        was_running: pid.is_some(),
+        was_running: target.is_some(),
         pid,
+        pidfile_pid: found.pidfile_pid.filter(|p| Some(*p) != pid),
         killed,
+        notes,
         seconds: began.elapsed().as_secs_f64(),
     })
 }

@@ -4,12 +4,15 @@
 //! - `lifecycle`: start (or wait for one starting), stop, the start/stop lock, the clean-up of
 //!   what a dead daemon left behind;
 //! - `status`: whether a daemon answers, who it is, its containers, every daemon of the machine;
+//! - `identity`: which process a daemon is: the one serving its socket (asked of the kernel),
+//!   checked by its command line; the pidfile believed only where that agrees;
 //! - `config`: the generated `daemon.json` and the systemd unit text (pure).
 //!
 //! The file names come from [`crate::docker::paths`]; the API calls go through
 //! [`crate::docker::DockerApi`].
 
 mod config;
+mod identity;
 mod lifecycle;
 mod status;
 
@@ -64,6 +67,15 @@ pub enum DaemonError {
         network: NetworkId,
         running: PathBuf,
         wanted: PathBuf,
+    },
+    #[error(
+        "{socket} is served by {holder}; renet leaves it and its socket alone: stop that process \
+         (or remove the socket if it is a leftover), then run renet daemon start --network-id {network}"
+    )]
+    SocketTaken {
+        network: NetworkId,
+        socket: PathBuf,
+        holder: String,
     },
     #[error("dockerd not found on PATH; install Docker Engine (Debian: apt-get install docker.io)")]
     NoDockerd,

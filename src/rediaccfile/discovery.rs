@@ -1,7 +1,8 @@
 //! Which Rediaccfiles a repository has: the root's and those of first-level folders, each
-//! checked (readable, a file, valid bash) before anything runs.
+//! checked (a regular file inside the repository, within the size limit, valid bash) before
+//! anything runs. Which functions each defines is bash's answer once it has sourced the file
+//! ([`super::shell`]), filled in by the lifecycle.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -16,7 +17,8 @@ pub(crate) struct Rediaccfile {
     /// Folder relative to the repository root: "." for the root.
     pub(crate) folder: String,
     pub(crate) path: PathBuf,
-    /// Functions it defines (of prep, up, down, info), by reading the file.
+    /// Functions it defines (of prep, up, down, info): what bash knows after sourcing it
+    /// (empty until it was sourced, and when sourcing failed).
     pub(crate) functions: Vec<Function>,
     /// Why it cannot be run, if so.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,6 +43,56 @@ pub(crate) enum Problem {
         path: PathBuf,
         source: Arc<std::io::Error>,
     },
+    /// A FIFO, a device, a socket, or larger than the limit for source files.
+    #[error("{source}")]
+    NotAFile {
+        source: Arc<crate::fsread::ReadError>,
+    },
+    #[error(
+        "{} resolves (through a symbolic link) to {}, outside the repository {}; a Rediaccfile \
+         must be a file inside the repository: replace the link with a copy of the file",
+        path.display(),
+        target.display(),
+        repo.display()
+    )]
+    LinkOutside {
+        path: PathBuf,
+        target: PathBuf,
+        repo: PathBuf,
+    },
+    #[error(
+        "{} exited with status {code} while being sourced, before any function could run: its \
+         top level must not call `exit` (use `return` to stop sourcing early), nor fail under \
+         `set -e`",
+        path.display()
+    )]
+    TopLevelExit { path: PathBuf, code: i32 },
+    #[error("{} was killed by a signal while being sourced", path.display())]
+    TopLevelKilled { path: PathBuf },
+    #[error(
+        "sourcing {} failed with status {code} (the status of its last top-level command); \
+         no function of it ran: make the top level end with status 0 (an optional step as \
+         `if ...; then ...; fi`, not `[ ... ] && ...`)",
+        path.display()
+    )]
+    TopLevelFailed { path: PathBuf, code: i32 },
+    #[error(
+        "sourcing {} did not finish within {secs}s; it and everything it started were killed",
+        path.display()
+    )]
+    TopLevelTimedOut { path: PathBuf, secs: u64 },
+}
+
+impl Problem {
+    /// The status bash exited with, for a top level that exited or failed.
+    pub(crate) fn exit_status(&self) -> Option<i32> {
+        match self {
+            Problem::TopLevelExit { code, .. } | Problem::TopLevelFailed { code, .. } => {
+                Some(*code)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Serialize for Problem {
@@ -112,47 +164,55 @@ pub(crate) fn discover(repo: &Path) -> std::io::Result<Vec<Rediaccfile>> {
             |p| p.display().to_string(),
         );
         let folder = if rel.is_empty() { ".".to_owned() } else { rel };
-        out.push(inspect(folder, path));
+        out.push(inspect(repo, folder, path));
     }
     Ok(out)
 }
 
-/// Read and check one file.
-pub(super) fn inspect(folder: String, path: PathBuf) -> Rediaccfile {
-    let (functions, problem) = match check(&path) {
-        Ok(functions) => (functions, None),
-        Err((functions, problem)) => (functions, Some(problem)),
-    };
+/// Check one file of the repository `repo`.
+pub(super) fn inspect(repo: &Path, folder: String, path: PathBuf) -> Rediaccfile {
+    let problem = check(repo, &path).err();
     Rediaccfile {
         folder,
         path,
-        functions,
+        functions: Vec::new(),
         problem,
     }
 }
 
-/// The functions `path` defines, or why it cannot run (with the functions found, if it could
-/// be read).
-fn check(path: &Path) -> Result<Vec<Function>, (Vec<Function>, Problem)> {
+/// Why `path` cannot be sourced, if so. Symbolic links are followed only to a file inside the
+/// repository (a link to `/etc/...` or another repository's file would run it as this one's);
+/// the file must be a regular file within [`fsread::SOURCE_LIMIT`] (a FIFO would block bash for
+/// ever, `/dev/zero` would never end).
+fn check(repo: &Path, path: &Path) -> Result<(), Problem> {
+    use crate::fsread::{self, Links, ReadError};
     let path_buf = || path.to_path_buf();
-    if path.is_dir() {
-        return Err((Vec::new(), Problem::Folder { path: path_buf() }));
-    }
-    // Bounded and non-blocking: a FIFO or `/dev/zero` as a Rediaccfile must not hang renet.
-    let read = crate::fsread::read(
-        path,
-        crate::fsread::SOURCE_LIMIT,
-        crate::fsread::Links::Follow,
-    );
-    let text = match read.map_err(crate::fsread::ReadError::into_io) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(source) => {
-            let path = path_buf();
-            let source = Arc::new(source);
-            return Err((Vec::new(), Problem::Unreadable { path, source }));
-        }
+    let unreadable = |source: std::io::Error| Problem::Unreadable {
+        path: path_buf(),
+        source: Arc::new(source),
     };
-    let functions = defined_functions(&text);
+    // Resolved whole: a link as the file or as its folder (a first-level folder may be one).
+    let target = std::fs::canonicalize(path).map_err(unreadable)?;
+    let root = std::fs::canonicalize(repo).map_err(unreadable)?;
+    if !target.starts_with(&root) {
+        return Err(Problem::LinkOutside {
+            path: path_buf(),
+            target,
+            repo: root,
+        });
+    }
+    if path.is_dir() {
+        return Err(Problem::Folder { path: path_buf() });
+    }
+    match fsread::read(path, fsread::SOURCE_LIMIT, Links::Follow) {
+        Ok(_) => {}
+        Err(ReadError::Io { source, .. }) => return Err(unreadable(source)),
+        Err(e) => {
+            return Err(Problem::NotAFile {
+                source: Arc::new(e),
+            });
+        }
+    }
     // `bash -n` parses without running anything, so syntax errors are reported up front with
     // bash's own line number.
     let checked = Command::new("bash")
@@ -160,55 +220,22 @@ fn check(path: &Path) -> Result<Vec<Function>, (Vec<Function>, Problem)> {
         .arg(path)
         .stdin(Stdio::null())
         .output();
-    let problem = match checked {
-        Ok(out) if !out.status.success() => Problem::Syntax {
+    match checked {
+        Ok(out) if !out.status.success() => Err(Problem::Syntax {
             path: path_buf(),
             message: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        },
-        Ok(_) => return Ok(functions),
-        Err(source) => Problem::NoBash {
+        }),
+        Ok(_) => Ok(()),
+        Err(source) => Err(Problem::NoBash {
             path: path_buf(),
             source: Arc::new(source),
-        },
-    };
-    Err((functions, problem))
-}
-
-/// The lifecycle functions a file defines, found by reading it (`up() {`, `function up {`,
-/// `function up() {`). Running is authoritative: the runner checks `declare -F` again.
-pub(crate) fn defined_functions(text: &str) -> Vec<Function> {
-    let mut found = BTreeSet::new();
-    for line in text.lines() {
-        let keyword = line.trim_start().starts_with("function ");
-        let l = line.trim_start();
-        let l = l.strip_prefix("function ").map_or(l, str::trim_start);
-        for f in Function::ALL {
-            if let Some(rest) = l.strip_prefix(f.name()) {
-                let rest = rest.trim_start();
-                let is_def = rest.starts_with("()")
-                    || rest.starts_with("( )")
-                    || (keyword && (rest.starts_with('{') || rest.is_empty()));
-                if is_def {
-                    found.insert(f);
-                }
-            }
-        }
+        }),
     }
-    // BTreeSet order is the declaration order of `Function`: prep, up, down, info.
-    found.into_iter().collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use Function::{Down, Info, Prep, Up};
-
-    #[test]
-    fn finds_function_definitions() {
-        let text = "#!/bin/bash\nup() {\n  :\n}\nfunction down {\n :\n}\nfunction info() { :; }\n# prep() is legacy\nupdate() { :; }\n  prep ( ) { :; }\n";
-        assert_eq!(defined_functions(text), vec![Prep, Up, Down, Info]);
-        assert!(defined_functions("echo up\nup\n").is_empty());
-    }
 
     #[test]
     fn folders_are_the_root_then_first_level_ones_in_byte_order() {
@@ -228,11 +255,12 @@ mod tests {
             vec![root.to_path_buf(), root.join("A"), root.join("b")]
         );
         let files = discover(root).unwrap();
-        let seen: Vec<(&str, &[Function])> = files
-            .iter()
-            .map(|f| (f.folder.as_str(), f.functions.as_slice()))
-            .collect();
-        assert_eq!(seen, [(".", &[Up][..]), ("A", &[]), ("b", &[Down])]);
+        let seen: Vec<&str> = files.iter().map(|f| f.folder.as_str()).collect();
+        assert_eq!(seen, [".", "A", "b"]);
+        assert!(
+            files.iter().all(|f| f.functions.is_empty()),
+            "known only once sourced"
+        );
         assert_eq!(files[0].label(), "root");
         assert_eq!(files[2].label(), "b");
         assert!(files.iter().all(|f| f.problem.is_none()));
@@ -243,19 +271,75 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("Rediaccfile");
         std::fs::write(&p, "up() {\n  echo (\n}\n").unwrap();
-        let rf = inspect(".".into(), p);
+        let rf = inspect(t.path(), ".".into(), p);
         let problem = rf.problem.unwrap().to_string();
         assert!(problem.contains("bash syntax error"), "{problem}");
-        assert_eq!(rf.functions, [Up], "functions are still read from the text");
         std::fs::create_dir_all(t.path().join("sub/Rediaccfile")).unwrap();
-        let dir = inspect("sub".into(), t.path().join("sub/Rediaccfile"));
+        let sub = t.path().join("sub/Rediaccfile");
+        let dir = inspect(t.path(), "sub".into(), sub.clone());
         assert!(dir.problem.unwrap().to_string().contains("is a folder"));
-        let json = serde_json::to_value(inspect("sub".into(), t.path().join("sub/Rediaccfile")));
+        let json = serde_json::to_value(inspect(t.path(), "sub".into(), sub));
         assert!(
             json.unwrap()["problem"]
                 .as_str()
                 .unwrap()
                 .contains("is a folder")
+        );
+    }
+
+    /// FIFOs, devices and links leaving the repository are refused without blocking, naming
+    /// the file; a link to a file inside the repository is followed.
+    #[test]
+    fn special_files_and_links_outside_are_problems() {
+        let t = tempfile::tempdir().unwrap();
+        let repo = t.path().join("repo");
+        std::fs::create_dir_all(repo.join("lib")).unwrap();
+        let fifo = repo.join("Rediaccfile");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let p = inspect(&repo, ".".into(), fifo.clone())
+            .problem
+            .unwrap()
+            .to_string();
+        assert!(
+            p.contains("not a regular file (a FIFO)") && p.contains(&*fifo.to_string_lossy()),
+            "{p}"
+        );
+        std::fs::remove_file(&fifo).unwrap();
+
+        std::os::unix::fs::symlink("/dev/zero", &fifo).unwrap();
+        let p = inspect(&repo, ".".into(), fifo.clone()).problem.unwrap();
+        assert!(matches!(p, Problem::LinkOutside { .. }), "{p}");
+        assert!(p.to_string().contains("outside the repository"), "{p}");
+        std::fs::remove_file(&fifo).unwrap();
+
+        std::fs::write(t.path().join("elsewhere"), "up() { :; }\n").unwrap();
+        std::os::unix::fs::symlink("../elsewhere", &fifo).unwrap();
+        let p = inspect(&repo, ".".into(), fifo.clone()).problem.unwrap();
+        assert!(matches!(p, Problem::LinkOutside { .. }), "{p}");
+        std::fs::remove_file(&fifo).unwrap();
+
+        std::fs::write(repo.join("lib/real"), "up() { :; }\n").unwrap();
+        std::os::unix::fs::symlink("lib/real", &fifo).unwrap();
+        assert!(inspect(&repo, ".".into(), fifo.clone()).problem.is_none());
+        std::fs::remove_file(&fifo).unwrap();
+        std::os::unix::fs::symlink("lib/zero", &fifo).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", repo.join("lib/zero")).unwrap();
+        let p = inspect(&repo, ".".into(), fifo).problem.unwrap();
+        assert!(
+            matches!(p, Problem::LinkOutside { .. }),
+            "a chain of links is resolved: {p}"
+        );
+
+        // A first-level folder that is a link out of the repository.
+        std::fs::create_dir_all(t.path().join("other")).unwrap();
+        std::fs::write(t.path().join("other/Rediaccfile"), "up() { :; }\n").unwrap();
+        std::os::unix::fs::symlink("../other", repo.join("ext")).unwrap();
+        let files = discover(&repo).unwrap();
+        let ext = files.iter().find(|f| f.folder == "ext").unwrap();
+        assert!(
+            matches!(&ext.problem, Some(Problem::LinkOutside { target, .. }) if target.ends_with("other/Rediaccfile")),
+            "{:?}",
+            ext.problem
         );
     }
 }

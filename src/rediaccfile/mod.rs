@@ -1,12 +1,14 @@
-//! Rediaccfiles (SPEC section 4): which files there are ([`discovery`]), in which order their
-//! functions run and what a failure stops ([`plan`], pure), running one function in bash
-//! ([`runner`]), and the lifecycle that puts these together for `renet repository up|down|status`
+//! Rediaccfiles (SPEC section 4): which files there are ([`discovery`]), the bash that sources
+//! one and reports which functions it defines ([`shell`]), in which order their functions run
+//! and what a failure stops ([`plan`], pure), running one function in that bash ([`runner`]),
+//! and the lifecycle that puts these together for `renet repository up|down|status`
 //! ([`lifecycle`]). Everything prints through the [`Printer`](crate::output::Printer) it is given.
 
 mod discovery;
 mod lifecycle;
 mod plan;
 mod runner;
+mod shell;
 
 use std::fmt;
 

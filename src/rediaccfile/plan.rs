@@ -1,12 +1,14 @@
 //! The order Rediaccfile functions run in and what a failure stops (SPEC section 4). Pure: it
-//! looks only at which files exist, which functions they define and which are broken.
+//! looks only at which files exist, which functions bash found in them once sourced, and which
+//! are broken (a top level that exited or failed included).
 //!
 //! - up: every `prep` first (root, then subfolders A to Z; any failure stops everything), then
 //!   `up` in the root (a failure stops everything), then in subfolders A to Z (a failure is
 //!   reported, the rest go on). A broken root file stops the run before anything runs; a broken
 //!   subfolder file is a failed `up`.
 //! - down: subfolders Z to A, then the root; every file is attempted.
-//! - info: every file that defines it, in discovery order; every file is attempted.
+//! - info: every file that defines it, in discovery order; every file is attempted; a broken
+//!   file is a failed `info`.
 //! - In up and down, a signal (SIGINT/SIGTERM) stops the run after the function it reached.
 
 use super::{Function, Rediaccfile};
@@ -100,9 +102,11 @@ pub(crate) fn down(files: &[Rediaccfile]) -> Vec<Step> {
     phase(order, Function::Down, |_| OnFailure::GoOn)
 }
 
-/// `repository status`: `info` of every file that defines it.
+/// `repository status`: `info` of every file that defines it; a file that cannot run is a
+/// failed `info` (its status cannot be told).
 pub(crate) fn info(files: &[Rediaccfile]) -> Vec<Step> {
-    let order = (0..files.len()).filter(|&i| files[i].defines(Function::Info));
+    let order = (0..files.len())
+        .filter(|&i| files[i].problem.is_some() || files[i].defines(Function::Info));
     phase(order, Function::Info, |_| OnFailure::GoOn)
 }
 
@@ -217,7 +221,11 @@ mod tests {
         let files = repo();
         assert_eq!(
             show(&files, &info(&files)),
-            [step("a", Info, 1, 2, false), step("d", Info, 2, 2, false)]
+            [
+                step("a", Info, 1, 3, false),
+                step("c", Info, 2, 3, false),
+                step("d", Info, 3, 3, false),
+            ]
         );
     }
 

@@ -1,12 +1,12 @@
 //! Running one Rediaccfile function in bash.
 //!
-//! Each function runs in its own `bash` process that sources the file from the file's own
-//! folder, so a failure (non-zero status, or an unset variable under the file's own `set -u`)
-//! fails that function only. Output is streamed line by line with the folder as a prefix.
+//! Each function runs in its own `bash` process that has sourced the file from the file's own
+//! folder ([`Sourced`]), so a failure (non-zero status, or an unset variable under the file's
+//! own `set -u`) fails that function only. Output is streamed line by line with the folder as a
+//! prefix.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::path::PathBuf;
+use std::process::ExitStatus;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -14,6 +14,7 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde::{Serialize, Serializer};
 
+use super::shell::{Sourced, kill_group};
 use super::{Function, Problem, Rediaccfile};
 use crate::output::Printer;
 use crate::signals::Watch;
@@ -34,8 +35,6 @@ pub(crate) enum RunError {
     /// The file cannot run at all (found while discovering it).
     #[error("{0}")]
     Broken(Problem),
-    #[error("cannot start bash: {0}")]
-    Spawn(#[source] std::io::Error),
     #[error("waiting for bash: {0}")]
     Wait(#[source] std::io::Error),
     #[error(
@@ -84,11 +83,13 @@ impl Run {
         }
     }
 
-    /// bash's exit status; None when it was killed (timeout, signal) or could not start.
+    /// bash's exit status (also of a top level that exited or failed); None when it was
+    /// killed (timeout, signal) or could not start.
     pub(crate) fn exit_status(&self) -> Option<i32> {
         match &self.outcome {
             Outcome::Done | Outcome::Skipped => Some(0),
             Outcome::Failed(RunError::Exited { code, .. }) => Some(*code),
+            Outcome::Failed(RunError::Broken(p)) => p.exit_status(),
             Outcome::Failed(_) => None,
         }
     }
@@ -133,104 +134,67 @@ pub(crate) struct RunOptions<'a> {
     pub(crate) watch: &'a Watch,
 }
 
-/// What the bash process does: source the file, check the function exists, call it. The
-/// marker file tells renet "not defined" apart from any exit status the function may use.
-const RUNNER: &str = r#"source "./$RENET_RF_FILE" || exit
-if ! declare -F "$RENET_RF_FUNCTION" >/dev/null; then : > "$RENET_RF_MARK"; exit 0; fi
-"$RENET_RF_FUNCTION""#;
-
-/// Run `function` of `rf`: its output streamed to `out` (stdout captured instead with
-/// `opts.capture`, and returned).
+/// Run `function` of `rf` in a bash that sources it first: its output streamed to `out`
+/// (stdout captured instead with `opts.capture`, and returned).
 pub(crate) fn run(
     rf: &Rediaccfile,
     function: Function,
     opts: &RunOptions<'_>,
     out: &Printer,
 ) -> (Run, String) {
-    let began = Instant::now();
-    let not_run = |e: RunError| Run {
+    if let Some(p) = &rf.problem {
+        return (
+            not_run(function, RunError::Broken(p.clone()), None),
+            String::new(),
+        );
+    }
+    match Sourced::start(rf, opts, out) {
+        Ok(sourced) => run_sourced(sourced, function, opts, out),
+        Err((problem, interrupted)) => (
+            not_run(function, RunError::Broken(problem), interrupted),
+            String::new(),
+        ),
+    }
+}
+
+fn not_run(function: Function, e: RunError, interrupted: Option<Signal>) -> Run {
+    Run {
         function,
         seconds: 0.0,
         outcome: Outcome::Failed(e),
-        interrupted: None,
-    };
-    if let Some(p) = &rf.problem {
-        return (not_run(RunError::Broken(p.clone())), String::new());
+        interrupted,
     }
-    let mark = Mark::new();
-    let mut child = match spawn(rf, function, opts, &mark.0) {
-        Ok(c) => c,
-        Err(e) => return (not_run(RunError::Spawn(e)), String::new()),
-    };
-    let mut lines = Lines {
-        label: rf.label(),
-        capture: opts.capture,
-        captured: String::new(),
-        out,
-    };
-    let waited = supervise(&mut child, opts, &mut lines);
-    let seconds = began.elapsed().as_secs_f64();
-    let outcome = outcome(
-        rf,
-        function,
-        opts,
-        waited.status,
-        waited.timed_out,
-        mark.exists(),
-    );
-    let run = Run {
-        function,
-        seconds,
-        outcome,
-        interrupted: waited.interrupted,
-    };
-    (run, lines.captured)
 }
 
-fn spawn(
-    rf: &Rediaccfile,
+/// Run `function` in the bash that has sourced its file; skipped when bash does not know it.
+pub(super) fn run_sourced(
+    mut sourced: Sourced,
     function: Function,
     opts: &RunOptions<'_>,
-    mark: &Path,
-) -> std::io::Result<Child> {
-    use std::os::unix::process::CommandExt;
-    let folder = rf.path.parent().unwrap_or(Path::new("."));
-    let mut cmd = Command::new("bash");
-    cmd.arg("-c")
-        .arg(RUNNER)
-        .arg("renet")
-        .current_dir(folder)
-        .env("RENET_RF_FILE", rf.path.file_name().unwrap_or_default())
-        .env("RENET_RF_FUNCTION", function.name())
-        .env("RENET_RF_MARK", mark)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own process group, so a timeout kills everything the function started.
-        .process_group(0);
-    for (k, v) in opts.env {
-        cmd.env(k, v);
+    out: &Printer,
+) -> (Run, String) {
+    let began = Instant::now();
+    if !sourced.functions.contains(&function) {
+        sourced.order(None);
+        sourced.drain(out);
+        let run = Run {
+            function,
+            seconds: 0.0,
+            outcome: Outcome::Skipped,
+            interrupted: sourced.interrupted,
+        };
+        return (run, std::mem::take(&mut sourced.lines.captured));
     }
-    cmd.spawn()
-}
-
-/// Where a function's output lines go.
-struct Lines<'a> {
-    label: &'a str,
-    capture: bool,
-    captured: String,
-    out: &'a Printer,
-}
-
-impl Lines<'_> {
-    fn show(&mut self, is_err: bool, line: &str) {
-        if self.capture && !is_err {
-            self.captured.push_str(line);
-            self.captured.push('\n');
-        } else {
-            self.out.note(&format!("[{}] {line}", self.label));
-        }
-    }
+    sourced.order(Some(function));
+    let waited = supervise(&mut sourced, opts, out);
+    let path = sourced.path.clone();
+    let run = Run {
+        function,
+        seconds: began.elapsed().as_secs_f64(),
+        outcome: outcome(path, function, opts, waited.status, waited.timed_out),
+        interrupted: waited.interrupted,
+    };
+    (run, std::mem::take(&mut sourced.lines.captured))
 }
 
 struct Waited {
@@ -239,14 +203,13 @@ struct Waited {
     interrupted: Option<Signal>,
 }
 
-/// Stream the child's output until its bash exits, passing signals on and enforcing the
+/// Stream the function's output until its bash exits, passing signals on and enforcing the
 /// timeout.
-fn supervise(child: &mut Child, opts: &RunOptions<'_>, lines: &mut Lines<'_>) -> Waited {
-    let rx = pipe_lines(child);
-    let group = Pid::from_raw(child.id() as i32);
+fn supervise(s: &mut Sourced, opts: &RunOptions<'_>, out: &Printer) -> Waited {
+    let group = Pid::from_raw(s.child.id() as i32);
     let deadline = opts.timeout.map(|t| Instant::now() + t);
     let mut timed_out = false;
-    let mut interrupted = None;
+    let mut interrupted = s.interrupted;
     // The function is done when its bash exits, not when its output pipes close: a background
     // job it started (`./server &`) may hold them open for ever.
     let status = loop {
@@ -254,13 +217,17 @@ fn supervise(child: &mut Child, opts: &RunOptions<'_>, lines: &mut Lines<'_>) ->
             interrupted = Some(sig);
             let _ = killpg(group, sig);
         }
-        match child.try_wait() {
+        match s.child.try_wait() {
             Ok(Some(status)) => break Ok(status),
             Ok(None) => {}
             Err(e) => break Err(e),
         }
-        if let Ok((is_err, line)) = rx.recv_timeout(Duration::from_millis(50)) {
-            lines.show(is_err, &line);
+        match s.rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(msg) => s.lines.show(out, msg),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
         if let Some(d) = deadline
             && Instant::now() >= d
@@ -270,14 +237,7 @@ fn supervise(child: &mut Child, opts: &RunOptions<'_>, lines: &mut Lines<'_>) ->
             kill_group(group);
         }
     };
-    // Show what bash wrote before it exited; stop once the pipes close or go quiet (a background
-    // job still holding them keeps running, its later output is not shown).
-    let drain_until = Instant::now() + Duration::from_millis(300);
-    while let Ok((is_err, line)) =
-        rx.recv_timeout(drain_until.saturating_duration_since(Instant::now()))
-    {
-        lines.show(is_err, &line);
-    }
+    s.drain(out);
     Waited {
         status,
         timed_out,
@@ -285,37 +245,13 @@ fn supervise(child: &mut Child, opts: &RunOptions<'_>, lines: &mut Lines<'_>) ->
     }
 }
 
-/// Lines of the child's stdout (false) and stderr (true), read by a thread each.
-fn pipe_lines(child: &mut Child) -> mpsc::Receiver<(bool, String)> {
-    let (tx, rx) = mpsc::channel();
-    let streams: [(bool, Option<Box<dyn Read + Send>>); 2] = [
-        (false, child.stdout.take().map(|s| Box::new(s) as _)),
-        (true, child.stderr.take().map(|s| Box::new(s) as _)),
-    ];
-    for (is_err, stream) in streams {
-        let Some(stream) = stream else { continue };
-        let tx = tx.clone();
-        // Detached: a background job of the function may keep the pipe open after bash exits.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                if tx.send((is_err, line)).is_err() {
-                    break;
-                }
-            }
-        });
-    }
-    rx
-}
-
 fn outcome(
-    rf: &Rediaccfile,
+    path: PathBuf,
     function: Function,
     opts: &RunOptions<'_>,
     status: std::io::Result<ExitStatus>,
     timed_out: bool,
-    not_defined: bool,
 ) -> Outcome {
-    let path = rf.path.clone();
     let error = match status {
         Err(e) => RunError::Wait(e),
         Ok(_) if timed_out => RunError::TimedOut {
@@ -323,7 +259,6 @@ fn outcome(
             path,
             timeout: opts.timeout.unwrap_or_default(),
         },
-        Ok(s) if s.success() && not_defined => return Outcome::Skipped,
         Ok(s) if s.success() => return Outcome::Done,
         Ok(s) => match s.code() {
             Some(code) => RunError::Exited {
@@ -337,36 +272,10 @@ fn outcome(
     Outcome::Failed(error)
 }
 
-fn kill_group(group: Pid) {
-    let _ = killpg(group, Signal::SIGTERM);
-    std::thread::sleep(Duration::from_millis(500));
-    let _ = killpg(group, Signal::SIGKILL);
-}
-
-/// The marker file the runner script creates when the function is not defined; removed on drop.
-struct Mark(PathBuf);
-
-impl Mark {
-    fn new() -> Self {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        Self(std::env::temp_dir().join(format!("renet-rf-{}-{n}", std::process::id())))
-    }
-
-    fn exists(&self) -> bool {
-        self.0.exists()
-    }
-}
-
-impl Drop for Mark {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::super::discovery::inspect;
     use super::*;
     use crate::output::Stream;
@@ -374,7 +283,7 @@ mod tests {
     fn file(dir: &Path, text: &str) -> Rediaccfile {
         let p = dir.join("Rediaccfile");
         std::fs::write(&p, text).unwrap();
-        inspect(".".into(), p)
+        inspect(dir, ".".into(), p)
     }
 
     fn opts<'a>(env: &'a [(String, String)], watch: &'a Watch) -> RunOptions<'a> {
@@ -440,11 +349,109 @@ mod tests {
         assert_eq!(r.exit_status(), Some(3));
         let doc = serde_json::to_value(&r).unwrap();
         assert_eq!(doc["ok"], false);
+        let error = doc["error"].as_str().unwrap();
         assert!(
-            doc["error"]
-                .as_str()
-                .unwrap()
-                .ends_with("exited with status 3")
+            error.contains("exited with status 3 while being sourced"),
+            "{error}"
+        );
+    }
+
+    /// What bash knows after sourcing, not what the text looks like.
+    fn functions_of(dir: &Path, text: &str) -> Result<Vec<Function>, Problem> {
+        let rf = file(dir, text);
+        let watch = Watch::unhooked();
+        Sourced::start(&rf, &opts(&[], &watch), &Printer::recording())
+            .map(|s| s.functions.clone())
+            .map_err(|(p, _)| p)
+    }
+
+    #[test]
+    fn functions_are_what_bash_knows_after_sourcing() {
+        use Function::{Down, Info, Prep, Up};
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        let got = functions_of(d, "prep() { echo p; }; up() { echo u; }; other() { :; }\n");
+        assert_eq!(got.unwrap(), [Prep, Up], "one line");
+        std::fs::write(d.join("lib.sh"), "down() { :; }\ninfo() { :; }\n").unwrap();
+        assert_eq!(
+            functions_of(d, "source ./lib.sh\n").unwrap(),
+            [Down, Info],
+            "a library"
+        );
+        let cond = "if [ -n \"${HOME:-}\" ]; then up() { :; }; else down() { :; }; fi\n";
+        assert_eq!(functions_of(d, cond).unwrap(), [Up], "conditional");
+        assert_eq!(
+            functions_of(d, "[ -n x ] && eval 'info() { :; }'\n").unwrap(),
+            [Info]
+        );
+        let no = "echo 'up() { :; }'\n# down() { :; }\n";
+        assert!(
+            functions_of(d, no).unwrap().is_empty(),
+            "text is not a definition"
+        );
+        // The file's own use of fds 3-9 and stdin does not touch renet's channel.
+        let fds = "exec 3>/dev/null 4</dev/null 9>&1 0</dev/null\nup() { :; }\n";
+        assert_eq!(functions_of(d, fds).unwrap(), [Up]);
+        // Functions named like the builtins the wrapper uses do not confuse it.
+        let shadow = "printf() { :; }\nread() { :; }\ndeclare() { :; }\nup() { :; }\n";
+        assert_eq!(functions_of(d, shadow).unwrap(), [Up]);
+    }
+
+    #[test]
+    fn a_top_level_that_exits_or_fails_fails_the_file() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        for (text, code) in [
+            ("up() { :; }\nexit 0\n", 0),
+            ("up() { :; }\nexit 4\n", 4),
+            ("set -e\nfalse\nup() { :; }\n", 1),
+        ] {
+            let got = functions_of(d, text);
+            assert!(
+                matches!(got, Err(Problem::TopLevelExit { code: c, .. }) if c == code),
+                "{text:?}: {got:?}"
+            );
+        }
+        let got = functions_of(d, "up() { :; }\n[ -n \"\" ] && echo debug\n");
+        assert!(
+            matches!(got, Err(Problem::TopLevelFailed { code: 1, .. })),
+            "{got:?}"
+        );
+        let msg = got.unwrap_err().to_string();
+        assert!(
+            msg.contains("sourcing ") && msg.contains("failed with status 1"),
+            "{msg}"
+        );
+        // `return` ends sourcing early, with its status.
+        assert!(functions_of(d, "up() { :; }\nreturn 0\ndown() { :; }\n").is_ok());
+    }
+
+    /// Top-level code runs once per function run, in the bash that runs the function; its output
+    /// is shown with the folder's prefix; the function does not get renet's channel.
+    #[test]
+    fn the_top_level_runs_once_per_function_in_the_same_shell() {
+        let t = tempfile::tempdir().unwrap();
+        let log = t.path().join("log");
+        let text = "echo top >> \"$LOG\"\necho 'top says hi'\nSEEN=$$\n\
+                    up() { echo \"up $([ \"$SEEN\" = $$ ] && echo same)\" >> \"$LOG\"; \
+                    if { true >&250; } 2>/dev/null; then echo leak; else echo closed; fi; }\n";
+        let rf = file(t.path(), text);
+        let env = vec![("LOG".to_owned(), log.display().to_string())];
+        let watch = Watch::unhooked();
+        let out = Printer::recording();
+        let (r, _) = run(&rf, Function::Up, &opts(&env, &watch), &out);
+        assert!(r.ok() && !r.skipped(), "{r:?}");
+        let (r, _) = run(&rf, Function::Down, &opts(&env, &watch), &out);
+        assert!(r.ok() && r.skipped(), "{r:?}");
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            "top\nup same\ntop\n"
+        );
+        let err = out.text(Stream::Stderr);
+        assert!(err.contains("[root] top says hi\n"), "{err}");
+        assert!(
+            err.contains("[root] closed\n") && !err.contains("leak"),
+            "{err}"
         );
     }
 
@@ -472,21 +479,54 @@ mod tests {
     #[test]
     fn a_signal_is_passed_on_and_recorded() {
         let t = tempfile::tempdir().unwrap();
-        let rf = file(t.path(), "up() { sleep 300; }\n");
+        let started = t.path().join("started");
+        let rf = file(t.path(), "up() { : > \"$MARK\"; sleep 300; }\n");
+        let env = vec![("MARK".to_owned(), started.display().to_string())];
         let watch = Watch::unhooked();
-        watch.raise(Signal::SIGTERM);
-        let (r, _) = run(&rf, Function::Up, &opts(&[], &watch), &Printer::recording());
+        let (r, _) = std::thread::scope(|s| {
+            // Raised once the function runs (not while the file is sourced).
+            s.spawn(|| {
+                while !started.exists() {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                watch.raise(Signal::SIGTERM);
+            });
+            run(
+                &rf,
+                Function::Up,
+                &opts(&env, &watch),
+                &Printer::recording(),
+            )
+        });
         assert_eq!(r.interrupted, Some(Signal::SIGTERM));
         assert!(matches!(r.error(), Some(RunError::Killed { .. })), "{r:?}");
         assert_eq!(serde_json::to_value(&r).unwrap()["interrupted"], "SIGTERM");
         assert!(watch.interrupted());
+
+        // One that arrives while the file is sourced stops it there: no function runs.
+        let watch = Watch::unhooked();
+        watch.raise(Signal::SIGINT);
+        let (r, _) = run(
+            &rf,
+            Function::Up,
+            &opts(&env, &watch),
+            &Printer::recording(),
+        );
+        assert_eq!(r.interrupted, Some(Signal::SIGINT));
+        assert!(
+            matches!(
+                r.error(),
+                Some(RunError::Broken(Problem::TopLevelKilled { .. }))
+            ),
+            "{r:?}"
+        );
     }
 
     #[test]
     fn a_broken_file_does_not_run() {
         let t = tempfile::tempdir().unwrap();
         std::fs::create_dir(t.path().join("Rediaccfile")).unwrap();
-        let rf = inspect(".".into(), t.path().join("Rediaccfile"));
+        let rf = inspect(t.path(), ".".into(), t.path().join("Rediaccfile"));
         let watch = Watch::unhooked();
         let (r, _) = run(&rf, Function::Up, &opts(&[], &watch), &Printer::recording());
         assert!(matches!(
