@@ -602,6 +602,28 @@ mod tests {
         assert_eq!(health.watchdog.recent, meta.watchdog.recent);
         assert_eq!(*health.watchdog, meta.watchdog);
 
+        // As served: the last /config request spliced in, the rest byte for byte the same.
+        assert_eq!(health.last_config_request, None);
+        let served = with_last_config_request(&bytes, None);
+        let read: serde_json::Value = serde_json::from_slice(&served).unwrap();
+        assert_eq!(read["last_config_request"], serde_json::Value::Null);
+        let last = ConfigRequest {
+            unix: 1_700_000_001,
+            client: "127.0.0.1:51234".into(),
+            user_agent: "Traefik/3.7.15 \"quoted\"\n".into(),
+        };
+        let served = with_last_config_request(&bytes, Some(&last));
+        let read: Health<'_> = serde_json::from_slice(&served).unwrap();
+        assert_eq!(read.last_config_request.as_ref(), Some(&last));
+        assert_eq!(pretty(&read), bytes);
+        let value: serde_json::Value = serde_json::from_slice(&served).unwrap();
+        assert_eq!(
+            value["last_config_request"],
+            serde_json::json!({"unix": 1_700_000_001_u64, "client": "127.0.0.1:51234",
+                "user_agent": "Traefik/3.7.15 \"quoted\"\n"})
+        );
+        assert_eq!(health.watchdog.problems[0].network_id, 2880);
+
         let bytes = ports_bytes(&daemons, &leases, &built.summary, None);
         let ports: PortsDoc<'_> = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(pretty(&ports), bytes);

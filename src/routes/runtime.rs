@@ -1417,4 +1417,220 @@ mod tests {
         );
         assert!(!m.health().watchdog.enabled);
     }
+
+    /// Pretend network `n`'s daemon began to fail longer ago than its routes are kept.
+    fn failing_for_too_long(r: &mut Refresher<FakeDocker>, socket: &Path) {
+        let long_ago = Instant::now()
+            .checked_sub(KEEP_FAILED_ROUTES + Duration::from_secs(1))
+            .expect("the clock is past the bound");
+        let conn = r.conns.get_mut(socket).expect("a known daemon");
+        let since = conn.failing_since.expect("it fails");
+        conn.failing_since = Some((long_ago, since.1));
+    }
+
+    /// A daemon that stops answering keeps its last good routes (its error and since when in
+    /// /health) for a bounded time; after it only its routes go, the others' stay.
+    #[tokio::test]
+    async fn a_failing_daemon_keeps_its_last_good_routes_for_a_while() {
+        let m = Machine::new();
+        let web = service(2816, 0, "web", &[("rediacc.service_port", "80")]);
+        let a = m.daemon(2816, FakeDaemon::with(vec![web]));
+        let shop = service(2880, 0, "shop", &[("rediacc.service_port", "80")]);
+        m.daemon(2880, FakeDaemon::with(vec![shop]));
+        let mut r = m.refresher(None);
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["shop-2880", "web-2816"]);
+
+        m.fake.update(&a, |d| d.behaviour = Behaviour::Hangs);
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["shop-2880", "web-2816"]);
+        let h = m.health();
+        assert_eq!((h.status.as_ref(), h.daemons_failed), ("degraded", 1));
+        let d = &h.daemons[0];
+        assert!(
+            d.error.as_deref().is_some_and(|e| e.contains("took longer than")),
+            "{d:?}"
+        );
+        assert!(!d.ok);
+        assert!(d.routes_kept_since_unix.is_some(), "{d:?}");
+        assert_eq!(h.stale, None);
+        // Kept again on the next failure, from the same moment.
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["shop-2880", "web-2816"]);
+        assert_eq!(m.health().daemons[0].routes_kept_since_unix, d.routes_kept_since_unix);
+
+        failing_for_too_long(&mut r, &a);
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["shop-2880"]);
+        let h = m.health();
+        assert_eq!(h.daemons[0].routes_kept_since_unix, None);
+        assert_eq!(h.daemons[0].error.as_deref(), Some("no answer within 0.2s"));
+        assert_eq!(h.daemons_failed, 1);
+
+        // It answers again: routed, the failure forgotten.
+        m.fake.update(&a, |d| d.behaviour = Behaviour::Answers);
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["shop-2880", "web-2816"]);
+        assert_eq!(m.health().daemons_failed, 0);
+        assert!(r.conns[&a].failing_since.is_none());
+    }
+
+    /// No route at all while a daemon fails is not an empty configuration: the last good one
+    /// is served (stale, with why), and before any, none (`/config` answers 503).
+    #[tokio::test]
+    async fn no_route_while_a_daemon_fails_is_not_served_as_empty() {
+        let m = Machine::new();
+        let a = m.daemon(2816, FakeDaemon::behaving(Behaviour::Hangs));
+        let mut r = m.refresher(None);
+        r.refresh(false).await;
+        assert!(m.shared.snapshot().config_json.is_empty(), "no configuration yet");
+        let h = m.health();
+        let stale = h.stale.expect("stale");
+        assert!(stale.error.contains("no route built while 1 daemon(s) failed"), "{stale:?}");
+        assert!(stale.error.contains("docker-2816.sock"), "{stale:?}");
+
+        let web = service(2816, 0, "web", &[("rediacc.service_port", "80")]);
+        m.fake.set(&a, FakeDaemon::with(vec![web]));
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["web-2816"]);
+        assert_eq!(m.health().stale, None);
+
+        m.fake.update(&a, |d| d.behaviour = Behaviour::Vanished);
+        r.refresh(false).await;
+        failing_for_too_long(&mut r, &a);
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["web-2816"], "the last good configuration");
+        let h = m.health();
+        assert!(h.stale.is_some(), "{h:?}");
+        assert_eq!(h.status, "degraded");
+
+        // Every daemon answers and none has a route: that is an empty configuration.
+        m.fake.set(&a, FakeDaemon::default());
+        r.refresh(false).await;
+        assert_eq!(m.config(), serde_json::json!({}));
+        assert_eq!(m.health().stale, None);
+    }
+
+    /// A run folder that cannot be read does not make every daemon disappear: those found
+    /// before are listed again, and /health says the folder could not be read.
+    #[tokio::test]
+    async fn an_unreadable_run_folder_keeps_the_daemons_found_before() {
+        let m = Machine::new();
+        let web = service(2816, 0, "web", &[("rediacc.service_port", "80")]);
+        m.daemon(2816, FakeDaemon::with(vec![web]));
+        let mut r = m.refresher(None);
+        r.refresh(false).await;
+        let moved = m.root.join("run.moved");
+        std::fs::rename(&m.run, &moved).unwrap();
+        std::fs::write(&m.run, "not a folder").unwrap();
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["web-2816"]);
+        let h = m.health();
+        let stale = h.stale.expect("stale");
+        assert!(stale.error.contains("cannot read the run folder"), "{stale:?}");
+        assert_eq!(h.daemons_seen, 1);
+        std::fs::remove_file(&m.run).unwrap();
+        std::fs::rename(&moved, &m.run).unwrap();
+        r.refresh(false).await;
+        assert_eq!(m.health().stale, None);
+    }
+
+    /// A refresher whose watchdog restarts at once (no settling, no back-off).
+    fn eager(m: &Machine) -> Refresher<FakeDocker> {
+        let mut r = m.refresher(Some(Duration::from_secs(30)));
+        r.pacing = Some(Pacing {
+            settle: Duration::ZERO,
+            backoff_first: Duration::ZERO,
+            ..Pacing::with_grace(Duration::from_secs(30))
+        });
+        r
+    }
+
+    fn policy_file(m: &Machine, n: u32) -> PathBuf {
+        slotmap::path_in(&m.root.join(format!("repo-{n}")))
+    }
+
+    /// A policy file that turns into a FIFO keeps its last policies in force; one that is a
+    /// link to /dev/zero, corrupt or holds a bad value from the start restarts nothing. Each
+    /// is named in /health; no read blocks or grows.
+    #[tokio::test]
+    async fn unreadable_policies_are_reported_never_silently_dropped() {
+        let m = Machine::new();
+        let always = r#"{"services": {"db": {"slot": 1, "restart_policy": "always"}}}"#;
+        m.repository(2816, always);
+        m.repository(2880, always);
+        m.repository(2944, "{not json");
+        m.repository(
+            3008,
+            r#"{"services": {"db": {"slot": 1, "restart_policy": "sometimes"}}}"#,
+        );
+        let zero = policy_file(&m, 2880);
+        std::fs::remove_file(&zero).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let sockets: Vec<PathBuf> = [2816, 2880, 2944, 3008]
+            .map(|n| m.daemon(n, FakeDaemon::with(vec![stopped("db", 1)])))
+            .to_vec();
+        let mut r = eager(&m);
+        r.refresh(true).await;
+        let restarted_on = |socket: &Path| {
+            m.fake
+                .calls()
+                .iter()
+                .filter(|c| matches!(c, Call::Start(s, _) if s == socket))
+                .count()
+        };
+        assert_eq!(restarted_on(&sockets[0]), 1);
+        for s in &sockets[1..] {
+            assert_eq!(restarted_on(s), 0, "{}", s.display());
+        }
+        r.refresh(false).await;
+        let problems = m.health().watchdog.into_owned().problems;
+        let by_net: BTreeMap<u32, &documents::WatchdogProblem> =
+            problems.iter().map(|p| (p.network_id, p)).collect();
+        assert_eq!(by_net.keys().copied().collect::<Vec<_>>(), [2880, 2944, 3008]);
+        assert!(by_net[&2880].error.contains("symbolic link"), "{problems:?}");
+        assert_eq!(by_net[&2880].file, zero.display().to_string());
+        assert!(by_net[&2880].using.starts_with("none"), "{problems:?}");
+        assert!(by_net[&2944].error.contains("not valid JSON"), "{problems:?}");
+        assert_eq!(by_net[&3008].service.as_deref(), Some("db"));
+        assert!(by_net[&3008].error.contains("sometimes"), "{problems:?}");
+        assert_eq!(m.health().status, "degraded");
+
+        // 2816's file becomes a FIFO: the policies read before still apply.
+        let fifo = policy_file(&m, 2816);
+        std::fs::remove_file(&fifo).unwrap();
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        m.fake.update(&sockets[0], |d| d.containers[0].container.state = "exited".into());
+        r.refresh(true).await;
+        assert_eq!(restarted_on(&sockets[0]), 2);
+        r.refresh(false).await;
+        let problems = m.health().watchdog.into_owned().problems;
+        let p = problems.iter().find(|p| p.network_id == 2816).expect("2816 reported");
+        assert!(p.error.contains("FIFO"), "{p:?}");
+        assert_eq!(p.file, fifo.display().to_string());
+        assert_eq!(p.using, "the last policies read");
+    }
+
+    /// The watchdog looks at every daemon at once: one that lists its containers and then
+    /// never answers an inspect holds up nobody else's restart.
+    #[tokio::test]
+    async fn a_daemon_stuck_on_inspect_holds_up_no_other_restart() {
+        let m = Machine::new();
+        let always = r#"{"services": {"db": {"slot": 1, "restart_policy": "always"}}}"#;
+        m.repository(2816, always);
+        m.repository(2880, always);
+        let stuck = m.daemon(2816, FakeDaemon::with(vec![stopped("db", 1)]));
+        m.fake.update(&stuck, |d| d.behaviour = Behaviour::HangsOnContainers);
+        let good = m.daemon(2880, FakeDaemon::with(vec![stopped("db", 1)]));
+        let mut r = eager(&m);
+        r.refresh(true).await;
+        let starts: Vec<Call> = m
+            .fake
+            .calls()
+            .into_iter()
+            .filter(|c| matches!(c, Call::Start(..)))
+            .collect();
+        assert_eq!(starts, [Call::Start(good, "db".into())]);
+        assert!(m.fake.calls().contains(&Call::Inspect(stuck, "db".into())));
+    }
 }
