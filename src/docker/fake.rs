@@ -290,10 +290,7 @@ impl DockerApi for FakeDocker {
             for e in events {
                 on_event(Some(e));
             }
-            if !matches!(
-                behaviour,
-                Behaviour::Answers | Behaviour::HangsOnContainers
-            ) {
+            if !matches!(behaviour, Behaviour::Answers | Behaviour::HangsOnContainers) {
                 return Err(refused());
             }
             woken.await;

@@ -1448,7 +1448,9 @@ mod tests {
         assert_eq!((h.status.as_ref(), h.daemons_failed), ("degraded", 1));
         let d = &h.daemons[0];
         assert!(
-            d.error.as_deref().is_some_and(|e| e.contains("took longer than")),
+            d.error
+                .as_deref()
+                .is_some_and(|e| e.contains("took longer than")),
             "{d:?}"
         );
         assert!(!d.ok);
@@ -1457,7 +1459,10 @@ mod tests {
         // Kept again on the next failure, from the same moment.
         r.refresh(false).await;
         assert_eq!(routers(&m.config()), ["shop-2880", "web-2816"]);
-        assert_eq!(m.health().daemons[0].routes_kept_since_unix, d.routes_kept_since_unix);
+        assert_eq!(
+            m.health().daemons[0].routes_kept_since_unix,
+            d.routes_kept_since_unix
+        );
 
         failing_for_too_long(&mut r, &a);
         r.refresh(false).await;
@@ -1483,10 +1488,18 @@ mod tests {
         let a = m.daemon(2816, FakeDaemon::behaving(Behaviour::Hangs));
         let mut r = m.refresher(None);
         r.refresh(false).await;
-        assert!(m.shared.snapshot().config_json.is_empty(), "no configuration yet");
+        assert!(
+            m.shared.snapshot().config_json.is_empty(),
+            "no configuration yet"
+        );
         let h = m.health();
         let stale = h.stale.expect("stale");
-        assert!(stale.error.contains("no route built while 1 daemon(s) failed"), "{stale:?}");
+        assert!(
+            stale
+                .error
+                .contains("no route built while 1 daemon(s) failed"),
+            "{stale:?}"
+        );
         assert!(stale.error.contains("docker-2816.sock"), "{stale:?}");
 
         let web = service(2816, 0, "web", &[("rediacc.service_port", "80")]);
@@ -1499,7 +1512,11 @@ mod tests {
         r.refresh(false).await;
         failing_for_too_long(&mut r, &a);
         r.refresh(false).await;
-        assert_eq!(routers(&m.config()), ["web-2816"], "the last good configuration");
+        assert_eq!(
+            routers(&m.config()),
+            ["web-2816"],
+            "the last good configuration"
+        );
         let h = m.health();
         assert!(h.stale.is_some(), "{h:?}");
         assert_eq!(h.status, "degraded");
@@ -1527,7 +1544,10 @@ mod tests {
         assert_eq!(routers(&m.config()), ["web-2816"]);
         let h = m.health();
         let stale = h.stale.expect("stale");
-        assert!(stale.error.contains("cannot read the run folder"), "{stale:?}");
+        assert!(
+            stale.error.contains("cannot read the run folder"),
+            "{stale:?}"
+        );
         assert_eq!(h.daemons_seen, 1);
         std::fs::remove_file(&m.run).unwrap();
         std::fs::rename(&moved, &m.run).unwrap();
@@ -1587,11 +1607,20 @@ mod tests {
         let problems = m.health().watchdog.into_owned().problems;
         let by_net: BTreeMap<u32, &documents::WatchdogProblem> =
             problems.iter().map(|p| (p.network_id, p)).collect();
-        assert_eq!(by_net.keys().copied().collect::<Vec<_>>(), [2880, 2944, 3008]);
-        assert!(by_net[&2880].error.contains("symbolic link"), "{problems:?}");
+        assert_eq!(
+            by_net.keys().copied().collect::<Vec<_>>(),
+            [2880, 2944, 3008]
+        );
+        assert!(
+            by_net[&2880].error.contains("symbolic link"),
+            "{problems:?}"
+        );
         assert_eq!(by_net[&2880].file, zero.display().to_string());
         assert!(by_net[&2880].using.starts_with("none"), "{problems:?}");
-        assert!(by_net[&2944].error.contains("not valid JSON"), "{problems:?}");
+        assert!(
+            by_net[&2944].error.contains("not valid JSON"),
+            "{problems:?}"
+        );
         assert_eq!(by_net[&3008].service.as_deref(), Some("db"));
         assert!(by_net[&3008].error.contains("sometimes"), "{problems:?}");
         assert_eq!(m.health().status, "degraded");
@@ -1600,12 +1629,17 @@ mod tests {
         let fifo = policy_file(&m, 2816);
         std::fs::remove_file(&fifo).unwrap();
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
-        m.fake.update(&sockets[0], |d| d.containers[0].container.state = "exited".into());
+        m.fake.update(&sockets[0], |d| {
+            d.containers[0].container.state = "exited".into()
+        });
         r.refresh(true).await;
         assert_eq!(restarted_on(&sockets[0]), 2);
         r.refresh(false).await;
         let problems = m.health().watchdog.into_owned().problems;
-        let p = problems.iter().find(|p| p.network_id == 2816).expect("2816 reported");
+        let p = problems
+            .iter()
+            .find(|p| p.network_id == 2816)
+            .expect("2816 reported");
         assert!(p.error.contains("FIFO"), "{p:?}");
         assert_eq!(p.file, fifo.display().to_string());
         assert_eq!(p.using, "the last policies read");
@@ -1620,7 +1654,8 @@ mod tests {
         m.repository(2816, always);
         m.repository(2880, always);
         let stuck = m.daemon(2816, FakeDaemon::with(vec![stopped("db", 1)]));
-        m.fake.update(&stuck, |d| d.behaviour = Behaviour::HangsOnContainers);
+        m.fake
+            .update(&stuck, |d| d.behaviour = Behaviour::HangsOnContainers);
         let good = m.daemon(2880, FakeDaemon::with(vec![stopped("db", 1)]));
         let mut r = eager(&m);
         r.refresh(true).await;
