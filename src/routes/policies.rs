@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -58,40 +58,27 @@ pub(crate) struct Policies {
     known: BTreeMap<u32, Read>,
     problems: BTreeMap<u32, Vec<WatchdogProblem>>,
     /// Reads that ran out of time and may still hold a thread.
-    stuck: BTreeMap<u32, (PathBuf, tokio::task::JoinHandle<()>)>,
+    stuck: BTreeMap<u32, (PathBuf, tokio::task::AbortHandle)>,
 }
 
-/// The file a read is at: what a read that fails or hangs is about.
-type Current = Arc<Mutex<PathBuf>>;
-
-fn set(current: &Current, path: PathBuf) {
-    *current.lock().unwrap_or_else(|e| e.into_inner()) = path;
-}
-
-fn get(current: &Current) -> PathBuf {
-    current.lock().unwrap_or_else(|e| e.into_inner()).clone()
-}
-
-/// The marker's repository and its `.rediacc.json`, blocking (on the blocking pool).
-fn read_blocking(
-    run_dir: &Path,
-    net: NetworkId,
-    current: &Current,
-) -> Result<Read, PolicyReadError> {
+/// The repository network `net`'s daemon serves, from its marker in the run folder. The run
+/// folder is renet's own (root's, not a repository's), so this small read stays on the
+/// caller's thread; it is bounded and refuses links all the same.
+fn recorded_repository(run_dir: &Path, net: NetworkId) -> Result<Option<PathBuf>, PolicyReadError> {
     let marker = paths::repo_marker(run_dir, net);
-    set(current, marker.clone());
     let text = match fsread::read_to_string(&marker, MARKER_LIMIT, Links::Refuse) {
         Ok(t) => t,
-        Err(e) if e.is_not_found() => return Ok(Read::NoRepository),
+        Err(e) if e.is_not_found() => return Ok(None),
         Err(e) => return Err(PolicyReadError::Marker(e)),
     };
     let repo = text.trim_end_matches('\n');
-    if repo.is_empty() {
-        return Ok(Read::NoRepository);
-    }
-    let repo = PathBuf::from(repo);
-    set(current, slotmap::path_in(&repo));
-    let map = slotmap::read(&repo)?;
+    Ok((!repo.is_empty()).then(|| PathBuf::from(repo)))
+}
+
+/// The saved policies in `repo`'s `.rediacc.json`, blocking (on the blocking pool): the
+/// repository's owner controls this file.
+fn read_policies(repo: &Path) -> Result<Read, PolicyReadError> {
+    let map = slotmap::read(repo)?;
     let saved = map
         .services()
         .into_iter()
@@ -102,7 +89,7 @@ fn read_blocking(
         })
         .collect();
     Ok(Read::Policies {
-        file: slotmap::path_in(&repo),
+        file: slotmap::path_in(repo),
         saved,
     })
 }
@@ -207,7 +194,7 @@ fn bad_values(net: u32, read: &Read) -> Vec<WatchdogProblem> {
 
 type Outcome = (
     Result<Read, (PolicyReadError, PathBuf)>,
-    Option<(PathBuf, tokio::task::JoinHandle<()>)>,
+    Option<(PathBuf, tokio::task::AbortHandle)>,
 );
 
 /// One network's read on the blocking pool within `budget`; a read that runs out of time is
@@ -218,21 +205,19 @@ async fn read_one(
     budget: Duration,
     stuck: Option<PathBuf>,
 ) -> Outcome {
+    let repo = match recorded_repository(&run_dir, net) {
+        Ok(Some(repo)) => repo,
+        Ok(None) => return (Ok(Read::NoRepository), None),
+        Err(e) => return (Err((e, paths::repo_marker(&run_dir, net))), None),
+    };
+    let file = slotmap::path_in(&repo);
     if let Some(file) = stuck {
-        return (
-            Err((PolicyReadError::StillReading(file.clone()), file)),
-            None,
-        );
+        let e = PolicyReadError::StillReading(file.clone());
+        return (Err((e, file)), None);
     }
-    let current: Current = Arc::new(Mutex::new(paths::repo_marker(&run_dir, net)));
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let at = Arc::clone(&current);
-    let handle = tokio::task::spawn_blocking(move || {
-        let _ = tx.send(read_blocking(&run_dir, net, &at));
-    });
-    let answer = tokio::time::timeout(budget, rx).await;
-    let file = get(&current);
-    match answer {
+    let handle = tokio::task::spawn_blocking(move || read_policies(&repo));
+    let abort = handle.abort_handle();
+    match tokio::time::timeout(budget, handle).await {
         Ok(Ok(result)) => (result.map_err(|e| (e, file)), None),
         Ok(Err(_)) => {
             let e = PolicyReadError::Task {
@@ -243,7 +228,7 @@ async fn read_one(
         }
         Err(_) => {
             let e = PolicyReadError::TimedOut(file.clone(), budget);
-            (Err((e, file.clone())), Some((file, handle)))
+            (Err((e, file.clone())), Some((file, abort)))
         }
     }
 }
