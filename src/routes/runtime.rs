@@ -425,6 +425,10 @@ impl<A: DockerApi> Refresher<A> {
             stale: None,
         };
         let daemons = Arc::new(daemons);
+        // What the next refresh keeps a failing daemon's routes from, whatever becomes of this
+        // one: answers, kept routes, failures past keeping. The old listing goes before the
+        // build (its peak is the route server's).
+        self.last_daemons = Arc::clone(&daemons);
         let built = match self.build(&daemons).await {
             Ok(b) => b,
             Err(e) => {
@@ -447,7 +451,6 @@ impl<A: DockerApi> Refresher<A> {
         });
         meta.stale = self.stale.clone();
         self.good = Some(Arc::clone(&built));
-        self.last_daemons = Arc::clone(&daemons);
         let snapshot = self.snapshot(&daemons, &built, &meta);
         self.log_changes(
             &snapshot,
