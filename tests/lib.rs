@@ -16,3 +16,4 @@ mod machine;
 mod proxy;
 mod repository;
 mod routes;
+mod routeserver;

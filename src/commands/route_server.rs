@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::machine::Machine;
 use crate::output;
 use crate::routes::build::Options;
+use crate::routes::listener::{self, Limits};
 use crate::routes::runtime::{Refresher, Settings};
 use crate::routes::state::Shared;
 use crate::routes::{server, validate};
@@ -147,11 +148,16 @@ async fn serve(listen: std::net::SocketAddr, settings: Arc<Settings>) -> Result<
     ));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let refresh_task = tokio::spawn(refresher.run(stop_rx));
-    let served = axum::serve(listener, server::router(shared))
-        .with_graceful_shutdown(server::shutdown_signal())
-        .await;
+    // Connection cap, header and write timeouts, back-off at the descriptor limit.
+    listener::serve(
+        listener,
+        server::router(shared),
+        Limits::default(),
+        server::shutdown_signal(),
+    )
+    .await;
     let _ = stop_tx.send(true);
     let _ = refresh_task.await;
     output::note("route-server: stopped");
-    served.map_err(Error::IoPlain)
+    Ok(())
 }

@@ -96,8 +96,13 @@ pub async fn follow(
         .map_err(|_| FollowError::NoConnection(timeout))??;
     let mut reader = BufReader::with_capacity(READ_BUFFER, stream);
     let request = format!("GET /events?filters={FILTERS} HTTP/1.0\r\nHost: docker\r\n\r\n");
-    reader.get_mut().write_all(request.as_bytes()).await?;
-    let chunked = tokio::time::timeout(timeout, read_head(&mut reader))
+    // The request and the answer's head within the timeout: a socket that accepts and never
+    // reads or answers (a hung daemon, a listener nobody serves) costs one timeout.
+    let head = async {
+        reader.get_mut().write_all(request.as_bytes()).await?;
+        read_head(&mut reader).await
+    };
+    let chunked = tokio::time::timeout(timeout, head)
         .await
         .map_err(|_| FollowError::NoAnswer(timeout))??;
     on_connected();

@@ -25,6 +25,9 @@ pub enum Behaviour {
     Vanished,
     /// It accepts every call and never answers.
     Hangs,
+    /// It answers listings and its event stream, and never answers an inspect or a start
+    /// (a daemon stuck on one container).
+    HangsOnContainers,
 }
 
 /// A container of a scripted daemon, and what inspecting it tells.
@@ -184,12 +187,15 @@ impl FakeDocker {
         self.calls
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(call);
+            .push(call.clone());
         let result = {
             let mut daemons = self.lock_daemons();
-            match daemons.get_mut(socket) {
-                Some(d) if d.behaviour == Behaviour::Answers => Some(f(d)),
-                Some(d) if d.behaviour == Behaviour::Hangs => None,
+            let per_container = matches!(call, Call::Inspect(..) | Call::Start(..));
+            match daemons.get_mut(socket).map(|d| (d.behaviour, d)) {
+                Some((Behaviour::Answers, d)) => Some(f(d)),
+                Some((Behaviour::HangsOnContainers, _)) if per_container => None,
+                Some((Behaviour::HangsOnContainers, d)) => Some(f(d)),
+                Some((Behaviour::Hangs, _)) => None,
                 _ => Some(Err(refused(socket))),
             }
         };
@@ -284,7 +290,7 @@ impl DockerApi for FakeDocker {
             for e in events {
                 on_event(Some(e));
             }
-            if behaviour != Behaviour::Answers {
+            if !matches!(behaviour, Behaviour::Answers | Behaviour::HangsOnContainers) {
                 return Err(refused());
             }
             woken.await;

@@ -78,10 +78,52 @@ pub struct WatchdogHealth {
     /// Every container restarted lately or waiting for a restart.
     #[serde(default)]
     pub containers: Vec<WatchdogContainer>,
+    /// Restart policies that could not be read or applied, by repository.
+    #[serde(default)]
+    pub problems: Vec<WatchdogProblem>,
+}
+
+/// A repository's restart policies the watchdog could not read (the file is missing a
+/// repository, corrupt, a FIFO, a link, hangs) or a saved value it cannot apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchdogProblem {
+    pub network_id: u32,
+    /// The file at fault.
+    pub file: String,
+    /// The service whose saved value is bad; None when the whole file is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    pub error: String,
+    /// What the watchdog applies meanwhile.
+    pub using: String,
+}
+
+/// The last refresh failed as a whole: the configuration served is the last good one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stale {
+    /// When refreshes began to fail (unix seconds).
+    pub since_unix: u64,
+    pub error: String,
+}
+
+/// A daemon that did not answer this refresh, and since when its last good routes are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub error: String,
+    pub kept_since_unix: u64,
+}
+
+/// The last request for the configuration (`/config`, `/routes.json`): whether, and from
+/// where, a proxy polls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigRequest {
+    pub unix: u64,
+    pub client: String,
+    pub user_agent: String,
 }
 
 /// Facts about the refresh that are not part of the configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Meta {
     pub refreshes: u64,
     pub time_unix: u64,
@@ -90,6 +132,11 @@ pub struct Meta {
     pub watchdog: WatchdogHealth,
     /// Event streams by network ID; a daemon missing here has none yet.
     pub events: BTreeMap<u32, EventStream>,
+    /// Daemons that failed this refresh whose last good routes are still served (their input
+    /// carries those routes and no error).
+    pub kept: BTreeMap<u32, Failure>,
+    /// The refresh failed as a whole: what is served is the last good configuration.
+    pub stale: Option<Stale>,
 }
 
 /// `/health`.
@@ -119,6 +166,13 @@ pub struct Health<'a> {
     pub discover_ms: f64,
     pub build_ms: f64,
     pub watchdog: Cow<'a, WatchdogHealth>,
+    /// The last refresh failed as a whole: the configuration served is older (the last good).
+    #[serde(default)]
+    pub stale: Option<Stale>,
+    /// Spliced into the snapshot's bytes per request ([`with_last_config_request`]), so it is
+    /// not serialised with the rest.
+    #[serde(default, skip_serializing)]
+    pub last_config_request: Option<ConfigRequest>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +193,9 @@ pub struct DaemonHealth<'a> {
     pub events: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events_error: Option<Cow<'a, str>>,
+    /// It failed (see `error`) and its last good routes are served, since then (unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes_kept_since_unix: Option<u64>,
 }
 
 /// A [`Problem`] of the build, as `/health` lists it.
@@ -253,7 +310,7 @@ impl Summary {
         }
     }
 
-    fn routers(&self) -> usize {
+    pub(crate) fn routers(&self) -> usize {
         self.http.routers + self.tcp.routers + self.udp.routers
     }
 
@@ -287,16 +344,36 @@ pub fn build_state(daemons: &[DaemonInput], leases: &[Lease], settings: &Setting
     }
 }
 
-fn daemon_health<'a>(d: &'a DaemonInput, stream: Option<&'a EventStream>) -> DaemonHealth<'a> {
+fn daemon_health<'a>(
+    d: &'a DaemonInput,
+    stream: Option<&'a EventStream>,
+    kept: Option<&'a Failure>,
+) -> DaemonHealth<'a> {
+    let error = d.error.as_deref().or(kept.map(|k| k.error.as_str()));
     DaemonHealth {
         network_id: d.network_id.get(),
         socket: Cow::Borrowed(&d.socket),
-        ok: d.error.is_none(),
+        ok: error.is_none(),
         containers: d.containers.len(),
-        error: d.error.as_deref().map(Cow::Borrowed),
+        error: error.map(Cow::Borrowed),
         events: stream.is_some_and(|s| s.connected),
         events_error: stream.and_then(|s| s.error.as_deref()).map(Cow::Borrowed),
+        routes_kept_since_unix: kept.map(|k| k.kept_since_unix),
     }
+}
+
+/// `/health` as served: the snapshot's `bytes` (a pretty JSON object, see [`health_bytes`])
+/// with `last_config_request` added as its last member. A copy of the bytes, not a new
+/// serialisation of the document.
+pub fn with_last_config_request(bytes: &[u8], last: Option<&ConfigRequest>) -> Vec<u8> {
+    let value = serde_json::to_string(&last).expect("a config request serializes");
+    let body = bytes.strip_suffix(b"\n}\n").unwrap_or(bytes);
+    let mut out = Vec::with_capacity(bytes.len() + value.len() + 32);
+    out.extend_from_slice(body);
+    out.extend_from_slice(b",\n  \"last_config_request\": ");
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(b"\n}\n");
+    out
 }
 
 /// `/health`: the build's counts and problems plus this refresh's facts. Pure.
@@ -309,8 +386,15 @@ pub fn health_bytes(
     builds: u64,
 ) -> Bytes {
     let summary = &b.summary;
-    let failed = daemons.iter().filter(|d| d.error.is_some()).count();
-    let degraded = failed > 0 || meta.lease_error.is_some() || !summary.problems.is_empty();
+    let failed = daemons
+        .iter()
+        .filter(|d| d.error.is_some() || meta.kept.contains_key(&d.network_id.get()))
+        .count();
+    let degraded = failed > 0
+        || meta.lease_error.is_some()
+        || !summary.problems.is_empty()
+        || meta.stale.is_some()
+        || !meta.watchdog.problems.is_empty();
     let health = Health {
         status: Cow::Borrowed(if degraded { "degraded" } else { "ok" }),
         routers: summary.routers(),
@@ -325,7 +409,10 @@ pub fn health_bytes(
         daemons_failed: failed,
         daemons: daemons
             .iter()
-            .map(|d| daemon_health(d, meta.events.get(&d.network_id.get())))
+            .map(|d| {
+                let net = d.network_id.get();
+                daemon_health(d, meta.events.get(&net), meta.kept.get(&net))
+            })
             .collect(),
         containers_routed: summary.routed_containers,
         problems: summary.problems.iter().map(ProblemEntry::from).collect(),
@@ -339,6 +426,8 @@ pub fn health_bytes(
         discover_ms: meta.discover_ms,
         build_ms: b.build_ms,
         watchdog: Cow::Borrowed(&meta.watchdog),
+        stale: meta.stale.clone(),
+        last_config_request: None,
     };
     pretty(&health)
 }
@@ -487,8 +576,16 @@ mod tests {
                     waiting_for: Some("back-off".into()),
                     last_result: Some("restarted".into()),
                 }],
+                problems: vec![WatchdogProblem {
+                    network_id: 2880,
+                    file: "/srv/blog/.rediacc.json".into(),
+                    service: None,
+                    error: "/srv/blog/.rediacc.json: not a regular file (a FIFO)".into(),
+                    using: "the last policies read".into(),
+                }],
             },
             events: BTreeMap::from([(2880, EventStream::default())]),
+            ..Meta::default()
         };
         let built = build_state(&daemons, &leases, &settings);
         let bytes = health_bytes(&daemons, 1, &built, &settings, &meta, 1);
@@ -504,6 +601,28 @@ mod tests {
         assert_eq!(health.leases.error.as_deref(), Some("locked"));
         assert_eq!(health.watchdog.recent, meta.watchdog.recent);
         assert_eq!(*health.watchdog, meta.watchdog);
+
+        // As served: the last /config request spliced in, the rest byte for byte the same.
+        assert_eq!(health.last_config_request, None);
+        let served = with_last_config_request(&bytes, None);
+        let read: serde_json::Value = serde_json::from_slice(&served).unwrap();
+        assert_eq!(read["last_config_request"], serde_json::Value::Null);
+        let last = ConfigRequest {
+            unix: 1_700_000_001,
+            client: "127.0.0.1:51234".into(),
+            user_agent: "Traefik/3.7.15 \"quoted\"\n".into(),
+        };
+        let served = with_last_config_request(&bytes, Some(&last));
+        let read: Health<'_> = serde_json::from_slice(&served).unwrap();
+        assert_eq!(read.last_config_request.as_ref(), Some(&last));
+        assert_eq!(pretty(&read), bytes);
+        let value: serde_json::Value = serde_json::from_slice(&served).unwrap();
+        assert_eq!(
+            value["last_config_request"],
+            serde_json::json!({"unix": 1_700_000_001_u64, "client": "127.0.0.1:51234",
+                "user_agent": "Traefik/3.7.15 \"quoted\"\n"})
+        );
+        assert_eq!(health.watchdog.problems[0].network_id, 2880);
 
         let bytes = ports_bytes(&daemons, &leases, &built.summary, None);
         let ports: PortsDoc<'_> = serde_json::from_slice(&bytes).unwrap();

@@ -14,8 +14,11 @@
 pub mod build;
 mod builder;
 pub mod config;
+mod descriptors;
 pub mod documents;
 pub mod labels;
+pub(crate) mod listener;
+mod policies;
 pub mod proxy;
 pub mod runtime;
 pub mod server;

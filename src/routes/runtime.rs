@@ -22,14 +22,17 @@ use futures_util::StreamExt;
 use tokio::sync::watch;
 
 use super::build::{self, ContainerInput, DaemonInput, Options, Problem};
-use super::builder::Builder;
-use super::documents::{self, BuiltState, Meta, Summary, build_state, health_bytes, ports_bytes};
+use super::builder::{Builder, BuilderError};
+use super::documents::{
+    self, BuiltState, Failure, Meta, Stale, Summary, build_state, health_bytes, ports_bytes,
+};
+use super::policies::{Policies, Saved};
 use super::state::{EventStream, Shared, Snapshot};
-use super::watchdog::{self, Observed, Pacing, Policy};
+use super::watchdog::{self, Observed, Pacing};
 use crate::docker::{ApiError, ApiVersion, Container, DockerApi, Query, Target, paths};
 use crate::leases::{self, Lease};
 use crate::network::NetworkId;
-use crate::{output, slotmap};
+use crate::output;
 
 /// How long to wait after an event before refreshing, so a burst (compose starting ten
 /// containers) costs one refresh.
@@ -40,6 +43,13 @@ const CONCURRENCY: usize = 64;
 const OVERDUE_RETRY: Duration = Duration::from_secs(1);
 /// The label of every container renet runs: the route server lists only those.
 const SERVICE_LABEL: &str = "rediacc.service_name";
+/// How long a daemon that stops answering keeps its last good routes: a daemon that is busy,
+/// hangs for a while or meets the descriptor limit still runs its containers, and dropping
+/// their routes would cut live traffic; one gone for good (its socket removed) is forgotten at
+/// once, and after this its routes go too.
+const KEEP_FAILED_ROUTES: Duration = Duration::from_secs(300);
+/// Inspects (or starts) on one daemon at once.
+const CALLS_PER_DAEMON: usize = 8;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -198,6 +208,8 @@ struct Conn {
     network: NetworkId,
     version: Option<ApiVersion>,
     watcher: tokio::task::JoinHandle<()>,
+    /// Since when it fails (monotonic, and unix seconds for /health); None while it answers.
+    failing_since: Option<(Instant, u64)>,
 }
 
 impl Drop for Conn {
@@ -232,6 +244,14 @@ fn now_unix_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// A future boxed as `Send`: with the concrete types of async blocks over references, rustc
+/// cannot prove the refresh loop `Send` (rust-lang/rust#102211).
+fn boxed<'a, T>(
+    f: impl Future<Output = T> + Send + 'a,
+) -> std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>> {
+    Box::pin(f)
+}
+
 /// A task that ends with its owner.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -258,17 +278,37 @@ async fn sleep_until_due(due: Option<Instant>) {
     }
 }
 
-/// The restart policies saved for the repository network `net`'s daemon serves, by service;
-/// None when it serves none or none has a policy.
-fn saved_policies(run_dir: &Path, net: NetworkId) -> Option<BTreeMap<String, String>> {
-    let repo = paths::recorded_repository(&paths::repo_marker(run_dir, net))?;
-    let map = slotmap::read(&repo).ok()?;
-    let policies: BTreeMap<String, String> = map
-        .services()
-        .into_iter()
-        .filter_map(|(name, e)| Some((name, e.restart_policy?)))
+/// File descriptors a refresh needs free: a connection to each daemon listed at once, the
+/// lease database, the policy files, and room for Traefik's connections.
+const DESCRIPTORS_NEEDED: u64 = CONCURRENCY as u64 + 32;
+
+/// Why a build without a single route is not served: a daemon failed (it may have routes
+/// that nobody knows of now) or the run folder could not be read. An empty configuration
+/// makes Traefik drop every route; it is served only when every daemon answered with none,
+/// or once refreshes have failed for [`KEEP_FAILED_ROUTES`] (the bound of a failing daemon's
+/// own routes).
+fn refused_as_empty(
+    built: &BuiltState,
+    daemons: &[DaemonInput],
+    discover_error: Option<&str>,
+    stale_for: Option<Duration>,
+) -> Option<String> {
+    if built.summary.routers() > 0 || stale_for.is_some_and(|d| d >= KEEP_FAILED_ROUTES) {
+        return None;
+    }
+    let failed: Vec<String> = daemons
+        .iter()
+        .filter_map(|d| Some(format!("{}: {}", d.socket, d.error.as_deref()?)))
         .collect();
-    (!policies.is_empty()).then_some(policies)
+    if let Some(e) = discover_error {
+        return Some(format!("no route built, and {e}"));
+    }
+    let first = failed.first()?;
+    Some(format!(
+        "no route built while {} daemon(s) failed (first: {first}); an empty configuration \
+         would make the proxy drop every route",
+        failed.len()
+    ))
 }
 
 /// The refresh loop's state.
@@ -290,6 +330,14 @@ pub struct Refresher<A> {
     watchdog_due: Option<Instant>,
     /// The inputs of the last build and its result.
     last: Option<LastBuild>,
+    /// The last configuration published: served again when a refresh fails.
+    good: Option<Arc<BuiltState>>,
+    /// The inputs of the last build: a daemon that fails keeps its routes from here.
+    last_daemons: Arc<Vec<DaemonInput>>,
+    /// Refreshes fail as a whole since then (the run folder unreadable, the build failed, no
+    /// route while daemons fail).
+    stale: Option<Stale>,
+    policies: Policies,
     builds: u64,
     builder: Builder,
 }
@@ -311,6 +359,10 @@ impl<A: DockerApi> Refresher<A> {
             watchdog: watchdog::Memory::default(),
             watchdog_due: None,
             last: None,
+            good: None,
+            last_daemons: Arc::new(Vec::new()),
+            stale: None,
+            policies: Policies::default(),
             builds: 0,
             builder: Builder::new(),
         }
@@ -344,26 +396,61 @@ impl<A: DockerApi> Refresher<A> {
     /// One refresh: discover, list, build, publish; then the watchdog restarts what the saved
     /// policies ask for: on a `poll`, looking at every daemon, else at those with a container
     /// that died since it last looked (a crash is restarted at once, not at the next poll).
+    ///
+    /// A refresh that fails as a whole (too few file descriptors left, the run folder
+    /// unreadable, the build failed, or no route at all while daemons fail) publishes the last
+    /// good configuration again, with the failure in /health (`stale`).
     pub async fn refresh(&mut self, poll: bool) {
         let began = Instant::now();
-        let found = self.discover();
-        let daemons = self.list(&found).await;
+        self.refreshes += 1;
+        if let Err(e) = super::descriptors::enough(DESCRIPTORS_NEEDED) {
+            // Every daemon would fail and the configuration come out empty: skip it all.
+            self.publish_stale(e.to_string(), &Arc::clone(&self.last_daemons));
+            return;
+        }
+        let (found, discover_error) = self.discover();
+        let mut daemons = self.list(&found).await;
+        let kept = self.keep_failed_routes(&mut daemons);
         let lease_error = self.read_leases().await;
         let discovered = began.elapsed();
 
-        self.refreshes += 1;
         let mut meta = Meta {
             refreshes: self.refreshes,
             time_unix: now_unix(),
             discover_ms: documents::ms(discovered),
             lease_error,
-            watchdog: self.watchdog.health(self.pacing.as_ref()),
+            watchdog: self.watchdog_health(),
             events: self.shared.event_streams(),
+            kept,
+            stale: None,
         };
         let daemons = Arc::new(daemons);
-        let Some(built) = self.build(&daemons).await else {
-            return;
+        // What the next refresh keeps a failing daemon's routes from, whatever becomes of this
+        // one: answers, kept routes, failures past keeping. The old listing goes before the
+        // build (its peak is the route server's).
+        self.last_daemons = Arc::clone(&daemons);
+        let built = match self.build(&daemons).await {
+            Ok(b) => b,
+            Err(e) => {
+                let why = format!("building the configuration failed: {e}");
+                return self.publish_stale(why, &daemons);
+            }
         };
+        let stale_for = self
+            .stale
+            .as_ref()
+            .map(|s| Duration::from_secs(now_unix().saturating_sub(s.since_unix)));
+        if let Some(why) = refused_as_empty(&built, &daemons, discover_error.as_deref(), stale_for)
+        {
+            return self.publish_stale(why, &daemons);
+        }
+        // The run folder unreadable: the daemons found last were listed, and /health says so.
+        self.stale = discover_error.map(|error| Stale {
+            since_unix: self.stale.as_ref().map_or_else(now_unix, |s| s.since_unix),
+            error,
+        });
+        meta.stale = self.stale.clone();
+        self.good = Some(Arc::clone(&built));
         let snapshot = self.snapshot(&daemons, &built, &meta);
         self.log_changes(
             &snapshot,
@@ -385,10 +472,88 @@ impl<A: DockerApi> Refresher<A> {
         };
         if self.run_watchdog(scope).await {
             // /health shows what the watchdog just did and waits for.
-            meta.watchdog = self.watchdog.health(self.pacing.as_ref());
+            meta.watchdog = self.watchdog_health();
             let snapshot = self.snapshot(&daemons, &built, &meta);
             self.shared.publish(snapshot);
         }
+    }
+
+    /// What /health shows of the watchdog: its memory and the policies it cannot read.
+    fn watchdog_health(&self) -> documents::WatchdogHealth {
+        let mut h = self.watchdog.health(self.pacing.as_ref());
+        h.problems = self.policies.problems();
+        h
+    }
+
+    /// The refresh failed as a whole (`why`): serve the last good configuration again (none
+    /// yet: `/config` answers 503), with /health saying since when and why.
+    fn publish_stale(&mut self, why: String, daemons: &Arc<Vec<DaemonInput>>) {
+        if self.stale.as_ref().is_none_or(|s| s.error != why) {
+            output::error(&format!(
+                "route-server: refresh failed, serving the last good configuration: {why}"
+            ));
+        }
+        let since_unix = self.stale.as_ref().map_or_else(now_unix, |s| s.since_unix);
+        self.stale = Some(Stale {
+            since_unix,
+            error: why,
+        });
+        let meta = Meta {
+            refreshes: self.refreshes,
+            time_unix: now_unix(),
+            lease_error: self.last_lease_error.clone(),
+            watchdog: self.watchdog_health(),
+            events: self.shared.event_streams(),
+            stale: self.stale.clone(),
+            ..Meta::default()
+        };
+        let snapshot = match &self.good {
+            Some(good) => self.snapshot(daemons, good, &meta),
+            None => {
+                let none = build_state(&[], &[], &self.settings);
+                let mut s = self.snapshot(daemons, &none, &meta);
+                s.config_json = axum::body::Bytes::new();
+                s.config_yaml = axum::body::Bytes::new();
+                s
+            }
+        };
+        self.shared.publish(snapshot);
+    }
+
+    /// A daemon that failed this round keeps the containers it listed last, for
+    /// [`KEEP_FAILED_ROUTES`] after it began to fail: its input carries them and no error,
+    /// and the failure goes to /health. Daemons that answer clear their failure.
+    fn keep_failed_routes(&mut self, daemons: &mut [DaemonInput]) -> BTreeMap<u32, Failure> {
+        let last = std::mem::take(&mut self.last_daemons);
+        let mut kept = BTreeMap::new();
+        let now = Instant::now();
+        for d in daemons.iter_mut() {
+            let Some(conn) = self.conns.get_mut(Path::new(&d.socket)) else {
+                continue;
+            };
+            let Some(error) = d.error.take() else {
+                conn.failing_since = None;
+                continue;
+            };
+            let (since, since_unix) = *conn.failing_since.get_or_insert((now, now_unix()));
+            let previous = last
+                .iter()
+                .find(|p| p.network_id == d.network_id && p.error.is_none());
+            match previous {
+                Some(p) if now.duration_since(since) < KEEP_FAILED_ROUTES => {
+                    d.containers.clone_from(&p.containers);
+                    kept.insert(
+                        d.network_id.get(),
+                        Failure {
+                            error,
+                            kept_since_unix: since_unix,
+                        },
+                    );
+                }
+                _ => d.error = Some(error),
+            }
+        }
+        kept
     }
 
     /// The documents of one refresh.
@@ -426,13 +591,25 @@ impl<A: DockerApi> Refresher<A> {
     }
 
     /// The daemon sockets there are now: forget the daemons that are gone, follow the events
-    /// of the new ones.
-    fn discover(&mut self) -> Vec<(NetworkId, PathBuf)> {
+    /// of the new ones. When the run folder cannot be read, the daemons found last are listed
+    /// again (none is taken for gone) and the error is returned.
+    fn discover(&mut self) -> (Vec<(NetworkId, PathBuf)>, Option<String>) {
         let run_dir = &self.settings.run_dir;
-        let found = paths::sockets(run_dir).unwrap_or_else(|e| {
-            output::warn(&format!("route-server: {}: {e}", run_dir.display()));
-            Vec::new()
-        });
+        let (found, error) = match paths::sockets(run_dir) {
+            Ok(found) => (found, None),
+            Err(e) => {
+                let known = self
+                    .conns
+                    .iter()
+                    .map(|(p, c)| (c.network, p.clone()))
+                    .collect();
+                let e = format!(
+                    "cannot read the run folder {}: {e}; listing the daemons found before",
+                    run_dir.display()
+                );
+                (known, Some(e))
+            }
+        };
         let sockets: BTreeSet<&PathBuf> = found.iter().map(|(_, p)| p).collect();
         self.conns.retain(|p, _| sockets.contains(p));
         let nets: BTreeSet<u32> = found.iter().map(|(n, _)| n.get()).collect();
@@ -455,9 +632,10 @@ impl<A: DockerApi> Refresher<A> {
                     Arc::clone(&self.shared),
                     self.settings.daemon_timeout,
                 )),
+                failing_since: None,
             });
         }
-        found
+        (found, error)
     }
 
     /// List every daemon at once, each bounded by its own timeout; remember the versions.
@@ -506,25 +684,36 @@ impl<A: DockerApi> Refresher<A> {
     /// database) and return the error.
     async fn read_leases(&mut self) -> Option<String> {
         let state_dir = self.settings.state_dir.clone();
-        match tokio::task::spawn_blocking(move || leases::list(&state_dir)).await {
-            Ok(Ok(l)) => {
+        // Bounded like a daemon: a database locked for long must not hold up the refresh.
+        let budget = self.settings.daemon_timeout;
+        let reading = tokio::task::spawn_blocking(move || leases::list(&state_dir));
+        match tokio::time::timeout(budget, reading).await {
+            Ok(Ok(Ok(l))) => {
                 self.leases = l;
                 None
             }
+            Ok(Ok(Err(e))) => Some(e.to_string()),
             Ok(Err(e)) => Some(e.to_string()),
-            Err(e) => Some(e.to_string()),
+            Err(_) => Some(format!(
+                "the lease database in {} did not answer within {}s",
+                self.settings.state_dir.display(),
+                budget.as_secs_f64()
+            )),
         }
     }
 
     /// The build for these inputs: the last one when they did not change (identical inputs
     /// give identical output), else a new one from the builder thread.
-    async fn build(&mut self, daemons: &Arc<Vec<DaemonInput>>) -> Option<Arc<BuiltState>> {
+    async fn build(
+        &mut self,
+        daemons: &Arc<Vec<DaemonInput>>,
+    ) -> Result<Arc<BuiltState>, BuilderError> {
         let print = fingerprint(daemons, &self.leases);
         if let Some((_, built)) = self.last.as_ref().filter(|(f, _)| *f == print) {
-            return Some(Arc::clone(built));
+            return Ok(Arc::clone(built));
         }
-        // The old result is still being served (the snapshot holds its bytes); the rest of it
-        // can go before the new one is built.
+        // The old result is still being served (the snapshot holds its bytes, `good` the
+        // rest); the fingerprint cache can go before the new one is built.
         self.last = None;
         let settings = Arc::clone(&self.settings);
         let leases_now = self.leases.clone();
@@ -537,14 +726,9 @@ impl<A: DockerApi> Refresher<A> {
             Ok(b) => {
                 self.builds += 1;
                 self.last = Some((print, Arc::clone(&b)));
-                Some(b)
+                Ok(b)
             }
-            Err(e) => {
-                output::error(&format!(
-                    "route-server: building the configuration failed: {e}"
-                ));
-                None
-            }
+            Err(e) => Err(e),
         }
     }
 
@@ -601,7 +785,8 @@ impl<A: DockerApi> Refresher<A> {
 
     /// Restart the stopped containers of `scope` whose saved policy asks for it
     /// ([`watchdog::plan`]), and note when to look again. True when it restarted something or
-    /// its waits changed (what /health shows of it did).
+    /// its waits changed (what /health shows of it did). Daemons are looked at, and restarts
+    /// made, at once (each call within the daemon timeout): a hung daemon costs one timeout.
     async fn run_watchdog(&mut self, scope: Scope) -> bool {
         let Some(pacing) = self.pacing else {
             return false;
@@ -610,27 +795,19 @@ impl<A: DockerApi> Refresher<A> {
             Scope::All => {
                 let present = self.conns.values().map(|c| c.network.get()).collect();
                 self.watchdog.keep_networks(&present);
+                self.policies.keep_networks(&present);
                 present
             }
             Scope::Networks(n) => n,
         };
         networks.extend(self.watchdog.waiting_networks());
-        let before = self.watchdog.health(Some(&pacing)).containers;
+        let before = self.watchdog_health();
         let now = now_unix_ms();
         let (looked, observed, targets) = self.observe_all(&networks).await;
-        let timeout = self.settings.daemon_timeout;
         let restarts = watchdog::plan(&mut self.watchdog, &looked, observed, now, &pacing);
         let acted = !restarts.is_empty();
-        for r in restarts {
-            let Some((socket, version)) = targets.get(&r.network_id) else {
-                continue;
-            };
-            let at = Target {
-                socket,
-                version: *version,
-                timeout,
-            };
-            let started = within(timeout, CallError::TimedOut, self.api.start(at, &r.id)).await;
+        let results = self.start_all(restarts, &targets).await;
+        for (r, started) in results {
             let result = self.watchdog.record(&r, started, now_unix_ms());
             output::note(&format!(
                 "route-server: watchdog: network {} container {} (service {}, restart {}, \
@@ -655,47 +832,105 @@ impl<A: DockerApi> Refresher<A> {
             .watchdog
             .next_due(now_unix_ms())
             .map(|d| Instant::now() + d.max(floor));
-        acted || self.watchdog.health(Some(&pacing)).containers != before
+        let after = self.watchdog_health();
+        acted || after.containers != before.containers || after.problems != before.problems
+    }
+
+    /// Start the containers of `restarts`, all at once (a few per daemon), each within the
+    /// daemon timeout.
+    async fn start_all(
+        &self,
+        restarts: Vec<watchdog::Restart>,
+        targets: &BTreeMap<u32, (PathBuf, ApiVersion)>,
+    ) -> Vec<(watchdog::Restart, Result<(), CallError>)> {
+        let timeout = self.settings.daemon_timeout;
+        let api = &*self.api;
+        // Collected first: with a lazy iterator of async blocks over references rustc cannot
+        // prove the refresh loop `Send` (the limitation `list` works around too).
+        let mut jobs = Vec::new();
+        for r in restarts {
+            let Some((socket, version)) = targets.get(&r.network_id).cloned() else {
+                continue;
+            };
+            jobs.push(boxed(async move {
+                let at = Target {
+                    socket: &socket,
+                    version,
+                    timeout,
+                };
+                let started = within(timeout, CallError::TimedOut, api.start(at, &r.id)).await;
+                (r, started)
+            }));
+        }
+        // In order (still all at once): /health lists the restarts as planned.
+        futures_util::stream::iter(jobs)
+            .buffered(CONCURRENCY)
+            .collect()
+            .await
     }
 
     /// The stopped containers with a saved policy of the daemons of `networks` that answer:
-    /// the networks looked at completely, what was found, and how to reach each daemon.
+    /// the networks looked at completely, what was found, and how to reach each daemon. The
+    /// policies are read first (each file within its own budget), then every daemon is asked
+    /// at once.
     async fn observe_all(
-        &self,
+        &mut self,
         networks: &BTreeSet<u32>,
     ) -> (
         BTreeSet<u32>,
         Vec<Observed>,
         BTreeMap<u32, (PathBuf, ApiVersion)>,
     ) {
+        let asked: Vec<(NetworkId, PathBuf, ApiVersion)> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| networks.contains(&c.network.get()))
+            .filter_map(|(p, c)| Some((c.network, p.clone(), c.version?)))
+            .collect();
+        let nets: BTreeSet<NetworkId> = asked.iter().map(|(n, _, _)| *n).collect();
+        let budget = self.settings.daemon_timeout;
+        let policies = self
+            .policies
+            .read(&self.settings.run_dir, &nets, budget)
+            .await;
+        let this: &Self = self;
         let mut looked = BTreeSet::new();
+        let mut jobs = Vec::new();
+        for (net, socket, version) in asked {
+            match policies.get(&net.get()) {
+                None => {
+                    looked.insert(net.get());
+                }
+                Some(saved) => jobs.push(boxed(async move {
+                    let found = this.observe(net, &socket, version, saved).await;
+                    (net, socket, version, found)
+                })),
+            }
+        }
+        let results: Vec<_> = futures_util::stream::iter(jobs)
+            .buffered(CONCURRENCY)
+            .collect()
+            .await;
         let mut observed = Vec::new();
         let mut targets = BTreeMap::new();
-        for (socket, conn) in &self.conns {
-            let net = conn.network;
-            let Some(version) = conn.version.filter(|_| networks.contains(&net.get())) else {
-                continue;
-            };
-            let Some(policies) = saved_policies(&self.settings.run_dir, net) else {
-                looked.insert(net.get());
-                continue;
-            };
-            if let Some(found) = self.observe(net, socket, version, &policies).await {
+        for (net, socket, version, found) in results {
+            if let Some(found) = found {
                 observed.extend(found);
                 looked.insert(net.get());
-                targets.insert(net.get(), (socket.clone(), version));
+                targets.insert(net.get(), (socket, version));
             }
         }
         (looked, observed, targets)
     }
 
-    /// Network `net`'s exited containers that have a saved policy, inspected.
+    /// Network `net`'s exited containers that have a saved policy, inspected (a few at once);
+    /// None when the daemon did not list them in time.
     async fn observe(
         &self,
         net: NetworkId,
         socket: &Path,
         version: ApiVersion,
-        policies: &BTreeMap<String, String>,
+        policies: &Saved,
     ) -> Option<Vec<Observed>> {
         let timeout = self.settings.daemon_timeout;
         let at = Target {
@@ -712,29 +947,40 @@ impl<A: DockerApi> Refresher<A> {
         let exited = within(timeout, CallError::SlowList(timeout), listing)
             .await
             .ok()?;
-        let mut out = Vec::new();
+        let mut jobs = Vec::new();
         for c in inputs(exited) {
             let service = build::service_name(&c);
-            let Some(text) = policies.get(&service) else {
+            let Some((text, parsed)) = policies.get(&service) else {
                 continue;
             };
-            let Ok(policy) = Policy::parse(Some(text)) else {
+            // A bad value is reported by the policy reader; that service is not restarted.
+            let Ok(policy) = parsed.clone() else {
                 continue;
             };
-            let inspect = self.api.inspect(at, &c.id);
-            let exit = within(timeout, CallError::TimedOut, inspect).await.ok();
-            out.push(Observed {
-                network_id: net.get(),
-                stopped_on_purpose: self.shared.stopped_on_purpose(net.get(), &c.id),
-                id: c.id,
-                name: c.name,
-                service,
-                policy_text: text.clone(),
-                policy,
-                exit,
-            });
+            let text = text.clone();
+            let api = &*self.api;
+            let shared = &*self.shared;
+            jobs.push(boxed(async move {
+                let inspect = api.inspect(at, &c.id);
+                let exit = within(timeout, CallError::TimedOut, inspect).await.ok();
+                Observed {
+                    network_id: net.get(),
+                    stopped_on_purpose: shared.stopped_on_purpose(net.get(), &c.id),
+                    id: c.id,
+                    name: c.name,
+                    service,
+                    policy_text: text,
+                    policy,
+                    exit,
+                }
+            }));
         }
-        Some(out)
+        Some(
+            futures_util::stream::iter(jobs)
+                .buffered(CALLS_PER_DAEMON)
+                .collect()
+                .await,
+        )
     }
 }
 
@@ -744,6 +990,7 @@ mod tests {
     use crate::docker::Event;
     use crate::docker::fake::{Behaviour, Call, FakeContainer, FakeDaemon, FakeDocker};
     use crate::routes::documents::Health;
+    use crate::slotmap;
 
     const TIMEOUT: Duration = Duration::from_millis(200);
 
@@ -1172,5 +1419,256 @@ mod tests {
                 .any(|c| matches!(c, Call::Inspect(..)))
         );
         assert!(!m.health().watchdog.enabled);
+    }
+
+    /// Pretend network `n`'s daemon began to fail longer ago than its routes are kept.
+    fn failing_for_too_long(r: &mut Refresher<FakeDocker>, socket: &Path) {
+        let long_ago = Instant::now()
+            .checked_sub(KEEP_FAILED_ROUTES + Duration::from_secs(1))
+            .expect("the clock is past the bound");
+        let conn = r.conns.get_mut(socket).expect("a known daemon");
+        let since = conn.failing_since.expect("it fails");
+        conn.failing_since = Some((long_ago, since.1));
+    }
+
+    /// A daemon that stops answering keeps its last good routes (its error and since when in
+    /// /health) for a bounded time; after it only its routes go, the others' stay.
+    #[tokio::test]
+    async fn a_failing_daemon_keeps_its_last_good_routes_for_a_while() {
+        let m = Machine::new();
+        let web = service(2816, 0, "web", &[("rediacc.service_port", "80")]);
+        let a = m.daemon(2816, FakeDaemon::with(vec![web]));
+        let shop = service(2880, 0, "shop", &[("rediacc.service_port", "80")]);
+        m.daemon(2880, FakeDaemon::with(vec![shop]));
+        let mut r = m.refresher(None);
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["shop-2880", "web-2816"]);
+
+        m.fake.update(&a, |d| d.behaviour = Behaviour::Hangs);
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["shop-2880", "web-2816"]);
+        let h = m.health();
+        assert_eq!((h.status.as_ref(), h.daemons_failed), ("degraded", 1));
+        let d = &h.daemons[0];
+        assert!(
+            d.error
+                .as_deref()
+                .is_some_and(|e| e.contains("took longer than")),
+            "{d:?}"
+        );
+        assert!(!d.ok);
+        assert!(d.routes_kept_since_unix.is_some(), "{d:?}");
+        assert_eq!(h.stale, None);
+        // Kept again on the next failure, from the same moment.
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["shop-2880", "web-2816"]);
+        assert_eq!(
+            m.health().daemons[0].routes_kept_since_unix,
+            d.routes_kept_since_unix
+        );
+
+        failing_for_too_long(&mut r, &a);
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["shop-2880"]);
+        let h = m.health();
+        assert_eq!(h.daemons[0].routes_kept_since_unix, None);
+        assert_eq!(h.daemons[0].error.as_deref(), Some("no answer within 0.2s"));
+        assert_eq!(h.daemons_failed, 1);
+
+        // It answers again: routed, the failure forgotten.
+        m.fake.update(&a, |d| d.behaviour = Behaviour::Answers);
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["shop-2880", "web-2816"]);
+        assert_eq!(m.health().daemons_failed, 0);
+        assert!(r.conns[&a].failing_since.is_none());
+    }
+
+    /// No route at all while a daemon fails is not an empty configuration: the last good one
+    /// is served (stale, with why), and before any, none (`/config` answers 503).
+    #[tokio::test]
+    async fn no_route_while_a_daemon_fails_is_not_served_as_empty() {
+        let m = Machine::new();
+        let a = m.daemon(2816, FakeDaemon::behaving(Behaviour::Hangs));
+        let mut r = m.refresher(None);
+        r.refresh(false).await;
+        assert!(
+            m.shared.snapshot().config_json.is_empty(),
+            "no configuration yet"
+        );
+        let h = m.health();
+        let stale = h.stale.expect("stale");
+        assert!(
+            stale
+                .error
+                .contains("no route built while 1 daemon(s) failed"),
+            "{stale:?}"
+        );
+        assert!(stale.error.contains("docker-2816.sock"), "{stale:?}");
+
+        let web = service(2816, 0, "web", &[("rediacc.service_port", "80")]);
+        m.fake.set(&a, FakeDaemon::with(vec![web]));
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["web-2816"]);
+        assert_eq!(m.health().stale, None);
+
+        m.fake.update(&a, |d| d.behaviour = Behaviour::Vanished);
+        r.refresh(false).await;
+        failing_for_too_long(&mut r, &a);
+        r.refresh(false).await;
+        assert_eq!(
+            routers(&m.config()),
+            ["web-2816"],
+            "the last good configuration"
+        );
+        let h = m.health();
+        assert!(h.stale.is_some(), "{h:?}");
+        assert_eq!(h.status, "degraded");
+
+        // Every daemon answers and none has a route: that is an empty configuration.
+        m.fake.set(&a, FakeDaemon::default());
+        r.refresh(false).await;
+        assert_eq!(m.config(), serde_json::json!({}));
+        assert_eq!(m.health().stale, None);
+    }
+
+    /// A run folder that cannot be read does not make every daemon disappear: those found
+    /// before are listed again, and /health says the folder could not be read.
+    #[tokio::test]
+    async fn an_unreadable_run_folder_keeps_the_daemons_found_before() {
+        let m = Machine::new();
+        let web = service(2816, 0, "web", &[("rediacc.service_port", "80")]);
+        m.daemon(2816, FakeDaemon::with(vec![web]));
+        let mut r = m.refresher(None);
+        r.refresh(false).await;
+        let moved = m.root.join("run.moved");
+        std::fs::rename(&m.run, &moved).unwrap();
+        std::fs::write(&m.run, "not a folder").unwrap();
+        r.refresh(false).await;
+        assert_eq!(routers(&m.config()), ["web-2816"]);
+        let h = m.health();
+        let stale = h.stale.expect("stale");
+        assert!(
+            stale.error.contains("cannot read the run folder"),
+            "{stale:?}"
+        );
+        assert_eq!(h.daemons_seen, 1);
+        std::fs::remove_file(&m.run).unwrap();
+        std::fs::rename(&moved, &m.run).unwrap();
+        r.refresh(false).await;
+        assert_eq!(m.health().stale, None);
+    }
+
+    /// A refresher whose watchdog restarts at once (no settling, no back-off).
+    fn eager(m: &Machine) -> Refresher<FakeDocker> {
+        let mut r = m.refresher(Some(Duration::from_secs(30)));
+        r.pacing = Some(Pacing {
+            settle: Duration::ZERO,
+            backoff_first: Duration::ZERO,
+            ..Pacing::with_grace(Duration::from_secs(30))
+        });
+        r
+    }
+
+    fn policy_file(m: &Machine, n: u32) -> PathBuf {
+        slotmap::path_in(&m.root.join(format!("repo-{n}")))
+    }
+
+    /// A policy file that turns into a FIFO keeps its last policies in force; one that is a
+    /// link to /dev/zero, corrupt or holds a bad value from the start restarts nothing. Each
+    /// is named in /health; no read blocks or grows.
+    #[tokio::test]
+    async fn unreadable_policies_are_reported_never_silently_dropped() {
+        let m = Machine::new();
+        let always = r#"{"services": {"db": {"slot": 1, "restart_policy": "always"}}}"#;
+        m.repository(2816, always);
+        m.repository(2880, always);
+        m.repository(2944, "{not json");
+        m.repository(
+            3008,
+            r#"{"services": {"db": {"slot": 1, "restart_policy": "sometimes"}}}"#,
+        );
+        let zero = policy_file(&m, 2880);
+        std::fs::remove_file(&zero).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let sockets: Vec<PathBuf> = [2816, 2880, 2944, 3008]
+            .map(|n| m.daemon(n, FakeDaemon::with(vec![stopped("db", 1)])))
+            .to_vec();
+        let mut r = eager(&m);
+        r.refresh(true).await;
+        let restarted_on = |socket: &Path| {
+            m.fake
+                .calls()
+                .iter()
+                .filter(|c| matches!(c, Call::Start(s, _) if s == socket))
+                .count()
+        };
+        assert_eq!(restarted_on(&sockets[0]), 1);
+        for s in &sockets[1..] {
+            assert_eq!(restarted_on(s), 0, "{}", s.display());
+        }
+        r.refresh(false).await;
+        let problems = m.health().watchdog.into_owned().problems;
+        let by_net: BTreeMap<u32, &documents::WatchdogProblem> =
+            problems.iter().map(|p| (p.network_id, p)).collect();
+        assert_eq!(
+            by_net.keys().copied().collect::<Vec<_>>(),
+            [2880, 2944, 3008]
+        );
+        assert!(
+            by_net[&2880].error.contains("symbolic link"),
+            "{problems:?}"
+        );
+        assert_eq!(by_net[&2880].file, zero.display().to_string());
+        assert!(by_net[&2880].using.starts_with("none"), "{problems:?}");
+        assert!(
+            by_net[&2944].error.contains("not valid JSON"),
+            "{problems:?}"
+        );
+        assert_eq!(by_net[&3008].service.as_deref(), Some("db"));
+        assert!(by_net[&3008].error.contains("sometimes"), "{problems:?}");
+        assert_eq!(m.health().status, "degraded");
+
+        // 2816's file becomes a FIFO: the policies read before still apply.
+        let fifo = policy_file(&m, 2816);
+        std::fs::remove_file(&fifo).unwrap();
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        m.fake.update(&sockets[0], |d| {
+            d.containers[0].container.state = "exited".into()
+        });
+        r.refresh(true).await;
+        assert_eq!(restarted_on(&sockets[0]), 2);
+        r.refresh(false).await;
+        let problems = m.health().watchdog.into_owned().problems;
+        let p = problems
+            .iter()
+            .find(|p| p.network_id == 2816)
+            .expect("2816 reported");
+        assert!(p.error.contains("FIFO"), "{p:?}");
+        assert_eq!(p.file, fifo.display().to_string());
+        assert_eq!(p.using, "the last policies read");
+    }
+
+    /// The watchdog looks at every daemon at once: one that lists its containers and then
+    /// never answers an inspect holds up nobody else's restart.
+    #[tokio::test]
+    async fn a_daemon_stuck_on_inspect_holds_up_no_other_restart() {
+        let m = Machine::new();
+        let always = r#"{"services": {"db": {"slot": 1, "restart_policy": "always"}}}"#;
+        m.repository(2816, always);
+        m.repository(2880, always);
+        let stuck = m.daemon(2816, FakeDaemon::with(vec![stopped("db", 1)]));
+        m.fake
+            .update(&stuck, |d| d.behaviour = Behaviour::HangsOnContainers);
+        let good = m.daemon(2880, FakeDaemon::with(vec![stopped("db", 1)]));
+        let mut r = eager(&m);
+        r.refresh(true).await;
+        let starts: Vec<Call> = m
+            .fake
+            .calls()
+            .into_iter()
+            .filter(|c| matches!(c, Call::Start(..)))
+            .collect();
+        assert_eq!(starts, [Call::Start(good, "db".into())]);
+        assert!(m.fake.calls().contains(&Call::Inspect(stuck, "db".into())));
     }
 }

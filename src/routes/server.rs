@@ -6,17 +6,32 @@
 //! - `GET /routes.json`: the same configuration as JSON.
 //! - `GET /health`: status, counts, daemons, problems, last refresh, watchdog.
 //! - `GET /ports`: the port leases and where each one points.
+//!
+//! A request for the configuration is noted (time, client, User-Agent) for /health, so that
+//! `renet doctor` can tell whether a proxy polls. Until a first good configuration exists
+//! (the first refreshes failed), `/config` answers 503: Traefik keeps what it has then, while
+//! an empty document would make it drop every route. Requests carry no body: one over
+//! [`MAX_BODY`] is refused (413).
 
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
 
-use super::state::Shared;
+use super::documents::{ConfigRequest, with_last_config_request};
+use super::listener;
+use super::state::{Shared, Snapshot};
+
+/// The largest request body accepted: these are GET endpoints.
+const MAX_BODY: usize = 4096;
+/// A User-Agent longer than this is cut for /health.
+const MAX_USER_AGENT: usize = 256;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -25,7 +40,39 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/health", get(health))
         .route("/ports", get(ports))
         .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .with_state(shared)
+}
+
+/// Note a request for the configuration: when, from where, by what.
+fn note(s: &Shared, request: &Request) {
+    let user_agent = request
+        .headers()
+        .get(header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    let user_agent: String = user_agent.chars().take(MAX_USER_AGENT).collect();
+    s.note_config_request(ConfigRequest {
+        unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        client: listener::client(request.extensions()).map_or_else(String::new, |a| a.to_string()),
+        user_agent,
+    });
+}
+
+/// No good configuration yet: 503, so the proxy keeps what it has.
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(JSON))],
+        "{\"error\": \"no configuration yet: the refreshes failed so far; see /health\"}\n",
+    )
+        .into_response()
+}
+
+fn ready(snap: &Snapshot) -> bool {
+    !snap.config_json.is_empty()
 }
 
 const YAML: &str = "application/yaml";
@@ -53,9 +100,14 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
-async fn config(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
+async fn config(State(s): State<Arc<Shared>>, request: Request) -> Response {
+    note(&s, &request);
     let snap = s.snapshot();
-    if not_modified(&headers, &snap.etag) {
+    let (uri, headers): (&Uri, &HeaderMap) = (request.uri(), request.headers());
+    if !ready(&snap) {
+        return unavailable();
+    }
+    if not_modified(headers, &snap.etag) {
         return StatusCode::NOT_MODIFIED.into_response();
     }
     let json = uri
@@ -68,16 +120,22 @@ async fn config(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> R
     }
 }
 
-async fn routes_json(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+async fn routes_json(State(s): State<Arc<Shared>>, request: Request) -> Response {
+    note(&s, &request);
     let snap = s.snapshot();
-    if not_modified(&headers, &snap.etag) {
+    if !ready(&snap) {
+        return unavailable();
+    }
+    if not_modified(request.headers(), &snap.etag) {
         return StatusCode::NOT_MODIFIED.into_response();
     }
     body(JSON, snap.config_json.clone(), Some(&snap.etag))
 }
 
 async fn health(State(s): State<Arc<Shared>>) -> Response {
-    body(JSON, s.snapshot().health.clone(), None)
+    let last = s.last_config_request();
+    let bytes = with_last_config_request(&s.snapshot().health, last.as_ref());
+    body(JSON, Bytes::from(bytes), None)
 }
 
 async fn ports(State(s): State<Arc<Shared>>) -> Response {

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use axum::body::Bytes;
 use tokio::sync::Notify;
 
+use super::documents::ConfigRequest;
 use crate::docker::Event;
 
 /// What the HTTP handlers serve, serialised once per refresh.
@@ -41,6 +42,8 @@ pub struct Shared {
     event_streams: Mutex<BTreeMap<u32, EventStream>>,
     /// Networks with a container `die` event since the watchdog last looked.
     died: Mutex<BTreeSet<u32>>,
+    /// The last request for the configuration, for /health.
+    last_config_request: Mutex<Option<ConfigRequest>>,
 }
 
 /// A poisoned lock only means a thread panicked while holding it; the data is still whole.
@@ -98,6 +101,14 @@ impl Shared {
     /// The networks with a container that died since the last call.
     pub(crate) fn take_died(&self) -> BTreeSet<u32> {
         std::mem::take(&mut *lock(&self.died))
+    }
+
+    pub(crate) fn note_config_request(&self, request: ConfigRequest) {
+        *lock(&self.last_config_request) = Some(request);
+    }
+
+    pub(crate) fn last_config_request(&self) -> Option<ConfigRequest> {
+        lock(&self.last_config_request).clone()
     }
 
     pub(crate) fn stopped_on_purpose(&self, net: u32, id: &str) -> bool {

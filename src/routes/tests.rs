@@ -819,6 +819,7 @@ fn health_and_ports_documents() {
             ),
         ]
         .into(),
+        ..Meta::default()
     };
     let b = build_state(&daemons, &leases, &settings);
     let h: Value =

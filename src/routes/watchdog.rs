@@ -288,6 +288,7 @@ impl Memory {
                 reset_after_seconds: seconds(p.reset_after),
             }),
             containers,
+            problems: Vec::new(),
         }
     }
 
