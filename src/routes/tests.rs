@@ -11,11 +11,11 @@ use super::{config_json, config_yaml};
 use crate::leases::{Lease, LeaseKey, Proto};
 use crate::network::NetworkId;
 
-fn net(n: u32) -> NetworkId {
+pub(super) fn net(n: u32) -> NetworkId {
     NetworkId::new(u64::from(n)).unwrap()
 }
 
-fn container(name: &str, labels: &[(&str, &str)]) -> ContainerInput {
+pub(super) fn container(name: &str, labels: &[(&str, &str)]) -> ContainerInput {
     ContainerInput {
         id: format!("id-{name}"),
         name: name.to_owned(),
@@ -29,7 +29,13 @@ fn container(name: &str, labels: &[(&str, &str)]) -> ContainerInput {
 }
 
 /// The labels `renet compose` sets, plus `extra`.
-fn service(n: u32, slot: u8, name: &str, repo: &str, extra: &[(&str, &str)]) -> ContainerInput {
+pub(super) fn service(
+    n: u32,
+    slot: u8,
+    name: &str,
+    repo: &str,
+    extra: &[(&str, &str)],
+) -> ContainerInput {
     let ip = net(n).slot_addr(crate::network::Slot::new(u64::from(slot)).unwrap());
     let mut labels: Vec<(String, String)> = vec![
         ("rediacc.service_name".into(), name.into()),
@@ -44,7 +50,7 @@ fn service(n: u32, slot: u8, name: &str, repo: &str, extra: &[(&str, &str)]) -> 
     c
 }
 
-fn daemon(n: u32, containers: Vec<ContainerInput>) -> DaemonInput {
+pub(super) fn daemon(n: u32, containers: Vec<ContainerInput>) -> DaemonInput {
     DaemonInput {
         network_id: net(n),
         socket: format!("/run/rediacc/docker-{n}.sock"),
@@ -53,7 +59,13 @@ fn daemon(n: u32, containers: Vec<ContainerInput>) -> DaemonInput {
     }
 }
 
-fn lease(n: u32, service: &str, proto: Proto, container_port: u16, external: u16) -> Lease {
+pub(super) fn lease(
+    n: u32,
+    service: &str,
+    proto: Proto,
+    container_port: u16,
+    external: u16,
+) -> Lease {
     Lease {
         key: LeaseKey {
             network_id: n,
@@ -65,7 +77,7 @@ fn lease(n: u32, service: &str, proto: Proto, container_port: u16, external: u16
     }
 }
 
-fn opts(machine: Option<&str>) -> Options {
+pub(super) fn opts(machine: Option<&str>) -> Options {
     Options {
         base_domain: "example.com".into(),
         machine_name: machine.map(str::to_owned),
@@ -73,7 +85,7 @@ fn opts(machine: Option<&str>) -> Options {
     }
 }
 
-fn json_of(b: &Built) -> Value {
+pub(super) fn json_of(b: &Built) -> Value {
     serde_json::from_slice(&config_json(&b.config)).unwrap()
 }
 

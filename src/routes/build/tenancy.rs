@@ -287,3 +287,6 @@ fn remove_router(part: &mut Part, claim: &Claim) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
