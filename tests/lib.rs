@@ -13,3 +13,4 @@ mod machine;
 mod proxy;
 mod repository;
 mod routes;
+mod tenancy;
