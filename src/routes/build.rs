@@ -115,11 +115,14 @@ pub(crate) struct Built {
 pub(crate) fn build(daemons: &[DaemonInput], leases: &[Lease], opts: &Options) -> Built {
     let lease_index = index_leases(leases);
     let mut acc = Acc::default();
-    let mut entries = Vec::new();
+    // Struct of arrays: ownership borrows the metas and claims while the parts are consumed.
+    let (mut metas, mut parts, mut claims) = (Vec::new(), Vec::new(), Vec::new());
     let mut repos = Vec::new();
     for (net, c) in running(daemons) {
         let service = service_name(c);
-        if let Some(r) = label(c, "rediacc.repo_name").and_then(|r| validate::host_part(r).ok()) {
+        if opts.machine_name.is_some()
+            && let Some(r) = label(c, "rediacc.repo_name").and_then(|r| validate::host_part(r).ok())
+        {
             repos.push((r, net.get()));
         }
         let leases = lease_index
@@ -127,7 +130,11 @@ pub(crate) fn build(daemons: &[DaemonInput], leases: &[Lease], opts: &Options) -
             .map_or(&[][..], Vec::as_slice);
         match container_routes(net, c, &service, leases, opts) {
             Ok(None) => {}
-            Ok(Some(part)) => entries.push((net, c, service, part)),
+            Ok(Some(mut part)) => {
+                claims.push(std::mem::take(&mut part.claims));
+                parts.push(part);
+                metas.push((net, c, service));
+            }
             Err(reason) => {
                 let label = reason.label().map(str::to_owned);
                 acc.problems.push(problem(
@@ -141,9 +148,9 @@ pub(crate) fn build(daemons: &[DaemonInput], leases: &[Lease], opts: &Options) -
             }
         }
     }
-    let owners = Owners::new(opts, leases, &repos, &entries);
-    for (net, c, service, part) in entries {
-        add_part(&mut acc, &owners, net, c, &service, part);
+    let owners = Owners::new(opts, leases, &repos, &metas, &claims);
+    for ((part, (net, c, service)), claims) in parts.into_iter().zip(&metas).zip(&claims) {
+        add_part(&mut acc, &owners, *net, c, service, claims, part);
     }
     acc.problems.sort();
     acc.problems.dedup();
@@ -214,13 +221,14 @@ fn add_part(
     net: NetworkId,
     c: &ContainerInput,
     service: &str,
+    claims: &[Claim],
     mut part: Part,
 ) {
     for (effect, reason) in std::mem::take(&mut part.notes) {
         acc.problems
             .push(problem(net, c, service, effect, None, reason));
     }
-    for (key, reason) in owners.refuse(net.get(), service, &mut part) {
+    for (key, reason) in owners.refuse(net.get(), service, claims, &mut part) {
         acc.problems
             .push(problem(net, c, service, SKIPPED, Some(key), reason));
     }

@@ -71,8 +71,8 @@ pub(super) fn routes(
             kind: Kind::Http,
             hosts: vec![host],
             entrypoints: Vec::new(),
-            host_key: key.to_owned(),
-            ep_key: key.to_owned(),
+            host_key: key.into(),
+            ep_key: key.into(),
             auto: true,
         });
     }

@@ -11,6 +11,7 @@
 //!
 //! Every lookup is a hash lookup: the cost is linear in the number of claims.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::rule::ANY_SNI;
@@ -35,18 +36,18 @@ pub(super) struct Claim {
     pub(super) hosts: Vec<String>,
     pub(super) entrypoints: Vec<String>,
     /// The labels reported when the host / an entrypoint is refused.
-    pub(super) host_key: String,
-    pub(super) ep_key: String,
+    pub(super) host_key: Cow<'static, str>,
+    pub(super) ep_key: Cow<'static, str>,
     /// Written by renet (auto-route, `rediacc.domain`): within one repository, the first
     /// service to claim a host keeps it. Its service goes when the router goes.
     pub(super) auto: bool,
 }
 
 /// The first (oldest) claimant.
-#[derive(Debug, Clone)]
-struct Holder {
+#[derive(Debug, Clone, Copy)]
+struct Holder<'a> {
     net: u32,
-    service: String,
+    service: &'a str,
 }
 
 /// Whose namespace an auto-route host name is in.
@@ -59,9 +60,9 @@ pub(super) struct Owners<'a> {
     opts: &'a Options,
     /// `.{machine}.{base}` with a machine name, else `.{base}`.
     suffix: String,
-    repos: HashMap<String, u32>,
-    hosts: HashMap<String, Holder>,
-    fixed: HashMap<String, Holder>,
+    repos: HashMap<&'a str, u32>,
+    hosts: HashMap<&'a str, Holder<'a>>,
+    fixed: HashMap<&'a str, Holder<'a>>,
     leased: HashMap<String, u32>,
 }
 
@@ -104,8 +105,9 @@ impl<'a> Owners<'a> {
     pub(super) fn new(
         opts: &'a Options,
         leases: &[Lease],
-        repos: &[(String, u32)],
-        entries: &[(NetworkId, &ContainerInput, String, Part)],
+        repos: &'a [(String, u32)],
+        metas: &'a [(NetworkId, &ContainerInput, String)],
+        claims: &'a [Vec<Claim>],
     ) -> Self {
         let suffix = match &opts.machine_name {
             Some(m) => format!(".{m}.{}", opts.base_domain),
@@ -130,20 +132,17 @@ impl<'a> Owners<'a> {
         }
         if o.opts.machine_name.is_some() {
             for (name, net) in repos {
-                o.repos.entry(name.clone()).or_insert(*net);
+                o.repos.entry(name.as_str()).or_insert(*net);
             }
         }
-        for (net, _, service, part) in entries {
-            o.register(net.get(), service, &part.claims);
+        for ((net, _, service), claims) in metas.iter().zip(claims) {
+            o.register(net.get(), service, claims);
         }
         o
     }
 
-    fn register(&mut self, net: u32, service: &str, claims: &[Claim]) {
-        let holder = || Holder {
-            net,
-            service: service.to_owned(),
-        };
+    fn register(&mut self, net: u32, service: &'a str, claims: &'a [Claim]) {
+        let holder = Holder { net, service };
         for claim in claims {
             for h in &claim.hosts {
                 // Hosts of a namespace are held only by its owner (its services among
@@ -152,14 +151,14 @@ impl<'a> Owners<'a> {
                     None => true,
                     Some(r) => self.reserved_owner(&r) == Some(net),
                 };
-                if h != ANY_SNI && mine && !self.hosts.contains_key(h) {
-                    self.hosts.insert(h.clone(), holder());
+                if h != ANY_SNI && mine {
+                    self.hosts.entry(h.as_str()).or_insert(holder);
                 }
             }
             if claim.kind != Kind::Http {
                 for ep in &claim.entrypoints {
-                    if !self.leased.contains_key(ep) && !self.fixed.contains_key(ep) {
-                        self.fixed.insert(ep.clone(), holder());
+                    if !self.leased.contains_key(ep) {
+                        self.fixed.entry(ep.as_str()).or_insert(holder);
                     }
                 }
             }
@@ -189,13 +188,19 @@ impl<'a> Owners<'a> {
 
     /// Removes from `part` every router claiming what another repository owns; returns the
     /// (label, reason) of each.
-    pub(super) fn refuse(&self, net: u32, service: &str, part: &mut Part) -> Vec<(String, String)> {
+    pub(super) fn refuse(
+        &self,
+        net: u32,
+        service: &str,
+        claims: &[Claim],
+        part: &mut Part,
+    ) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        for claim in std::mem::take(&mut part.claims) {
-            let Err((key, why)) = self.check(net, service, &claim) else {
+        for claim in claims {
+            let Err((key, why)) = self.check(net, service, claim) else {
                 continue;
             };
-            remove_router(part, &claim);
+            remove_router(part, claim);
             out.push((key.to_owned(), why.to_string()));
         }
         out
@@ -209,11 +214,11 @@ impl<'a> Owners<'a> {
     ) -> Result<(), (&'c str, Refusal)> {
         for h in claim.hosts.iter().filter(|h| *h != ANY_SNI) {
             self.check_host(net, service, h, claim.auto)
-                .map_err(|r| (claim.host_key.as_str(), r))?;
+                .map_err(|r| (&*claim.host_key, r))?;
         }
         for ep in &claim.entrypoints {
             self.check_entrypoint(net, ep)
-                .map_err(|r| (claim.ep_key.as_str(), r))?;
+                .map_err(|r| (&*claim.ep_key, r))?;
         }
         Ok(())
     }
@@ -238,7 +243,7 @@ impl<'a> Owners<'a> {
         match self.hosts.get(h) {
             Some(o) if o.net != net || (auto && o.service != service) => Err(Refusal::Host {
                 host: h.to_owned(),
-                service: o.service.clone(),
+                service: o.service.to_owned(),
                 net: o.net,
             }),
             _ => Ok(()),
@@ -259,7 +264,7 @@ impl<'a> Owners<'a> {
             Some(o) if o.net == net => Ok(()),
             Some(o) => Err(Refusal::Entrypoint {
                 ep: ep.to_owned(),
-                service: o.service.clone(),
+                service: o.service.to_owned(),
                 net: o.net,
             }),
         }

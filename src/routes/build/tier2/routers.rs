@@ -75,8 +75,8 @@ fn claim(
         kind,
         hosts: hosts.into_iter().collect(),
         entrypoints: entrypoints.to_vec(),
-        host_key: format!("traefik.{proto}.routers.{name}.rule"),
-        ep_key: format!("traefik.{proto}.routers.{name}.entrypoints"),
+        host_key: format!("traefik.{proto}.routers.{name}.rule").into(),
+        ep_key: format!("traefik.{proto}.routers.{name}.entrypoints").into(),
         auto: false,
     }
 }
