@@ -10,8 +10,11 @@
 //!   entrypoint `tcp-<port>` / `udp-<port>`.
 //!
 //! A container whose labels fail validation contributes nothing and is reported; the others
-//! are not affected. Names are `{name}-{network_id}`, so they are unique across daemons, and
-//! the output depends only on the set of inputs, never on their order.
+//! are not affected. Tenancy (`tenancy`): no router of one repository takes a host name or an
+//! entrypoint another owns; such routers are skipped and reported. Every name ends in
+//! `-{network_id}` (`web-2816`, `web-domain1-2816`, `db-tcp-5432-2816`), so no name of one
+//! repository can equal another's, and the output depends only on the set of inputs, never
+//! on their order.
 
 mod auto;
 mod error;
@@ -121,7 +124,7 @@ pub(crate) fn build(daemons: &[DaemonInput], leases: &[Lease], opts: &Options) -
     for (net, c) in running(daemons) {
         let service = service_name(c);
         if opts.machine_name.is_some()
-            && let Some(r) = label(c, "rediacc.repo_name").and_then(|r| validate::host_part(r).ok())
+            && let Some(r) = label(c, "rediacc.repo_name").and_then(repo_key)
         {
             repos.push((r, net.get()));
         }
@@ -178,6 +181,16 @@ fn running(daemons: &[DaemonInput]) -> Vec<(NetworkId, &ContainerInput)> {
         (a.created, *na, &a.name, &a.id).cmp(&(b.created, *nb, &b.name, &b.id))
     });
     cs
+}
+
+/// A repository name as it appears in auto-route hosts; borrowed when it already is one (the
+/// usual case: no allocation per container).
+fn repo_key(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if validate::is_dns_label(raw) {
+        Some(std::borrow::Cow::Borrowed(raw))
+    } else {
+        validate::host_part(raw).ok().map(std::borrow::Cow::Owned)
+    }
 }
 
 /// Leases by (network, service), each list sorted and without duplicates.

@@ -105,7 +105,7 @@ impl<'a> Owners<'a> {
     pub(super) fn new(
         opts: &'a Options,
         leases: &[Lease],
-        repos: &'a [(String, u32)],
+        repos: &'a [(Cow<'_, str>, u32)],
         metas: &'a [(NetworkId, &ContainerInput, String)],
         claims: &'a [Vec<Claim>],
     ) -> Self {
@@ -132,7 +132,7 @@ impl<'a> Owners<'a> {
         }
         if o.opts.machine_name.is_some() {
             for (name, net) in repos {
-                o.repos.entry(name.as_str()).or_insert(*net);
+                o.repos.entry(name).or_insert(*net);
             }
         }
         for ((net, _, service), claims) in metas.iter().zip(claims) {
