@@ -1,10 +1,11 @@
 //! Who owns which host name and entrypoint across repositories (SPEC section 7 "Tenancy"), and
 //! the routers of a part that claim something another repository owns.
 //!
-//! - A repository's auto-route host names are its own, by their shape: without a machine name
-//!   `{label}-{N}.{base}` belongs to network `N`; with one, `{label}.{repo}.{machine}.{base}`
-//!   belongs to the network holding the repository name `repo` (its oldest container carrying
-//!   that `rediacc.repo_name`), so a second repository of the same name gets none of them.
+//! - A repository's auto-route host names, and the names under them, are its own, by their
+//!   shape: without a machine name `{label}-{N}.{base}` belongs to network `N`; with one,
+//!   `{label}.{repo}.{machine}.{base}` belongs to the network holding the repository name
+//!   `repo` (its oldest container carrying that `rediacc.repo_name`), so a second repository
+//!   of the same name gets none of them.
 //! - Any other host name, and any fixed entrypoint (not a lease's) a tier-2 TCP or UDP router
 //!   names, belongs to the repository of the oldest container claiming it.
 //! - A `tcp-<p>`/`udp-<p>` entrypoint with a lease belongs to the lease's network.
@@ -165,17 +166,18 @@ impl<'a> Owners<'a> {
         }
     }
 
+    /// The namespace `host` is in: an auto-route host or a name under one.
     fn reserved<'h>(&self, host: &'h str) -> Option<Reserved<'h>> {
         let rest = host.strip_suffix(self.suffix.as_str())?;
         if self.opts.machine_name.is_some() {
-            let (label, repo) = rest.split_once('.')?;
-            (!label.is_empty() && !repo.is_empty() && !repo.contains('.'))
-                .then_some(Reserved::Repo(repo))
+            // `{label}.{repo}` (and deeper); a lone `{name}` is a short `rediacc.domain`.
+            let (_, repo) = rest.rsplit_once('.')?;
+            Some(Reserved::Repo(repo))
         } else {
-            let (_, n) = rest.rsplit_once('-')?;
-            let n: u64 = n.parse().ok()?;
-            let n = NetworkId::new(n).ok()?;
-            (!rest.contains('.')).then_some(Reserved::Network(n.get()))
+            let top = rest.rsplit_once('.').map_or(rest, |(_, t)| t);
+            let (_, n) = top.rsplit_once('-')?;
+            let n = NetworkId::new(n.parse().ok()?).ok()?;
+            Some(Reserved::Network(n.get()))
         }
     }
 

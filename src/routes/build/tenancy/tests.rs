@@ -191,6 +191,38 @@ fn a_repository_name_taken_twice_keeps_its_first_holder() {
         b.problems[0].reason,
         "host x.ghost.m.example.com has the shape of an auto-route host of repository ghost, which only a repository of that name routes"
     );
+    // Names under another repository's auto-route hosts are that repository's too.
+    for (machine, host, why) in [
+        (
+            Some("m"),
+            "a.web.shop.m.example.com",
+            "host a.web.shop.m.example.com is an auto-route host of repository shop, whose name network 2816 holds",
+        ),
+        (
+            None,
+            "a.web-2816.example.com",
+            "host a.web-2816.example.com is an auto-route host of network 2816, which only that repository routes",
+        ),
+    ] {
+        let rule = format!("Host(`{host}`)");
+        let c = attacker(
+            "deep",
+            &[
+                ("traefik.enable", "true"),
+                ("traefik.http.routers.r.rule", &rule),
+                ("traefik.http.services.s.loadbalancer.server.port", "80"),
+            ],
+        );
+        let b = run(vec![c], machine);
+        assert_eq!(b.problems.len(), 1, "{:?}", b.problems);
+        assert_eq!(b.problems[0].reason, why);
+    }
+    // A short name under the machine's domain is first come (not reserved).
+    let c = tier2(
+        "short",
+        &[("traefik.http.routers.r.rule", "Host(`cloud.m.example.com`)")],
+    );
+    assert!(run(vec![c], Some("m")).problems.is_empty());
 }
 
 #[test]
