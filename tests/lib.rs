@@ -17,3 +17,4 @@ mod proxy;
 mod repository;
 mod routes;
 mod routeserver;
+mod tenancy;

@@ -57,6 +57,8 @@ pub struct Container {
     pub state: String,
     /// Docker's human status: `Up 5 minutes`, `Exited (1) 3 seconds ago`.
     pub status: String,
+    /// `Created`, unix seconds.
+    pub created: i64,
     pub labels: HashMap<String, String>,
 }
 

@@ -125,6 +125,7 @@ impl DockerApi for Bollard {
                 name: container_name(c.names),
                 state: c.state.map(|s| s.to_string()).unwrap_or_default(),
                 status: c.status.unwrap_or_default(),
+                created: c.created.unwrap_or_default(),
                 labels: c.labels.unwrap_or_default(),
             })
             .collect())

@@ -45,6 +45,7 @@ impl FakeContainer {
                 name: id.to_owned(),
                 state: state.to_owned(),
                 status: format!("{state} (fake)"),
+                created: 0,
                 labels: labels
                     .iter()
                     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

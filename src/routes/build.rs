@@ -10,13 +10,18 @@
 //!   entrypoint `tcp-<port>` / `udp-<port>`.
 //!
 //! A container whose labels fail validation contributes nothing and is reported; the others
-//! are not affected. Names are `{name}-{network_id}`, so they are unique across daemons, and
-//! the output depends only on the set of inputs, never on their order.
+//! are not affected. Tenancy (`tenancy`): no router of one repository takes a host name or an
+//! entrypoint another owns; such routers are skipped and reported. Every name ends in
+//! `-{network_id}` (`web-2816`, `web-domain1-2816`, `db-tcp-5432-2816`), so no name of one
+//! repository can equal another's, and the output depends only on the set of inputs, never
+//! on their order.
 
 mod auto;
 mod error;
 mod leases;
 mod merge;
+mod rule;
+mod tenancy;
 mod tier2;
 
 use std::collections::BTreeMap;
@@ -25,6 +30,7 @@ use serde::Serialize;
 
 use self::error::DropReason;
 use self::merge::Acc;
+use self::tenancy::{Claim, Owners};
 use super::config::DynamicConfig;
 use super::labels::Labels;
 use super::validate;
@@ -49,6 +55,8 @@ pub(crate) struct ContainerInput {
     pub(crate) name: String,
     /// Docker's state: `running`, `exited`, ...
     pub(crate) state: String,
+    /// Docker's `Created` (unix seconds): the oldest container's repository owns a host name.
+    pub(crate) created: i64,
     pub(crate) labels: Labels,
 }
 
@@ -85,6 +93,8 @@ pub struct Problem {
     /// `container dropped`, `route skipped` or `label ignored`.
     pub(crate) effect: &'static str,
     pub(crate) reason: String,
+    /// The label at fault, when one is.
+    pub(crate) label: Option<String>,
 }
 
 pub(crate) const DROPPED: &str = "container dropped";
@@ -101,30 +111,49 @@ pub(crate) struct Built {
 }
 
 /// Build the dynamic configuration. Pure: the same inputs in any order give the same output.
+///
+/// Three passes: each container's part on its own (label checks), then who owns which host
+/// name and entrypoint (SPEC section 7 "Tenancy": the oldest container's repository), then
+/// the parts merged with what they may not claim left out.
 pub(crate) fn build(daemons: &[DaemonInput], leases: &[Lease], opts: &Options) -> Built {
     let lease_index = index_leases(leases);
-    let mut ds: Vec<&DaemonInput> = daemons.iter().collect();
-    ds.sort_by(|a, b| (a.network_id, &a.socket).cmp(&(b.network_id, &b.socket)));
-    ds.dedup_by(|a, b| a.network_id == b.network_id);
-
     let mut acc = Acc::default();
-    for d in ds {
-        if d.error.is_some() {
-            continue;
+    // Struct of arrays: ownership borrows the metas and claims while the parts are consumed.
+    let (mut metas, mut parts, mut claims) = (Vec::new(), Vec::new(), Vec::new());
+    let mut repos = Vec::new();
+    for (net, c) in running(daemons) {
+        let service = service_name(c);
+        if opts.machine_name.is_some()
+            && let Some(r) = label(c, "rediacc.repo_name").and_then(repo_key)
+        {
+            repos.push((r, net.get()));
         }
-        let mut cs: Vec<&ContainerInput> = d
-            .containers
-            .iter()
-            .filter(|c| c.state == "running")
-            .collect();
-        cs.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
-        for c in cs {
-            let service = service_name(c);
-            let leases = lease_index
-                .get(&(d.network_id.get(), service.as_str()))
-                .map_or(&[][..], Vec::as_slice);
-            add_container(&mut acc, d.network_id, c, &service, leases, opts);
+        let leases = lease_index
+            .get(&(net.get(), service.as_str()))
+            .map_or(&[][..], Vec::as_slice);
+        match container_routes(net, c, &service, leases, opts) {
+            Ok(None) => {}
+            Ok(Some(mut part)) => {
+                claims.push(std::mem::take(&mut part.claims));
+                parts.push(part);
+                metas.push((net, c, service));
+            }
+            Err(reason) => {
+                let label = reason.label().map(str::to_owned);
+                acc.problems.push(problem(
+                    net,
+                    c,
+                    &service,
+                    DROPPED,
+                    label,
+                    reason.to_string(),
+                ));
+            }
         }
+    }
+    let owners = Owners::new(opts, leases, &repos, &metas, &claims);
+    for ((part, (net, c, service)), claims) in parts.into_iter().zip(&metas).zip(&claims) {
+        add_part(&mut acc, &owners, *net, c, service, claims, part);
     }
     acc.problems.sort();
     acc.problems.dedup();
@@ -132,6 +161,35 @@ pub(crate) fn build(daemons: &[DaemonInput], leases: &[Lease], opts: &Options) -
         config: acc.config,
         problems: acc.problems,
         routed_containers: acc.routed,
+    }
+}
+
+/// Running containers of the daemons that answered, oldest first (then by network, name
+/// and id: a total order, so the input order never matters). A network listed twice counts
+/// once (its first socket by name).
+fn running(daemons: &[DaemonInput]) -> Vec<(NetworkId, &ContainerInput)> {
+    let mut ds: Vec<&DaemonInput> = daemons.iter().collect();
+    ds.sort_by(|a, b| (a.network_id, &a.socket).cmp(&(b.network_id, &b.socket)));
+    ds.dedup_by(|a, b| a.network_id == b.network_id);
+    let mut cs: Vec<(NetworkId, &ContainerInput)> = ds
+        .into_iter()
+        .filter(|d| d.error.is_none())
+        .flat_map(|d| d.containers.iter().map(move |c| (d.network_id, c)))
+        .filter(|(_, c)| c.state == "running")
+        .collect();
+    cs.sort_by(|(na, a), (nb, b)| {
+        (a.created, *na, &a.name, &a.id).cmp(&(b.created, *nb, &b.name, &b.id))
+    });
+    cs
+}
+
+/// A repository name as it appears in auto-route hosts; borrowed when it already is one (the
+/// usual case: no allocation per container).
+fn repo_key(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if validate::is_dns_label(raw) {
+        Some(std::borrow::Cow::Borrowed(raw))
+    } else {
+        validate::host_part(raw).ok().map(std::borrow::Cow::Owned)
     }
 }
 
@@ -150,39 +208,56 @@ fn index_leases(leases: &[Lease]) -> BTreeMap<(u32, &str), Vec<&Lease>> {
     index
 }
 
-/// One container's routes into `acc`, or the reasons it (or some of its routes) stayed out.
-fn add_container(
-    acc: &mut Acc,
+fn problem(
     net: NetworkId,
     c: &ContainerInput,
     service: &str,
-    leases: &[&Lease],
-    opts: &Options,
-) {
-    let problem = |effect, reason: String| Problem {
+    effect: &'static str,
+    label: Option<String>,
+    reason: String,
+) -> Problem {
+    Problem {
         network_id: net.get(),
         container: c.name.clone(),
         service: service.to_owned(),
         effect,
         reason,
-    };
-    match container_routes(net, c, service, leases, opts) {
-        Ok(None) => {}
-        Ok(Some(part)) => {
-            for (effect, reason) in &part.notes {
-                acc.problems.push(problem(effect, reason.clone()));
-            }
-            let owner = (net.get(), service.to_owned());
-            match acc.merge(part, &owner) {
-                Ok(skipped) => {
-                    for reason in skipped {
-                        acc.problems.push(problem(SKIPPED, reason));
-                    }
-                }
-                Err(reason) => acc.problems.push(problem(DROPPED, reason.to_string())),
+        label,
+    }
+}
+
+/// One container's part into `acc`, less what it may not claim; the reasons it (or some of
+/// its routes) stayed out.
+fn add_part(
+    acc: &mut Acc,
+    owners: &Owners<'_>,
+    net: NetworkId,
+    c: &ContainerInput,
+    service: &str,
+    claims: &[Claim],
+    mut part: Part,
+) {
+    for (effect, reason) in std::mem::take(&mut part.notes) {
+        acc.problems
+            .push(problem(net, c, service, effect, None, reason));
+    }
+    for (key, reason) in owners.refuse(net.get(), service, claims, &mut part) {
+        acc.problems
+            .push(problem(net, c, service, SKIPPED, Some(key), reason));
+    }
+    let owner = (net.get(), service.to_owned());
+    match acc.merge(part, &owner) {
+        Ok(skipped) => {
+            for (key, reason) in skipped {
+                acc.problems
+                    .push(problem(net, c, service, SKIPPED, Some(key), reason));
             }
         }
-        Err(reason) => acc.problems.push(problem(DROPPED, reason.to_string())),
+        Err(reason) => {
+            let label = reason.label().map(str::to_owned);
+            acc.problems
+                .push(problem(net, c, service, DROPPED, label, reason.to_string()));
+        }
     }
 }
 
@@ -198,8 +273,8 @@ pub(crate) fn service_name(c: &ContainerInput) -> String {
 #[derive(Default)]
 struct Part {
     config: DynamicConfig,
-    /// HTTP routers (auto and custom-domain) that claim a host: (router, host).
-    host_routers: Vec<(String, String)>,
+    /// What each router claims: host names, entrypoints.
+    claims: Vec<Claim>,
     /// Lease routers (tcp or udp) that claim an entrypoint: (router, entrypoint, udp?).
     lease_routers: Vec<(String, String, bool)>,
     notes: Vec<(&'static str, String)>,
@@ -240,8 +315,8 @@ fn container_routes(
     if tier2 {
         tier2::routes(net, c, ip, &base, opts, &mut part)?;
     } else if auto {
-        auto::routes(net, c, ip, &svc, &base, opts, &mut part)?;
+        auto::routes(net, c, ip, &svc, opts, &mut part)?;
     }
-    leases::routes(ip, &base, leases, &mut part);
+    leases::routes(ip, &svc, net, leases, &mut part);
     Ok(Some(part))
 }

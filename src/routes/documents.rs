@@ -207,6 +207,9 @@ pub struct ProblemEntry<'a> {
     /// `container dropped`, `route skipped` or `label ignored`.
     pub effect: Cow<'a, str>,
     pub reason: Cow<'a, str>,
+    /// The label at fault (`traefik.http.routers.x.rule`), when one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Cow<'a, str>>,
 }
 
 impl<'a> From<&'a Problem> for ProblemEntry<'a> {
@@ -217,6 +220,7 @@ impl<'a> From<&'a Problem> for ProblemEntry<'a> {
             service: Cow::Borrowed(&p.service),
             effect: Cow::Borrowed(p.effect),
             reason: Cow::Borrowed(&p.reason),
+            label: p.label.as_deref().map(Cow::Borrowed),
         }
     }
 }
@@ -505,6 +509,7 @@ mod tests {
             id: "1".into(),
             name: "shop-db-1".into(),
             state: "running".into(),
+            created: 0,
             labels: labels.into_iter().collect(),
         };
         let mut bad = db.clone();

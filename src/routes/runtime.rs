@@ -102,6 +102,7 @@ fn inputs(listed: Vec<Container>) -> Vec<ContainerInput> {
             id: c.id,
             name: c.name,
             state: c.state,
+            created: c.created,
             // Only what routing reads is kept: compose's own labels (config hashes, file
             // paths) would be most of the memory of 20,000 containers.
             labels: c

@@ -11,15 +11,16 @@ use super::{config_json, config_yaml};
 use crate::leases::{Lease, LeaseKey, Proto};
 use crate::network::NetworkId;
 
-fn net(n: u32) -> NetworkId {
+pub(super) fn net(n: u32) -> NetworkId {
     NetworkId::new(u64::from(n)).unwrap()
 }
 
-fn container(name: &str, labels: &[(&str, &str)]) -> ContainerInput {
+pub(super) fn container(name: &str, labels: &[(&str, &str)]) -> ContainerInput {
     ContainerInput {
         id: format!("id-{name}"),
         name: name.to_owned(),
         state: "running".to_owned(),
+        created: 0,
         labels: labels
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -28,7 +29,13 @@ fn container(name: &str, labels: &[(&str, &str)]) -> ContainerInput {
 }
 
 /// The labels `renet compose` sets, plus `extra`.
-fn service(n: u32, slot: u8, name: &str, repo: &str, extra: &[(&str, &str)]) -> ContainerInput {
+pub(super) fn service(
+    n: u32,
+    slot: u8,
+    name: &str,
+    repo: &str,
+    extra: &[(&str, &str)],
+) -> ContainerInput {
     let ip = net(n).slot_addr(crate::network::Slot::new(u64::from(slot)).unwrap());
     let mut labels: Vec<(String, String)> = vec![
         ("rediacc.service_name".into(), name.into()),
@@ -43,7 +50,7 @@ fn service(n: u32, slot: u8, name: &str, repo: &str, extra: &[(&str, &str)]) -> 
     c
 }
 
-fn daemon(n: u32, containers: Vec<ContainerInput>) -> DaemonInput {
+pub(super) fn daemon(n: u32, containers: Vec<ContainerInput>) -> DaemonInput {
     DaemonInput {
         network_id: net(n),
         socket: format!("/run/rediacc/docker-{n}.sock"),
@@ -52,7 +59,13 @@ fn daemon(n: u32, containers: Vec<ContainerInput>) -> DaemonInput {
     }
 }
 
-fn lease(n: u32, service: &str, proto: Proto, container_port: u16, external: u16) -> Lease {
+pub(super) fn lease(
+    n: u32,
+    service: &str,
+    proto: Proto,
+    container_port: u16,
+    external: u16,
+) -> Lease {
     Lease {
         key: LeaseKey {
             network_id: n,
@@ -64,7 +77,7 @@ fn lease(n: u32, service: &str, proto: Proto, container_port: u16, external: u16
     }
 }
 
-fn opts(machine: Option<&str>) -> Options {
+pub(super) fn opts(machine: Option<&str>) -> Options {
     Options {
         base_domain: "example.com".into(),
         machine_name: machine.map(str::to_owned),
@@ -72,7 +85,7 @@ fn opts(machine: Option<&str>) -> Options {
     }
 }
 
-fn json_of(b: &Built) -> Value {
+pub(super) fn json_of(b: &Built) -> Value {
     serde_json::from_slice(&config_json(&b.config)).unwrap()
 }
 
@@ -122,29 +135,29 @@ fn auto_routes_with_machine_name_snapshot() {
       rule: "Host(`web.shop.server-1.example.com`)"
       service: "web-2816"
       tls: {}
-    web-2816-domain1:
-      entryPoints:
-        - "websecure"
-      rule: "Host(`cloud.example.com`)"
-      service: "web-2816"
-      tls: {}
-    web-2816-domain2:
-      entryPoints:
-        - "websecure"
-      rule: "Host(`cloud.server-1.example.com`)"
-      service: "web-2816"
-      tls: {}
-    web-2816-domain3:
-      entryPoints:
-        - "websecure"
-      rule: "Host(`shop.example.org`)"
-      service: "web-2816"
-      tls: {}
     web-2880:
       entryPoints:
         - "websecure"
       rule: "Host(`web.blog.server-1.example.com`)"
       service: "web-2880"
+      tls: {}
+    web-domain1-2816:
+      entryPoints:
+        - "websecure"
+      rule: "Host(`cloud.example.com`)"
+      service: "web-2816"
+      tls: {}
+    web-domain2-2816:
+      entryPoints:
+        - "websecure"
+      rule: "Host(`cloud.server-1.example.com`)"
+      service: "web-2816"
+      tls: {}
+    web-domain3-2816:
+      entryPoints:
+        - "websecure"
+      rule: "Host(`shop.example.org`)"
+      service: "web-2816"
       tls: {}
   services:
     web-2816:
@@ -157,13 +170,13 @@ fn auto_routes_with_machine_name_snapshot() {
           - url: "http://127.0.11.66:80"
 tcp:
   routers:
-    db-2816-tcp-5432:
+    db-tcp-5432-2816:
       entryPoints:
         - "tcp-10000"
       rule: "HostSNI(`*`)"
-      service: "db-2816-tcp-5432"
+      service: "db-tcp-5432-2816"
   services:
-    db-2816-tcp-5432:
+    db-tcp-5432-2816:
       loadBalancer:
         servers:
           - address: "127.0.11.3:5432"
@@ -201,10 +214,10 @@ fn auto_routes_without_machine_name_and_cert_resolver() {
     );
     // Without a machine name, a short domain gets only the base domain.
     assert_eq!(
-        r["my-app-2816-domain1"]["rule"],
+        r["my-app-domain1-2816"]["rule"],
         "Host(`cloud.example.com`)"
     );
-    assert!(r.get("my-app-2816-domain2").is_none());
+    assert!(r.get("my-app-domain2-2816").is_none());
     assert_eq!(
         j["http"]["services"]["my-app-2816"]["loadBalancer"]["servers"][0]["url"],
         "http://127.0.11.2:3000"
@@ -231,9 +244,9 @@ fn wildcard_certificates_follow_the_host_kind() {
     let j = json_of(&build::build(&daemons, &[], &o));
     let main = |r: &str| j["http"]["routers"][r]["tls"]["domains"][0]["main"].clone();
     assert_eq!(main("web-2816"), "*.shop.m1.example.com");
-    assert_eq!(main("web-2816-domain1"), "*.example.com");
-    assert_eq!(main("web-2816-domain2"), "*.m1.example.com");
-    assert_eq!(main("web-2816-domain3"), "www.shop.org");
+    assert_eq!(main("web-domain1-2816"), "*.example.com");
+    assert_eq!(main("web-domain2-2816"), "*.m1.example.com");
+    assert_eq!(main("web-domain3-2816"), "www.shop.org");
 }
 
 #[test]
@@ -409,10 +422,10 @@ fn host_conflicts_keep_the_first_owner() {
     let j = json_of(&b);
     // Network 2816 comes first whatever the input order.
     assert_eq!(
-        j["http"]["routers"]["a-2816-domain1"]["rule"],
+        j["http"]["routers"]["a-domain1-2816"]["rule"],
         "Host(`shop.org`)"
     );
-    assert!(j["http"]["routers"].get("b-2880-domain1").is_none());
+    assert!(j["http"]["routers"].get("b-domain1-2880").is_none());
     assert!(j["http"]["routers"]["b-2880"].is_object());
     assert_eq!(b.problems.len(), 1);
     assert_eq!(b.problems[0].effect, build::SKIPPED);
@@ -441,7 +454,7 @@ fn tier2_labels() {
         ),
         ("traefik.http.routers.admin.entrypoints", "websecure"),
         ("traefik.http.routers.admin.tls.certresolver", "letsencrypt"),
-        ("traefik.http.routers.admin.middlewares", "strip, auth@file"),
+        ("traefik.http.routers.admin.middlewares", "strip"),
         ("traefik.http.routers.admin.priority", "50"),
         (
             "traefik.http.services.admin.loadbalancer.server.port",
@@ -476,7 +489,7 @@ fn tier2_labels() {
             "entryPoints": ["websecure"],
             "rule": "Host(`admin.example.org`) && PathPrefix(`/x`)",
             "service": "admin-2816",
-            "middlewares": ["strip-2816", "auth@file"],
+            "middlewares": ["strip-2816"],
             "priority": 50,
             "tls": {"certResolver": "letsencrypt"},
         })
@@ -502,7 +515,7 @@ fn tier2_labels() {
         j["udp"]["routers"]["dns-2816"],
         json!({"entryPoints": ["udp-53"], "service": "dns-2816"})
     );
-    assert!(j["http"]["routers"].get("admin-2816-domain1").is_none());
+    assert!(j["http"]["routers"].get("admin-domain1-2816").is_none());
     // The url label is reported as ignored; the container still routes.
     assert_eq!(b.problems.len(), 1, "{:?}", b.problems);
     assert_eq!(b.problems[0].effect, build::IGNORED);
@@ -536,7 +549,12 @@ fn tier2_defaults_and_refusals() {
         (
             "traefik.http.routers.r.rule",
             "PathPrefix(`/`)",
-            "host matcher",
+            "must name the hosts it serves",
+        ),
+        (
+            "traefik.http.routers.r.middlewares",
+            "auth@file",
+            "another provider's middleware",
         ),
         ("traefik.http.routers.r.rule", "Host(`a.org`", "unbalanced"),
         (
@@ -559,7 +577,7 @@ fn tier2_defaults_and_refusals() {
         (
             "traefik.http.routers.r.middlewares",
             "x@docker",
-            "not a valid name",
+            "another provider's middleware",
         ),
         (
             "traefik.http.routers.bad.name.rule",
@@ -641,15 +659,15 @@ fn leases_become_tcp_and_udp_routers() {
     let b = build::build(&daemons, &leases, &opts(None));
     let j = json_of(&b);
     assert_eq!(
-        j["tcp"]["routers"]["dns-2816-tcp-53"],
-        json!({"entryPoints": ["tcp-10000"], "rule": "HostSNI(`*`)", "service": "dns-2816-tcp-53"})
+        j["tcp"]["routers"]["dns-tcp-53-2816"],
+        json!({"entryPoints": ["tcp-10000"], "rule": "HostSNI(`*`)", "service": "dns-tcp-53-2816"})
     );
     assert_eq!(
-        j["udp"]["routers"]["dns-2816-udp-53"],
-        json!({"entryPoints": ["udp-10001"], "service": "dns-2816-udp-53"})
+        j["udp"]["routers"]["dns-udp-53-2816"],
+        json!({"entryPoints": ["udp-10001"], "service": "dns-udp-53-2816"})
     );
     assert_eq!(
-        j["udp"]["services"]["dns-2816-udp-53"]["loadBalancer"]["servers"][0]["address"],
+        j["udp"]["services"]["dns-udp-53-2816"]["loadBalancer"]["servers"][0]["address"],
         "127.0.11.4:53"
     );
     assert!(j.get("http").is_none());
@@ -742,10 +760,20 @@ fn shuffle<T>(v: &mut [T], next: &mut impl FnMut() -> u64) {
 #[test]
 fn the_fixture_has_the_expected_shape() {
     let b = build::build(&fixture(), &fixture_leases(), &opts(Some("m")));
-    // adm is defined on three networks under three names; 3 problems for "bad".
+    // adm is defined on three networks under three names, for one host: the first network
+    // keeps it, the others' routers are skipped; 3 problems for "bad".
     let names: Vec<&String> = b.config.http.routers.keys().collect();
     assert!(names.contains(&&"adm-2816".to_owned()));
-    assert!(names.contains(&&"adm-2944".to_owned()));
+    assert!(!names.contains(&&"adm-2944".to_owned()));
+    let skipped: Vec<_> = b
+        .problems
+        .iter()
+        .filter(|p| p.effect == build::SKIPPED && p.service == "admin")
+        .map(|p| (p.network_id, p.label.as_deref(), p.reason.as_str()))
+        .collect();
+    let why = "host adm.example.org is already routed to service admin of network 2816";
+    let key = Some("traefik.http.routers.adm.rule");
+    assert_eq!(skipped, vec![(2880, key, why), (2944, key, why)]);
     assert_eq!(
         b.problems
             .iter()
@@ -762,8 +790,8 @@ fn the_fixture_has_the_expected_shape() {
         .collect();
     assert_eq!(hosts["web-2880"], "Host(`web.repo1.m.example.com`)");
     // "w" is claimed by network 2816 first.
-    assert_eq!(hosts["web-2816-domain1"], "Host(`w.example.com`)");
-    assert!(!hosts.contains_key("web-2880-domain1"));
+    assert_eq!(hosts["web-domain1-2816"], "Host(`w.example.com`)");
+    assert!(!hosts.contains_key("web-domain1-2880"));
 }
 
 #[test]

@@ -47,14 +47,31 @@ pub(crate) enum InvalidValue {
     Unbalanced { key: String, rule: String },
     #[error("label {key}: unterminated quote in {rule}")]
     Unterminated { key: String, rule: String },
-    #[error(
-        "label {key}: a rule needs a host matcher ({matchers}), or it would catch every host on the entrypoint"
-    )]
-    NoHostMatcher { key: String, matchers: String },
     #[error("label {key}: {name:?} is not a valid name")]
     Name { key: String, name: String },
     #[error("label {key}: {raw:?} is not true or false")]
     NotBoolean { key: String, raw: String },
+}
+
+impl InvalidValue {
+    /// The label the value came from, when the error knows it.
+    pub(crate) fn label(&self) -> Option<&str> {
+        match self {
+            Self::HostPart(_) | Self::NotPort(_) | Self::PortRange(_) => None,
+            Self::NotIpv4(_) | Self::NotLoopback(_) | Self::OutsideBlock { .. } => {
+                Some("rediacc.service_ip")
+            }
+            Self::Domain(_) => Some("rediacc.domain"),
+            Self::TooLong(k)
+            | Self::ControlCharacter(k)
+            | Self::Empty(k)
+            | Self::RuleTooLong(k)
+            | Self::Unbalanced { key: k, .. }
+            | Self::Unterminated { key: k, .. }
+            | Self::Name { key: k, .. }
+            | Self::NotBoolean { key: k, .. } => Some(k),
+        }
+    }
 }
 
 /// Longest rule accepted from a tier-2 label.
@@ -163,10 +180,9 @@ pub(crate) fn plain_value(key: &str, raw: &str) -> Result<(), InvalidValue> {
     Ok(())
 }
 
-/// A rule from a tier-2 label: balanced quotes (backticks and double quotes) and parentheses,
-/// no control characters, and at least one host matcher, so one container cannot catch every
-/// host on an entrypoint (`` PathPrefix(`/`) `` alone would).
-pub(crate) fn tier2_rule(key: &str, rule: &str, tcp: bool) -> Result<(), InvalidValue> {
+/// A rule from a tier-2 label, before it is parsed (`build::rule`): not empty, not too long,
+/// balanced quotes (backticks and double quotes) and parentheses, no control characters.
+pub(crate) fn tier2_rule(key: &str, rule: &str) -> Result<(), InvalidValue> {
     plain_value(key, rule)?;
     if rule.trim().is_empty() {
         return Err(InvalidValue::Empty(key.to_owned()));
@@ -188,21 +204,6 @@ pub(crate) fn tier2_rule(key: &str, rule: &str, tcp: bool) -> Result<(), Invalid
                 rule: rule.to_owned(),
             });
         }
-    }
-    let matchers: &[&str] = if tcp {
-        &["HostSNI(", "HostSNIRegexp("]
-    } else {
-        &["Host(", "HostRegexp("]
-    };
-    if !matchers.iter().any(|m| rule.contains(m)) {
-        return Err(InvalidValue::NoHostMatcher {
-            key: key.to_owned(),
-            matchers: matchers
-                .iter()
-                .map(|m| m.trim_end_matches('('))
-                .collect::<Vec<_>>()
-                .join(" or "),
-        });
     }
     Ok(())
 }
@@ -382,21 +383,18 @@ mod tests {
     #[test]
     fn tier2_rules() {
         let k = "traefik.http.routers.r.rule";
-        tier2_rule(k, "Host(`a.com`) && PathPrefix(`/api`)", false).unwrap();
-        tier2_rule(k, "Host(\"a.com\") || Host(`b.com`)", false).unwrap();
-        tier2_rule(k, "HostRegexp(`^.+\\.a\\.com$`)", false).unwrap();
-        tier2_rule("t", "HostSNI(`*`)", true).unwrap();
+        tier2_rule(k, "Host(`a.com`) && PathPrefix(`/api`)").unwrap();
+        tier2_rule(k, "Host(\"a.com\") || Host(`b.com`)").unwrap();
+        tier2_rule("t", "HostSNI(`*`)").unwrap();
         for bad in [
-            "PathPrefix(`/`)",
             "Host(`a.com`",
             "Host(`a.com)",
             "Host(`a.com`))",
             "Host(`a.com`)\n",
             "",
         ] {
-            assert!(tier2_rule(k, bad, false).is_err(), "{bad:?}");
+            assert!(tier2_rule(k, bad).is_err(), "{bad:?}");
         }
-        assert!(tier2_rule(k, "Host(`a`)", true).is_err());
     }
 
     /// The texts `/health` has always shown (they were `format!` strings before this enum).
@@ -435,28 +433,20 @@ mod tests {
                 "label rediacc.x contains a control character",
             ),
             (
-                tier2_rule(&k(), &format!("Host(`{}`)", "a".repeat(2048)), false).unwrap_err(),
+                tier2_rule(&k(), &format!("Host(`{}`)", "a".repeat(2048))).unwrap_err(),
                 "label traefik.http.routers.r.rule is longer than 2048 bytes",
             ),
             (
-                tier2_rule(&k(), " ", false).unwrap_err(),
+                tier2_rule(&k(), " ").unwrap_err(),
                 "label traefik.http.routers.r.rule is empty",
             ),
             (
-                tier2_rule(&k(), "Host(`a`))", false).unwrap_err(),
+                tier2_rule(&k(), "Host(`a`))").unwrap_err(),
                 "label traefik.http.routers.r.rule: unbalanced parentheses in Host(`a`))",
             ),
             (
-                tier2_rule(&k(), "Host(`a)", false).unwrap_err(),
+                tier2_rule(&k(), "Host(`a)").unwrap_err(),
                 "label traefik.http.routers.r.rule: unterminated quote in Host(`a)",
-            ),
-            (
-                tier2_rule(&k(), "PathPrefix(`/`)", false).unwrap_err(),
-                "label traefik.http.routers.r.rule: a rule needs a host matcher (Host or HostRegexp), or it would catch every host on the entrypoint",
-            ),
-            (
-                tier2_rule("t", "Host(`a`)", true).unwrap_err(),
-                "label t: a rule needs a host matcher (HostSNI or HostSNIRegexp), or it would catch every host on the entrypoint",
             ),
             (
                 name_list("k", "a, b c", is_name).unwrap_err(),

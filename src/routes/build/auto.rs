@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
+use super::tenancy::{Claim, Kind};
 use super::{ContainerInput, DropReason, IGNORED, Options, Part, label};
 use crate::network::NetworkId;
 use crate::routes::config::{HttpRouter, HttpService, RouterTls, TlsDomain};
@@ -15,10 +16,10 @@ pub(super) fn routes(
     c: &ContainerInput,
     ip: Ipv4Addr,
     svc: &str,
-    base: &str,
     opts: &Options,
     part: &mut Part,
 ) -> Result<(), DropReason> {
+    let base = format!("{svc}-{net}");
     let Some(port_raw) = label(c, "rediacc.service_port") else {
         part.notes.push((
             IGNORED,
@@ -29,12 +30,18 @@ pub(super) fn routes(
     let port = validate::port(port_raw).map_err(DropReason::ServicePort)?;
     let hosts = hosts(net, c, svc, opts)?;
     part.config.http.services.insert(
-        base.to_owned(),
+        base.clone(),
         HttpService::url(format!("http://{ip}:{port}")),
     );
-    let names = std::iter::once(base.to_owned())
-        .chain((1..hosts.len()).map(|i| format!("{base}-domain{i}")));
-    for (name, (host, cert)) in names.zip(hosts) {
+    // Every name ends in `-{network}`: no name of one repository can equal another's.
+    let names = std::iter::once(base.clone())
+        .chain((1..hosts.len()).map(|i| format!("{svc}-domain{i}-{net}")));
+    let auto_key = if opts.machine_name.is_some() {
+        "rediacc.repo_name"
+    } else {
+        "rediacc.service_name"
+    };
+    for (i, (name, (host, cert))) in names.zip(hosts).enumerate() {
         let tls = RouterTls {
             cert_resolver: opts.cert_resolver.clone(),
             options: None,
@@ -52,13 +59,22 @@ pub(super) fn routes(
             HttpRouter {
                 entry_points: opts.entrypoints.clone(),
                 rule: format!("Host(`{host}`)"),
-                service: base.to_owned(),
+                service: base.clone(),
                 middlewares: Vec::new(),
                 priority: None,
                 tls: Some(tls),
             },
         );
-        part.host_routers.push((name, host));
+        let key = if i == 0 { auto_key } else { "rediacc.domain" };
+        part.claims.push(Claim {
+            router: name,
+            kind: Kind::Http,
+            hosts: vec![host],
+            entrypoints: Vec::new(),
+            host_key: key.into(),
+            ep_key: key.into(),
+            auto: true,
+        });
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Why the builder refuses a container. `/health` reports the text (as a problem's `reason`),
 //! so every message is part of the contract: change one only with SPEC section 7.
 
+use super::rule::RuleError;
 use crate::routes::validate::InvalidValue;
 
 /// A container whose labels cannot be routed: it contributes nothing, the others are unaffected.
@@ -63,6 +64,76 @@ pub(crate) enum DropReason {
     },
     #[error("label {key}: {raw:?} is not a priority (0-1000000)")]
     Priority { key: String, raw: String },
+    #[error("label {key}: {source}")]
+    Rule { key: String, source: RuleError },
+    /// `proto` is `TCP` or `UDP`.
+    #[error(
+        "label {key}: {proto} routers cannot use entrypoint {ep}: it carries every repository's HTTP traffic"
+    )]
+    ProxyEntrypoint {
+        key: String,
+        proto: &'static str,
+        ep: String,
+    },
+    /// `what` is `middleware` or `service`.
+    #[error(
+        "label {key}: {raw:?} is another provider's {what}; a container references only its own repository's"
+    )]
+    ForeignRef {
+        key: String,
+        what: &'static str,
+        raw: String,
+    },
+    #[error(
+        "label {key}: TLS options {raw:?} are not allowed (only default: no repository defines any)"
+    )]
+    TlsOptions { key: String, raw: String },
+    #[error(
+        "label {key}: {raw:?} is not an address of this repository's block {block} (http://IP[:port][/path])"
+    )]
+    Backend {
+        key: String,
+        raw: String,
+        block: ipnet::Ipv4Net,
+    },
+    #[error("label {0}: names a file on the proxy machine, outside the repository")]
+    MachineFile(String),
+    #[error("label {0}: plugin middlewares are not allowed (they can call any address)")]
+    Plugin(String),
+}
+
+impl DropReason {
+    /// The label at fault, for `/health`'s `label`.
+    pub(crate) fn label(&self) -> Option<&str> {
+        match self {
+            Self::Invalid(v) => v.label(),
+            Self::NoServiceIp => Some("rediacc.service_ip"),
+            Self::NoRepoName | Self::RepoName(_) => Some("rediacc.repo_name"),
+            Self::ServiceName(_) => Some("rediacc.service_name"),
+            Self::ServicePort(_) => Some("rediacc.service_port"),
+            Self::Host(_) => Some("rediacc.domain"),
+            Self::Label { key, .. }
+            | Self::Scheme { key, .. }
+            | Self::OtherProvider { key, .. }
+            | Self::ServiceRef { key, .. }
+            | Self::Priority { key, .. }
+            | Self::Rule { key, .. }
+            | Self::ProxyEntrypoint { key, .. }
+            | Self::ForeignRef { key, .. }
+            | Self::TlsOptions { key, .. }
+            | Self::Backend { key, .. } => Some(key),
+            Self::PropertyPath(key)
+            | Self::Clash(key)
+            | Self::MachineFile(key)
+            | Self::Plugin(key) => Some(key),
+            Self::Conflict { .. }
+            | Self::HttpServicePort(_)
+            | Self::AddressServicePort { .. }
+            | Self::NoService { .. }
+            | Self::SeveralServices { .. }
+            | Self::RouterProperty { .. } => None,
+        }
+    }
 }
 
 #[cfg(test)]

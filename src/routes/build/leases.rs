@@ -5,17 +5,19 @@ use std::net::Ipv4Addr;
 
 use super::Part;
 use crate::leases::{Lease, Proto};
+use crate::network::NetworkId;
 use crate::routes::config::{AddressService, TcpRouter, UdpRouter};
 
-/// The routers and services of `leases`, named `{base}-tcp-{port}` / `{base}-udp-{port}`.
-pub(super) fn routes(ip: Ipv4Addr, base: &str, leases: &[&Lease], part: &mut Part) {
+/// The routers and services of `leases`, named `{svc}-tcp-{port}-{network}` /
+/// `{svc}-udp-{port}-{network}` (ending in the network, as every name does).
+pub(super) fn routes(ip: Ipv4Addr, svc: &str, net: NetworkId, leases: &[&Lease], part: &mut Part) {
     for l in leases {
         let ext = l.external_port;
         let cport = l.key.container_port;
         let address = format!("{ip}:{cport}");
         match l.key.proto {
             Proto::Tcp => {
-                let name = format!("{base}-tcp-{cport}");
+                let name = format!("{svc}-tcp-{cport}-{net}");
                 let ep = format!("tcp-{ext}");
                 part.config.tcp.routers.insert(
                     name.clone(),
@@ -34,7 +36,7 @@ pub(super) fn routes(ip: Ipv4Addr, base: &str, leases: &[&Lease], part: &mut Par
                 part.lease_routers.push((name, ep, false));
             }
             Proto::Udp => {
-                let name = format!("{base}-udp-{cport}");
+                let name = format!("{svc}-udp-{cport}-{net}");
                 let ep = format!("udp-{ext}");
                 part.config.udp.routers.insert(
                     name.clone(),

@@ -1,6 +1,6 @@
 //! Adding one container's part to the configuration: names already taken by something
-//! different refuse the container; hosts and lease entrypoints held by another owner skip
-//! just those routes.
+//! different refuse the container; lease entrypoints held by another owner skip just those
+//! routes (host names and tier-2 entrypoints were settled before, in `tenancy`).
 
 use std::collections::BTreeMap;
 
@@ -14,7 +14,6 @@ pub(super) type Owner = (u32, String);
 #[derive(Default)]
 pub(super) struct Acc {
     pub(super) config: DynamicConfig,
-    hosts: BTreeMap<String, Owner>,
     lease_entrypoints: BTreeMap<String, Owner>,
     pub(super) problems: Vec<Problem>,
     pub(super) routed: usize,
@@ -22,17 +21,19 @@ pub(super) struct Acc {
 
 impl Acc {
     /// Add `part` unless one of its names is already taken by something different (then the
-    /// whole container is refused). Hosts and lease entrypoints held by another owner skip
-    /// just those routes; their reasons come back.
+    /// whole container is refused). Lease entrypoints held by another owner skip just those
+    /// routes; their (label, reason) come back.
     pub(super) fn merge(
         &mut self,
         mut part: Part,
         owner: &Owner,
-    ) -> Result<Vec<String>, DropReason> {
-        let mut skipped = self.skip_taken_hosts(&mut part, owner);
-        skipped.extend(self.skip_taken_entrypoints(&mut part, owner));
+    ) -> Result<Vec<(String, String)>, DropReason> {
+        let leased = std::mem::take(&mut part.lease_routers);
+        let (skipped, kept) = self.skip_taken_entrypoints(&mut part, leased, owner);
         self.check_conflicts(&part.config)?;
-        self.claim(&part.config, owner);
+        for ep in kept {
+            self.lease_entrypoints.insert(ep, owner.clone());
+        }
         if !part.config.is_empty() {
             self.routed += 1;
         }
@@ -47,38 +48,17 @@ impl Acc {
         Ok(skipped)
     }
 
-    /// Drops the part's host routers whose host another owner holds.
-    fn skip_taken_hosts(&self, part: &mut Part, owner: &Owner) -> Vec<String> {
+    /// Drops the part's lease routers whose entrypoint another owner holds; returns the
+    /// (label, reason) of each and the entrypoints the part keeps.
+    fn skip_taken_entrypoints(
+        &self,
+        part: &mut Part,
+        leased: Vec<(String, String, bool)>,
+        owner: &Owner,
+    ) -> (Vec<(String, String)>, Vec<String>) {
         let mut skipped = Vec::new();
-        for (router, host) in std::mem::take(&mut part.host_routers) {
-            match self.hosts.get(&host) {
-                Some(o) if o != owner => {
-                    if let Some(r) = part.config.http.routers.remove(&router)
-                        && !part
-                            .config
-                            .http
-                            .routers
-                            .values()
-                            .any(|x| x.service == r.service)
-                    {
-                        // Its service would only be clutter now.
-                        part.config.http.services.remove(&r.service);
-                    }
-                    skipped.push(format!(
-                        "host {host} is already routed to service {} of network {}",
-                        o.1, o.0
-                    ));
-                }
-                _ => {}
-            }
-        }
-        skipped
-    }
-
-    /// Drops the part's lease routers whose entrypoint another owner holds.
-    fn skip_taken_entrypoints(&self, part: &mut Part, owner: &Owner) -> Vec<String> {
-        let mut skipped = Vec::new();
-        for (router, ep, udp) in std::mem::take(&mut part.lease_routers) {
+        let mut kept = Vec::new();
+        for (router, ep, udp) in leased {
             match self.lease_entrypoints.get(&ep) {
                 Some(o) if o != owner => {
                     if udp {
@@ -88,15 +68,23 @@ impl Acc {
                         part.config.tcp.routers.remove(&router);
                         part.config.tcp.services.remove(&router);
                     }
-                    skipped.push(format!(
-                        "entrypoint {ep} is already leased to service {} of network {}",
-                        o.1, o.0
+                    let key = if udp {
+                        "rediacc.udp_ports"
+                    } else {
+                        "rediacc.tcp_ports"
+                    };
+                    skipped.push((
+                        key.to_owned(),
+                        format!(
+                            "entrypoint {ep} is already leased to service {} of network {}",
+                            o.1, o.0
+                        ),
                     ));
                 }
-                _ => {}
+                _ => kept.push(ep),
             }
         }
-        skipped
+        (skipped, kept)
     }
 
     /// The first name the part defines differently from what is already there.
@@ -109,27 +97,6 @@ impl Acc {
         conflicts(&have.tcp.services, &c.tcp.services, "TCP service")?;
         conflicts(&have.udp.routers, &c.udp.routers, "UDP router")?;
         conflicts(&have.udp.services, &c.udp.services, "UDP service")
-    }
-
-    /// Records the hosts and lease entrypoints the part now holds.
-    fn claim(&mut self, c: &DynamicConfig, owner: &Owner) {
-        for r in c.http.routers.values() {
-            if let Some(host) = single_host(&r.rule) {
-                self.hosts.insert(host, owner.clone());
-            }
-        }
-        for r in c.tcp.routers.values() {
-            for ep in &r.entry_points {
-                if ep.starts_with("tcp-") && r.rule == "HostSNI(`*`)" {
-                    self.lease_entrypoints.insert(ep.clone(), owner.clone());
-                }
-            }
-        }
-        for r in c.udp.routers.values() {
-            for ep in &r.entry_points {
-                self.lease_entrypoints.insert(ep.clone(), owner.clone());
-            }
-        }
     }
 }
 
@@ -149,10 +116,4 @@ fn conflicts<V: PartialEq>(
         }
     }
     Ok(())
-}
-
-/// The host of a rule renet wrote itself (`` Host(`h`) ``).
-fn single_host(rule: &str) -> Option<String> {
-    let h = rule.strip_prefix("Host(`")?.strip_suffix("`)")?;
-    (!h.contains('`')).then(|| h.to_owned())
 }

@@ -124,6 +124,41 @@ impl Tier2<'_> {
         format!("{name}-{}", self.net)
     }
 
+    /// A reference to a middleware or service of this repository (`what`), namespaced; names
+    /// of other providers (`x@file`, `api@internal`) are refused.
+    fn own_ref(&self, key: &str, raw: &str, what: &'static str) -> Result<String, DropReason> {
+        let r = raw.trim();
+        if r.contains('@') {
+            return Err(DropReason::ForeignRef {
+                key: key.to_owned(),
+                what,
+                raw: r.to_owned(),
+            });
+        }
+        Ok(self.ns(&checked_name(key, r)?))
+    }
+
+    /// `entrypoints` of a TCP or UDP router, none of them the proxy's HTTP ones.
+    fn address_entrypoints(
+        &self,
+        key: &str,
+        proto: &'static str,
+        raw: &str,
+    ) -> Result<Vec<String>, DropReason> {
+        let eps = validate::name_list(key, raw, validate::is_name)?;
+        let http = |e: &str| {
+            PROXY_ENTRYPOINTS.contains(&e) || self.opts.entrypoints.iter().any(|x| x == e)
+        };
+        if let Some(e) = eps.iter().find(|e| http(e)) {
+            return Err(DropReason::ProxyEntrypoint {
+                key: key.to_owned(),
+                proto,
+                ep: e.clone(),
+            });
+        }
+        Ok(eps)
+    }
+
     /// A router's `service` label: one of this container's services (never another
     /// provider's, which would route to something the container does not own).
     fn service_ref(&self, raw: &str, key: &str) -> Result<String, DropReason> {
@@ -190,10 +225,10 @@ fn checked_name(key: &str, v: &str) -> Result<String, DropReason> {
     }
 }
 
-/// A plain name or a name of the file provider (`name@file`).
-fn is_name_or_file(s: &str) -> bool {
-    validate::is_name(s) || s.strip_suffix("@file").is_some_and(validate::is_name)
-}
+/// Entrypoints a TCP or UDP router may not take: they carry every repository's HTTP(S)
+/// traffic (a TCP router on `websecure` would catch every TLS connection no HTTP router
+/// matched).
+const PROXY_ENTRYPOINTS: &[&str] = &["web", "websecure", "websecure-v6"];
 
 fn priority(key: &str, v: &str) -> Result<u32, DropReason> {
     v.trim()

@@ -1,14 +1,18 @@
 //! Tier-2 routers: HTTP, TCP and UDP.
 
-use super::{Props, Tier2, checked_name, default_service, is_name_or_file, priority, unsupported};
+use std::collections::BTreeSet;
+
+use super::{Props, Tier2, checked_name, default_service, priority, unsupported};
+use crate::routes::build::rule;
+use crate::routes::build::tenancy::{Claim, Kind};
 use crate::routes::build::{DropReason, Part, label};
 use crate::routes::config::{HttpRouter, HttpService, RouterTls, TcpRouter, TcpTls, UdpRouter};
-use crate::routes::validate::{self, InvalidValue};
+use crate::routes::validate;
 
 /// What one HTTP router's labels say, before defaults.
 #[derive(Default)]
 struct HttpLabels {
-    rule: Option<String>,
+    rule: Option<(String, BTreeSet<String>)>,
     entry_points: Option<Vec<String>>,
     service: Option<String>,
     middlewares: Vec<String>,
@@ -20,7 +24,7 @@ struct HttpLabels {
 /// What one TCP router's labels say, before defaults.
 #[derive(Default)]
 struct TcpLabels {
-    rule: Option<String>,
+    rule: Option<(String, BTreeSet<String>)>,
     entry_points: Option<Vec<String>>,
     service: Option<String>,
     priority: Option<u32>,
@@ -43,10 +47,38 @@ fn missing(
     }
 }
 
-/// A rule label, checked (balanced, with a host matcher) and trimmed.
-fn rule(key: &str, v: &str, tcp: bool) -> Result<String, DropReason> {
-    validate::tier2_rule(key, v, tcp)?;
-    Ok(v.trim().to_owned())
+/// A rule label, trimmed, with the hosts it serves (checked: balanced, parsed, bounded).
+fn rule(key: &str, v: &str, tcp: bool) -> Result<(String, BTreeSet<String>), DropReason> {
+    validate::tier2_rule(key, v)?;
+    let hosts = rule::hosts(v, tcp).map_err(|source| DropReason::Rule {
+        key: key.to_owned(),
+        source,
+    })?;
+    Ok((v.trim().to_owned(), hosts))
+}
+
+/// The claim of tier-2 router `name` of `proto` (`http`, `tcp`, `udp`).
+fn claim(
+    router: String,
+    kind: Kind,
+    name: &str,
+    hosts: BTreeSet<String>,
+    entrypoints: &[String],
+) -> Claim {
+    let proto = match kind {
+        Kind::Http => "http",
+        Kind::Tcp => "tcp",
+        Kind::Udp => "udp",
+    };
+    Claim {
+        router,
+        kind,
+        hosts: hosts.into_iter().collect(),
+        entrypoints: entrypoints.to_vec(),
+        host_key: format!("traefik.{proto}.routers.{name}.rule").into(),
+        ep_key: format!("traefik.{proto}.routers.{name}.entrypoints").into(),
+        auto: false,
+    }
 }
 
 fn names(key: &str, v: &str) -> Result<Vec<String>, DropReason> {
@@ -61,7 +93,9 @@ impl Tier2<'_> {
     ) -> Result<(), DropReason> {
         for (name, props) in self.group("http", "routers") {
             let labels = self.http_labels(name, props, part)?;
-            let router = self.http_router(name, labels, services, part)?;
+            let (router, hosts) = self.http_router(name, labels, services, part)?;
+            let c = claim(self.ns(name), Kind::Http, name, hosts, &router.entry_points);
+            part.claims.push(c);
             part.config.http.routers.insert(self.ns(name), router);
         }
         Ok(())
@@ -81,9 +115,8 @@ impl Tier2<'_> {
                 "entrypoints" => l.entry_points = Some(names(&key, v)?),
                 "service" => l.service = Some(self.service_ref(v, &key)?),
                 "middlewares" => {
-                    for m in validate::name_list(&key, v, is_name_or_file)? {
-                        l.middlewares
-                            .push(if m.ends_with("@file") { m } else { self.ns(&m) });
+                    for m in validate::name_list(&key, v, |_| true)? {
+                        l.middlewares.push(self.own_ref(&key, &m, "middleware")?);
                     }
                 }
                 "priority" => l.priority = Some(priority(&key, v)?),
@@ -93,13 +126,14 @@ impl Tier2<'_> {
                     l.tls_on.get_or_insert(true);
                 }
                 "tls.options" => {
+                    // Traefik's own default options are everyone's; no repository can define
+                    // others (the builder emits none), and other providers' are not theirs.
                     let o = v.trim();
-                    if !is_name_or_file(o) {
-                        return Err(InvalidValue::Name {
+                    if o != "default" {
+                        return Err(DropReason::TlsOptions {
                             key,
-                            name: o.to_owned(),
-                        }
-                        .into());
+                            raw: o.to_owned(),
+                        });
                     }
                     l.tls.options = Some(o.to_owned());
                     l.tls_on.get_or_insert(true);
@@ -116,8 +150,8 @@ impl Tier2<'_> {
         l: HttpLabels,
         services: &[String],
         part: &mut Part,
-    ) -> Result<HttpRouter, DropReason> {
-        let rule = l
+    ) -> Result<(HttpRouter, BTreeSet<String>), DropReason> {
+        let (rule, hosts) = l
             .rule
             .ok_or_else(|| missing("HTTP", "http", name, "rule"))?;
         let entry_points = l
@@ -138,14 +172,15 @@ impl Tier2<'_> {
         if tls_on && tls.cert_resolver.is_none() {
             tls.cert_resolver.clone_from(&self.opts.cert_resolver);
         }
-        Ok(HttpRouter {
+        let router = HttpRouter {
             entry_points,
             rule,
             service,
             middlewares: l.middlewares,
             priority: l.priority,
             tls: tls_on.then_some(tls),
-        })
+        };
+        Ok((router, hosts))
     }
 
     /// The service of an HTTP router without a `service` label.
@@ -176,7 +211,7 @@ impl Tier2<'_> {
     ) -> Result<(), DropReason> {
         for (name, props) in self.group("tcp", "routers") {
             let l = self.tcp_labels(name, props, part)?;
-            let rule = l.rule.ok_or_else(|| missing("TCP", "tcp", name, "rule"))?;
+            let (rule, hosts) = l.rule.ok_or_else(|| missing("TCP", "tcp", name, "rule"))?;
             let entry_points = l
                 .entry_points
                 .ok_or_else(|| missing("TCP", "tcp", name, "entrypoints"))?;
@@ -184,6 +219,8 @@ impl Tier2<'_> {
                 Some(s) => s,
                 None => default_service("TCP", name, services)?,
             };
+            let c = claim(self.ns(name), Kind::Tcp, name, hosts, &entry_points);
+            part.claims.push(c);
             part.config.tcp.routers.insert(
                 self.ns(name),
                 TcpRouter {
@@ -209,7 +246,9 @@ impl Tier2<'_> {
             let key = format!("traefik.tcp.routers.{name}.{p}");
             match p.as_str() {
                 "rule" => l.rule = Some(rule(&key, v, true)?),
-                "entrypoints" => l.entry_points = Some(names(&key, v)?),
+                "entrypoints" => {
+                    l.entry_points = Some(self.address_entrypoints(&key, "TCP", v)?);
+                }
                 "service" => l.service = Some(self.service_ref(v, &key)?),
                 "priority" => l.priority = Some(priority(&key, v)?),
                 "tls" => l.tls_on = Some(validate::boolean(&key, v)?),
@@ -238,7 +277,9 @@ impl Tier2<'_> {
             for (p, _, v) in props {
                 let key = format!("traefik.udp.routers.{name}.{p}");
                 match p.as_str() {
-                    "entrypoints" => entry_points = Some(names(&key, v)?),
+                    "entrypoints" => {
+                        entry_points = Some(self.address_entrypoints(&key, "UDP", v)?);
+                    }
                     "service" => service = Some(self.service_ref(v, &key)?),
                     _ => unsupported(part, &key),
                 }
@@ -249,6 +290,14 @@ impl Tier2<'_> {
                 Some(s) => s,
                 None => default_service("UDP", name, services)?,
             };
+            let c = claim(
+                self.ns(name),
+                Kind::Udp,
+                name,
+                BTreeSet::new(),
+                &entry_points,
+            );
+            part.claims.push(c);
             part.config.udp.routers.insert(
                 self.ns(name),
                 UdpRouter {

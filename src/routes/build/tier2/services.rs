@@ -1,6 +1,7 @@
 //! Tier-2 services and middlewares.
 
 use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 
 use super::{Props, Tier2, port, unsupported};
 use crate::routes::build::{DropReason, IGNORED, Part, label};
@@ -101,13 +102,14 @@ impl Tier2<'_> {
     pub(super) fn middlewares(&self, part: &mut Part) -> Result<(), DropReason> {
         for (name, props) in self.group("http", "middlewares") {
             let mut tree: BTreeMap<String, Tree> = BTreeMap::new();
-            for (_, original, v) in props {
+            for (lower, original, v) in props {
                 let key = format!("traefik.http.middlewares.{name}.{original}");
                 let path: Vec<&str> = original.split('.').collect();
                 if path.iter().any(|s| !validate::is_name(s)) {
                     return Err(DropReason::PropertyPath(key));
                 }
-                if insert_tree(&mut tree, &path, v).is_none() {
+                let v = self.middleware_value(&key, lower, v)?;
+                if insert_tree(&mut tree, &path, &v).is_none() {
                     return Err(DropReason::Clash(key));
                 }
             }
@@ -128,6 +130,79 @@ impl Tier2<'_> {
         }
         Ok(())
     }
+}
+
+/// Middleware properties that reach outside the middleware (lower case): another object
+/// (namespaced, own repository only), an address (own block only), a file on the proxy
+/// machine (refused).
+const REFERENCES: &[&str] = &["errors.service", "chain.middlewares", "forwardauth.address"];
+const MACHINE_FILES: &[&str] = &[
+    "basicauth.usersfile",
+    "digestauth.usersfile",
+    "forwardauth.tls.ca",
+    "forwardauth.tls.cert",
+    "forwardauth.tls.key",
+];
+
+impl Tier2<'_> {
+    /// A middleware property's value as it goes out: references made this repository's own,
+    /// addresses checked against its block. `lower` is the property path in lower case
+    /// (Traefik reads it case-insensitively).
+    fn middleware_value(&self, key: &str, lower: &str, v: &str) -> Result<String, DropReason> {
+        if lower == "plugin" || lower.starts_with("plugin.") {
+            return Err(DropReason::Plugin(key.to_owned()));
+        }
+        let under = |p: &&str| lower.starts_with(*p) && lower[p.len()..].starts_with('.');
+        if MACHINE_FILES.iter().any(|p| lower == *p || under(p)) {
+            return Err(DropReason::MachineFile(key.to_owned()));
+        }
+        // A deeper path under a reference (`chain.middlewares.0`) could decode as a list.
+        if REFERENCES.iter().any(under) {
+            return Err(DropReason::PropertyPath(key.to_owned()));
+        }
+        match lower {
+            "errors.service" => self.own_ref(key, v, "service"),
+            "chain.middlewares" => {
+                let mut out = Vec::new();
+                for m in validate::name_list(key, v, |_| true)? {
+                    out.push(self.own_ref(key, &m, "middleware")?);
+                }
+                Ok(out.join(","))
+            }
+            "forwardauth.address" => {
+                let block = self.net.block();
+                match address_ip(v) {
+                    Some(ip) if block.contains(&ip) => Ok(v.trim().to_owned()),
+                    _ => Err(DropReason::Backend {
+                        key: key.to_owned(),
+                        raw: v.to_owned(),
+                        block,
+                    }),
+                }
+            }
+            _ => Ok(v.to_owned()),
+        }
+    }
+}
+
+/// The IPv4 address of `http[s]://IP[:port][/...]`; None for anything else (a name, user
+/// information, IPv6, a port that is not one).
+fn address_ip(raw: &str) -> Option<Ipv4Addr> {
+    let t = raw.trim();
+    let lower = t.to_ascii_lowercase();
+    let skip = ["http://", "https://"]
+        .iter()
+        .find(|s| lower.starts_with(**s))?
+        .len();
+    let authority = t[skip..].split(['/', '?', '#']).next()?;
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    if let Some(p) = port {
+        validate::port(p).ok()?;
+    }
+    host.parse().ok()
 }
 
 /// Puts `value` at `path`; None when the path runs into (or over) another label's value.
