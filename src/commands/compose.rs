@@ -76,6 +76,9 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     if !args.dry_run {
         compose_bin::remember(&run_dir, &version);
     }
+    if !args.no_preflight && !args.dry_run && user.subcommand() == Some("up") {
+        preflight(ctx, &user, &repo, &project.model, &who)?;
+    }
     let (slots, repo_name) = settle_slots(&repo, &project.model, &who, args.dry_run)?;
     // Compose reads the hosts files' mount sources against the project folder: absolute.
     let state_abs = settings::absolute(&ctx.cwd, &state_dir);
@@ -168,6 +171,45 @@ fn refuse_dangerous(model: &Map<String, Value>, run_dir: &Path, state_dir: &Path
         Ok(())
     } else {
         Err(Error::Dangerous { findings })
+    }
+}
+
+/// Before `up` starts anything: the ports every starting service will listen on must be free
+/// on its address (SPEC section 8). The slots are settled on a copy (nothing is written
+/// before the check passes). Listening sockets that cannot be read are a warning, not a
+/// refusal.
+fn preflight(
+    ctx: &Ctx<'_>,
+    user: &compose_args::ComposeArgs,
+    repo: &Path,
+    model: &Map<String, Value>,
+    who: &Identity<'_>,
+) -> Result<()> {
+    use crate::doctor::preflight;
+    let (slots, _) = settle_slots(repo, model, who, true)?;
+    let up_args: Vec<String> = user
+        .rest
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let request = preflight::Request {
+        model,
+        slots: &slots,
+        network: who.id,
+        run_dir: &ctx.run_dir,
+        up_args: &up_args,
+        profiles: preflight::profiles(&user.globals, ctx.env.var("COMPOSE_PROFILES").as_deref()),
+    };
+    let host = crate::host::RealHost {
+        path: ctx.env.var("PATH"),
+    };
+    match preflight::check(&host, &crate::docker::Bollard, &request) {
+        Ok(outcome) => outcome.map_err(Error::from),
+        Err(e) => {
+            ctx.out.warn(&format!("preflight skipped: {e}"));
+            Ok(())
+        }
     }
 }
 

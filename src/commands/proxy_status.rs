@@ -45,14 +45,14 @@ impl From<StatusError> for Error {
 
 /// The route server's address, from its base URL or any of its URLs (`/config`, ...).
 #[derive(Debug, PartialEq, Eq)]
-struct Server {
+pub(crate) struct Server {
     /// `host:port`, for connecting and for the Host header.
     authority: String,
     /// `http://host:port`, for messages.
-    url: String,
+    pub(crate) url: String,
 }
 
-fn server(raw: &str) -> std::result::Result<Server, StatusError> {
+pub(crate) fn server(raw: &str) -> std::result::Result<Server, StatusError> {
     let bad = || StatusError::BadUrl {
         raw: raw.to_owned(),
     };
@@ -72,7 +72,7 @@ fn server(raw: &str) -> std::result::Result<Server, StatusError> {
 }
 
 /// GET `path` and parse its body as JSON.
-fn get_json(s: &Server, path: &'static str) -> std::result::Result<Value, StatusError> {
+pub(crate) fn get_json(s: &Server, path: &'static str) -> std::result::Result<Value, StatusError> {
     let not_answering = |reason: String| StatusError::NotAnswering {
         url: s.url.clone(),
         reason,
