@@ -39,7 +39,10 @@ pub(crate) fn run(ctx: &Ctx<'_>, a: &DoctorArgs) -> Result<u8> {
         |d| crate::settings::absolute(&ctx.cwd, &d),
     );
     let traefik_yml = proxy_dir.join("traefik.yml");
-    let health = proxy_status::get_json(&server, "/health").map_err(|e| e.to_string());
+    let health =
+        proxy_status::get_json(&server, "/health").map_err(|e| crate::doctor::HealthError {
+            reason: e.to_string(),
+        });
     let path = ctx.env.var("PATH");
     let docker_config = ctx.env.var("DOCKER_CONFIG");
     let home = ctx.env.var("HOME");

@@ -39,8 +39,16 @@ pub(crate) fn docker(dockerd: &Version, cli: &Version) -> Check {
     }
 }
 
-/// What renet found about compose: the flavour's description and its version, or why not.
-pub(crate) type ComposeFact = Option<Result<(String, String, bool), String>>;
+/// The compose renet will use: which binary, its version, whether it is 1.x.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ComposeInfo {
+    pub(crate) what: String,
+    pub(crate) version: String,
+    pub(crate) v1: bool,
+}
+
+/// What renet found about compose (None: no compose at all).
+pub(crate) type ComposeFact = Option<Result<ComposeInfo, crate::compose::bin::VersionError>>;
 
 pub(crate) fn compose(fact: &ComposeFact) -> Check {
     const INSTALL: &str = "install Docker Compose v2 as the docker CLI plugin (Debian 12: apt-get install docker-compose-plugin \
@@ -56,14 +64,22 @@ pub(crate) fn compose(fact: &ComposeFact) -> Check {
             format!("Docker Compose does not tell its version: {e}"),
             INSTALL,
         ),
-        Some(Ok((what, version, true))) => Check::warning(
+        Some(Ok(ComposeInfo {
+            what,
+            version,
+            v1: true,
+        })) => Check::warning(
             COMPOSE_ID,
             format!(
                 "{what} {version}: docker-compose 1.x is end-of-life (renet drops the keys it cannot read)"
             ),
             INSTALL,
         ),
-        Some(Ok((what, version, false))) => Check::ok(COMPOSE_ID, format!("{what} {version}")),
+        Some(Ok(ComposeInfo {
+            what,
+            version,
+            v1: false,
+        })) => Check::ok(COMPOSE_ID, format!("{what} {version}")),
     }
 }
 
@@ -188,15 +204,19 @@ mod tests {
         assert_eq!(c.status, Status::Error);
         assert!(c.details.contains(&"dockerd: not on PATH".to_owned()));
         assert_eq!(
-            compose(&Some(Ok((
-                "docker compose (plugin)".into(),
-                "2.40.3".into(),
-                false
-            ))))
+            compose(&Some(Ok(ComposeInfo {
+                what: "docker compose (plugin)".into(),
+                version: "2.40.3".into(),
+                v1: false
+            })))
             .status,
             Status::Ok
         );
-        let old = compose(&Some(Ok(("docker-compose".into(), "1.29.2".into(), true))));
+        let old = compose(&Some(Ok(ComposeInfo {
+            what: "docker-compose".into(),
+            version: "1.29.2".into(),
+            v1: true,
+        })));
         assert_eq!(old.status, Status::Warning);
         assert!(old.summary.contains("end-of-life"));
         assert_eq!(compose(&None).status, Status::Error);
@@ -218,7 +238,9 @@ mod tests {
         let stale = Probe {
             network: id(2880),
             socket: "/r/docker-2880.sock".into(),
-            answer: Err("connection refused".into()),
+            answer: Err(crate::host::daemons::ProbeError::Api(
+                "connection refused".into(),
+            )),
         };
         let pidfiles = [
             PidFile {

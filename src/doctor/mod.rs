@@ -22,6 +22,7 @@ mod listeners;
 pub(crate) mod ports;
 pub(crate) mod preflight;
 mod proxy;
+pub(crate) use self::proxy::HealthError;
 pub(crate) mod report;
 
 use std::collections::BTreeMap;
@@ -71,7 +72,7 @@ pub(crate) struct Facts {
     pub(crate) owners: BTreeMap<u64, Owner>,
     pub(crate) used: Used,
     pub(crate) route_server: String,
-    pub(crate) health: Result<Value, String>,
+    pub(crate) health: proxy::Health,
     pub(crate) traefik_yml: PathBuf,
     pub(crate) traefik: Result<String, HostError>,
     pub(crate) range: PortRange,
@@ -83,7 +84,7 @@ pub(crate) fn gather(
     host: &dyn Host,
     api: &impl DockerApi,
     o: &Options<'_>,
-    health: Result<Value, String>,
+    health: proxy::Health,
 ) -> Facts {
     let (tables, table_errors, dockerd, cli, compose, sockets, probes) = std::thread::scope(|s| {
         let fw = s.spawn(|| read_tables(host));
@@ -150,9 +151,11 @@ fn compose_fact(o: &Options<'_>) -> ComposeFact {
         Flavour::Standalone { binary } => format!("docker-compose ({})", binary.display()),
     };
     Some(
-        compose_bin::version(&flavour, o.run_dir)
-            .map(|p| (what, p.version.clone(), p.is_v1()))
-            .map_err(|e| e.to_string()),
+        compose_bin::version(&flavour, o.run_dir).map(|p| engine::ComposeInfo {
+            what,
+            version: p.version.clone(),
+            v1: p.is_v1(),
+        }),
     )
 }
 
@@ -307,7 +310,7 @@ pub(crate) fn run(
     host: &dyn Host,
     api: &impl DockerApi,
     o: &Options<'_>,
-    health: Result<Value, String>,
+    health: proxy::Health,
 ) -> Report {
     Report::new(checks(&gather(host, api, o, health)))
 }
@@ -371,7 +374,9 @@ mod tests {
             &host,
             &FakeDocker::default(),
             &o,
-            Err("connection refused".into()),
+            Err(proxy::HealthError {
+                reason: "connection refused".into(),
+            }),
         );
         let ids: Vec<(&str, &str)> = report
             .checks

@@ -19,9 +19,19 @@ pub(crate) const PROXY_ID: &str = "proxy";
 /// every 5 s by default; `renet proxy config --poll-interval`).
 const STALE_SECS: u64 = 60;
 
+/// Why `/health` could not be read (the client's own message, which names the URL).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{reason}")]
+pub(crate) struct HealthError {
+    pub(crate) reason: String,
+}
+
+/// The route server's `/health` document, or why there is none.
+pub(crate) type Health = Result<Value, HealthError>;
+
 const START_ROUTE_SERVER: &str = "start it: renet route-server (on a machine set up with `renet machine units`: systemctl start rediacc-router)";
 
-pub(crate) fn route_server(url: &str, health: &Result<Value, String>) -> Check {
+pub(crate) fn route_server(url: &str, health: &Health) -> Check {
     let h = match health {
         Ok(h) => h,
         Err(e) => {
@@ -90,8 +100,8 @@ impl Entrypoint {
 }
 
 /// The entrypoints of a Traefik static configuration (YAML).
-pub(crate) fn entrypoints(text: &str) -> Result<Vec<Entrypoint>, String> {
-    let doc: Value = yaml_serde::from_str(text).map_err(|e| e.to_string())?;
+pub(crate) fn entrypoints(text: &str) -> Result<Vec<Entrypoint>, yaml_serde::Error> {
+    let doc: Value = yaml_serde::from_str(text)?;
     let mut out = Vec::new();
     for (name, ep) in doc["entryPoints"].as_object().into_iter().flatten() {
         let Some(address) = ep["address"].as_str() else {
@@ -276,7 +286,11 @@ pub(crate) fn proxy(
         }),
     }
     let (path, text) = traefik;
-    parts.push(match text.as_ref().map_err(ToString::to_string).and_then(|t| entrypoints(t)) {
+    let read = match text {
+        Ok(t) => entrypoints(t).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) => Err(e.to_string()),
+    };
+    parts.push(match read {
         Ok(eps) => coverage(path, &eps, range),
         Err(e) => Part {
             status: Status::Warning,
@@ -338,7 +352,12 @@ mod tests {
                 "network 2816 container c service s: dropped (bad label)"
             ]
         );
-        let c = route_server("http://127.0.0.1:7111", &Err("connection refused".into()));
+        let c = route_server(
+            "http://127.0.0.1:7111",
+            &Err(HealthError {
+                reason: "connection refused".into(),
+            }),
+        );
         assert_eq!(c.status, Status::Error);
         assert!(c.fix.contains("renet route-server"));
     }

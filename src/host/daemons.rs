@@ -19,12 +19,21 @@ pub(crate) struct Answer {
     pub(crate) containers: Vec<Container>,
 }
 
+/// Why a daemon gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ProbeError {
+    #[error("{0}")]
+    Api(String),
+    #[error("no answer within {}", humantime::format_duration(*.0))]
+    Timeout(Duration),
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Probe {
     pub(crate) network: NetworkId,
     pub(crate) socket: PathBuf,
     /// The answer, or why there was none.
-    pub(crate) answer: Result<Answer, String>,
+    pub(crate) answer: Result<Answer, ProbeError>,
 }
 
 async fn ask(
@@ -58,11 +67,9 @@ pub(crate) fn probe_all(
         let asks = sockets.iter().map(|(network, socket)| async move {
             let answer = match tokio::time::timeout(timeout, ask(api, socket, timeout)).await {
                 Ok(Ok(a)) => Ok(a),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(_) => Err(format!(
-                    "no answer within {}",
-                    humantime::format_duration(timeout)
-                )),
+                // The client's error is not Clone; its text is all a report needs.
+                Ok(Err(e)) => Err(ProbeError::Api(e.to_string())),
+                Err(_) => Err(ProbeError::Timeout(timeout)),
             };
             Probe {
                 network: *network,
@@ -118,6 +125,7 @@ mod tests {
                 .answer
                 .as_ref()
                 .unwrap_err()
+                .to_string()
                 .contains("no answer within 200ms")
         );
         assert!(probes[2].answer.is_err());
