@@ -7,6 +7,7 @@ mod churn;
 mod cli;
 mod docker;
 mod dockercmd;
+mod doctor;
 mod harness;
 mod leases;
 mod machine;

@@ -18,6 +18,8 @@ use crate::machine::Machine;
 const DEFAULT_PROXY_DIR: &str = "/etc/rediacc/proxy";
 /// The machine setting naming the proxy's configuration folder.
 const PROXY_DIR_KEY: &str = "proxy_config_dir";
+/// How long the route server may take to answer `/health`.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(1);
 /// One daemon's budget; all are asked at once.
 const DAEMON_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -39,10 +41,11 @@ pub(crate) fn run(ctx: &Ctx<'_>, a: &DoctorArgs) -> Result<u8> {
         |d| crate::settings::absolute(&ctx.cwd, &d),
     );
     let traefik_yml = proxy_dir.join("traefik.yml");
-    let health =
-        proxy_status::get_json(&server, "/health").map_err(|e| crate::doctor::HealthError {
+    let health = proxy_status::get_json_within(&server, "/health", HEALTH_TIMEOUT).map_err(|e| {
+        crate::doctor::HealthError {
             reason: e.to_string(),
-        });
+        }
+    });
     let path = ctx.env.var("PATH");
     let docker_config = ctx.env.var("DOCKER_CONFIG");
     let home = ctx.env.var("HOME");

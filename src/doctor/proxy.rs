@@ -37,7 +37,13 @@ pub(crate) fn route_server(url: &str, health: &Health) -> Check {
         Err(e) => {
             return Check::error(
                 ROUTE_SERVER_ID,
-                format!("the route server at {url} does not answer /health: {e}"),
+                // The client's message names the URL and ends with how to start the server,
+                // which is the fix here.
+                e.reason
+                    .split("; start it")
+                    .next()
+                    .unwrap_or(&e.reason)
+                    .to_owned(),
                 START_ROUTE_SERVER,
             );
         }
