@@ -90,16 +90,17 @@ pub(crate) fn parse(text: &str) -> Table {
         if let Some(name) = line.strip_prefix('*') {
             in_filter = name == "filter";
         } else if !in_filter || line.starts_with('#') {
+            // Another table, or a comment.
         } else if let Some(rest) = line.strip_prefix(':') {
             let mut words = rest.split_whitespace();
             if let Some(name) = words.next() {
                 let policy = words.next().unwrap_or("-").to_owned();
                 table.chains.insert(name.to_owned(), policy);
             }
-        } else if let Some(rest) = line.strip_prefix("-A ") {
-            if let Some((chain, spec)) = rest.split_once(' ') {
-                table.rules.push(rule(chain, spec.trim()));
-            }
+        } else if let Some(rest) = line.strip_prefix("-A ")
+            && let Some((chain, spec)) = rest.split_once(' ')
+        {
+            table.rules.push(rule(chain, spec.trim()));
         }
     }
     table
