@@ -616,6 +616,12 @@ fn preflight_refuses_a_port_a_host_process_holds() {
     assert!(out.stderr.contains(&format!("fix: kill {pid}")), "{out}");
     assert!(d.containers().is_empty(), "a refused up created containers");
     assert_eq!(t.bytes(".rediacc.json"), before, ".rediacc.json changed");
+    let hosts = t.state_dir().join("hosts/4096");
+    assert!(!hosts.exists(), "a refused up wrote {}", hosts.display());
+    assert!(
+        !t.state_dir().join("router/ports.db").exists(),
+        "a refused up leased ports"
+    );
     let json = renet_compose(&t, compose, &repo, true, true, &["up", "-d"])
         .code(7)
         .json();
