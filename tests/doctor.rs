@@ -646,3 +646,50 @@ fn preflight_refuses_a_port_a_host_process_holds() {
     // Its own running container holds the port: `up` again is fine.
     d.compose(["up", "-d"]).success();
 }
+
+/// A daemon socket nothing serves (a dockerd that died) and a pidfile naming a dead process
+/// are named, each with its fix; the rest of the report is still given.
+#[test]
+fn a_stale_daemon_socket_and_a_dead_pidfile_are_named() {
+    let mut t = Test::new();
+    let run = t.run_dir();
+    fs::create_dir_all(run.join("docker-4224")).expect("mkdir");
+    let socket = run.join("docker-4160.sock");
+    drop(std::os::unix::net::UnixListener::bind(&socket).expect("bind"));
+    fs::write(run.join("docker-4224/docker.pid"), "999999\n").expect("pidfile");
+    let report = t
+        .args([
+            "doctor",
+            "--json",
+            "--route-server",
+            &format!("http://127.0.0.1:{}", free_port()),
+        ])
+        .run()
+        .json();
+    let c = check(&report, "daemons");
+    assert_eq!(c["status"], "error", "{c:#}");
+    let details = text(&c["details"]);
+    assert!(
+        details.contains(&format!(
+            "network 4160: {} does not answer",
+            socket.display()
+        )),
+        "{c:#}"
+    );
+    assert!(
+        details.contains("stale socket: no dockerd serves it"),
+        "{c:#}"
+    );
+    assert!(
+        details.contains("docker-4224/docker.pid (pid 999999, no dockerd, no socket)"),
+        "{c:#}"
+    );
+    let fix = c["fix"].as_str().unwrap_or("");
+    assert!(fix.contains("renet daemon stop --network-id 4160"), "{fix}");
+    assert_eq!(
+        report["checks"].as_array().map(Vec::len),
+        Some(9),
+        "{report:#}"
+    );
+    assert_eq!(report["status"], "error");
+}

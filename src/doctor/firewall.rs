@@ -80,7 +80,12 @@ fn matches(rule: &Rule, proto: Proto, port: u16) -> M {
                 M::No
             }
             .flip(o.negated),
-            "--dst-type" if v == "LOCAL" => M::Yes.flip(o.negated),
+            // To one of the machine's own unicast addresses.
+            "--dst-type" => match v {
+                "LOCAL" | "UNICAST" => M::Yes,
+                _ => M::No,
+            }
+            .flip(o.negated),
             // Only ICMP has types; a client's source port is an ephemeral one, so a rule keyed on
             // it (`--sport 123`, NTP's replies) is for answers to the machine's own requests.
             "--icmp-type" | "--icmpv6-type" | "--sport" | "--sports" | "--source-port"
@@ -605,6 +610,41 @@ mod tests {
             )
             .fix
             .starts_with("ip6tables -A INPUT")
+        );
+    }
+
+    /// ufw's default chains (Ubuntu 24.04, `ufw allow 22/tcp`, default deny): the walk goes
+    /// through ufw-before-input, ufw-not-local, ufw-user-input and ufw-after-input to the
+    /// DROP policy.
+    #[test]
+    fn ufw_default_deny_is_found_at_the_policy() {
+        let ufw = "*filter\n:INPUT DROP [0:0]\n:ufw-before-input - [0:0]\n:ufw-not-local - [0:0]\n:ufw-user-input - [0:0]\n:ufw-after-input - [0:0]\n:ufw-skip-to-policy-input - [0:0]\n\
+            -A INPUT -j ufw-before-input\n-A INPUT -j ufw-after-input\n\
+            -A ufw-before-input -i lo -j ACCEPT\n-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n\
+            -A ufw-before-input -m conntrack --ctstate INVALID -j DROP\n-A ufw-before-input -p udp -m udp --sport 67 --dport 68 -j ACCEPT\n\
+            -A ufw-before-input -j ufw-not-local\n-A ufw-before-input -d 224.0.0.251/32 -p udp -m udp --dport 5353 -j ACCEPT\n\
+            -A ufw-before-input -j ufw-user-input\n\
+            -A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN\n-A ufw-not-local -m addrtype --dst-type MULTICAST -j RETURN\n-A ufw-not-local -j DROP\n\
+            -A ufw-user-input -p tcp -m tcp --dport 22 -j ACCEPT\n\
+            -A ufw-after-input -p udp -m udp --dport 137 -j ufw-skip-to-policy-input\n-A ufw-after-input -m addrtype --dst-type BROADCAST -j ufw-skip-to-policy-input\n\
+            -A ufw-skip-to-policy-input -j DROP\nCOMMIT\n";
+        let c = input(
+            &v4(ufw),
+            &ProxyPorts {
+                tcp: vec![22, 443],
+                udp: vec![],
+            },
+        );
+        assert_eq!(c.status, Status::Error);
+        assert_eq!(
+            c.details,
+            ["iptables-save: the INPUT policy DROP refuses tcp 443 before any rule accepts them"]
+        );
+        assert!(
+            c.fix
+                .starts_with("iptables -A INPUT -p tcp --dport 443 -j ACCEPT"),
+            "{}",
+            c.fix
         );
     }
 
