@@ -28,6 +28,9 @@ _renet() {
             renet,docker)
                 cmd="renet__subcmd__docker"
                 ;;
+            renet,doctor)
+                cmd="renet__subcmd__doctor"
+                ;;
             renet,help)
                 cmd="renet__subcmd__help"
                 ;;
@@ -99,6 +102,9 @@ _renet() {
                 ;;
             renet__subcmd__help,docker)
                 cmd="renet__subcmd__help__subcmd__docker"
+                ;;
+            renet__subcmd__help,doctor)
+                cmd="renet__subcmd__help__subcmd__doctor"
                 ;;
             renet__subcmd__help,help)
                 cmd="renet__subcmd__help__subcmd__help"
@@ -338,7 +344,7 @@ _renet() {
 
     case "${cmd}" in
         renet)
-            opts="-h -V --json --help --version ip slots compose docker daemon ports repository route-server proxy machine completions help"
+            opts="-h -V --json --help --version ip slots compose docker daemon ports repository route-server proxy machine doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,7 +372,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__compose)
-            opts="-h --network-id --repo --name --rename --unsafe --dry-run --json --help"
+            opts="-h --network-id --repo --name --rename --unsafe --dry-run --no-preflight --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -635,8 +641,30 @@ _renet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        renet__subcmd__doctor)
+            opts="-h --route-server --proxy-config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --route-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         renet__subcmd__help)
-            opts="ip slots compose docker daemon ports repository route-server proxy machine completions help"
+            opts="ip slots compose docker daemon ports repository route-server proxy machine doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -762,6 +790,20 @@ _renet() {
             return 0
             ;;
         renet__subcmd__help__subcmd__docker)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        renet__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

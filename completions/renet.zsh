@@ -129,6 +129,7 @@ _arguments "${_arguments_options[@]}" : \
 '--rename[Accept a --name other than the one .rediacc.json keeps, and keep the new one]' \
 '--unsafe[Allow dangerous settings (privileged, host namespaces, powerful capabilities, devices, unconfined profiles, providers, mounts of system or renet folders)]' \
 '--dry-run[Print the rewritten model (stdout), the variables and the compose command (stderr); run and write nothing]' \
+'--no-preflight[Do not check, before \`up\`, that the ports the services will listen on are free]' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
@@ -646,6 +647,15 @@ esac
     ;;
 esac
 ;;
+(doctor)
+_arguments "${_arguments_options[@]}" : \
+'--route-server=[The route server\: its base URL (or any of its URLs) \[default\: \`renet machine\` route_server, else http\://127.0.0.1\:7111\]]:URL:_default' \
+'--proxy-config=[Folder holding the proxy'\''s traefik.yml (as given to \`proxy config --out\`) \[default\: \`renet machine\` proxy_config_dir, else /etc/rediacc/proxy\]]:DIR:_files' \
+'--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
@@ -870,6 +880,10 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(doctor)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -900,6 +914,7 @@ _renet_commands() {
 'route-server:Serve Traefik'\''s dynamic configuration built from every repository daemon'\''s containers' \
 'proxy:Traefik for the whole machine\: its static configuration and systemd units' \
 'machine:This machine'\''s settings (\$RENET_STATE_DIR/machine.json) and its systemd units' \
+'doctor:Check this machine for what breaks repositories, and say what to do' \
 'completions:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -999,6 +1014,11 @@ _renet__subcmd__docker_commands() {
     local commands; commands=()
     _describe -t commands 'renet docker commands' commands "$@"
 }
+(( $+functions[_renet__subcmd__doctor_commands] )) ||
+_renet__subcmd__doctor_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet doctor commands' commands "$@"
+}
 (( $+functions[_renet__subcmd__help_commands] )) ||
 _renet__subcmd__help_commands() {
     local commands; commands=(
@@ -1012,6 +1032,7 @@ _renet__subcmd__help_commands() {
 'route-server:Serve Traefik'\''s dynamic configuration built from every repository daemon'\''s containers' \
 'proxy:Traefik for the whole machine\: its static configuration and systemd units' \
 'machine:This machine'\''s settings (\$RENET_STATE_DIR/machine.json) and its systemd units' \
+'doctor:Check this machine for what breaks repositories, and say what to do' \
 'completions:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -1067,6 +1088,11 @@ _renet__subcmd__help__subcmd__daemon__subcmd__unit_commands() {
 _renet__subcmd__help__subcmd__docker_commands() {
     local commands; commands=()
     _describe -t commands 'renet help docker commands' commands "$@"
+}
+(( $+functions[_renet__subcmd__help__subcmd__doctor_commands] )) ||
+_renet__subcmd__help__subcmd__doctor_commands() {
+    local commands; commands=()
+    _describe -t commands 'renet help doctor commands' commands "$@"
 }
 (( $+functions[_renet__subcmd__help__subcmd__help_commands] )) ||
 _renet__subcmd__help__subcmd__help_commands() {

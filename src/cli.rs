@@ -34,6 +34,7 @@ Exit status:
   4  refused: dangerous compose settings without --unsafe
   5  the repository's Docker daemon is not running
   6  no free port in the lease range (RENET_PORT_RANGE); the error lists who holds every port
+  7  `renet compose -- up` refused: a port a service will listen on is taken (preflight)
   `renet compose` exits with compose's own status once compose has run.
   With --json, an error is also printed on stdout as {{\"error\": {{\"kind\", \"message\", \"exit_code\"}}}}.",
         range = default_range()
@@ -108,6 +109,14 @@ pub enum Command {
     /// resolver) and `proxy config` (public address as --bind, certificate e-mail and resolver,
     /// route server URL); flags given on those commands win.
     Machine(MachineArgs),
+    /// Check this machine for what breaks repositories, and say what to do.
+    ///
+    /// Checks: docker, compose, daemons, firewall.input, firewall.forward, dns.resolver,
+    /// listeners, route-server, proxy. Everything is read from the machine (its network
+    /// namespace, its /etc/resolv.conf). The report goes to stdout: one line per check, its
+    /// details and fix indented (--json: one document). Exit 0 when every check is ok, 1 when
+    /// some warn, 2 when some fail.
+    Doctor(DoctorArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
 }
@@ -221,6 +230,9 @@ pub struct ComposeArgs {
     /// and write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Do not check, before `up`, that the ports the services will listen on are free
+    #[arg(long)]
+    pub no_preflight: bool,
     /// Arguments for docker compose, after `--`
     #[arg(last = true, value_name = "COMPOSE ARGS")]
     pub args: Vec<OsString>,
@@ -510,6 +522,18 @@ pub struct ProxyStatusArgs {
     /// The route server: its base URL (or any of its URLs)
     #[arg(long, default_value_t = format!("http://{DEFAULT_ROUTE_SERVER}"), value_name = "URL")]
     pub route_server: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The route server: its base URL (or any of its URLs) [default: `renet machine`
+    /// route_server, else http://127.0.0.1:7111]
+    #[arg(long, value_name = "URL")]
+    pub route_server: Option<String>,
+    /// Folder holding the proxy's traefik.yml (as given to `proxy config --out`) [default:
+    /// `renet machine` proxy_config_dir, else /etc/rediacc/proxy]
+    #[arg(long, value_name = "DIR")]
+    pub proxy_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

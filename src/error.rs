@@ -25,6 +25,8 @@ pub mod code {
     pub const DAEMON_DOWN: u8 = 5;
     /// No free port in the lease range (`RENET_PORT_RANGE`).
     pub const NO_FREE_PORT: u8 = 6;
+    /// `renet compose -- up` refused: a port a service will listen on is taken (preflight).
+    pub const PORT_TAKEN: u8 = 7;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,8 @@ pub enum Error {
     #[error(transparent)]
     Machine(#[from] MachineError),
     #[error(transparent)]
+    PortTaken(#[from] crate::doctor::preflight::PreflightError),
+    #[error(transparent)]
     IoPlain(#[from] std::io::Error),
 }
 
@@ -82,6 +86,7 @@ impl Error {
             Error::SlotMap(SlotMapError::Identity(_)) => code::REFUSED,
             Error::SlotMap(_) | Error::Compose(_) | Error::ComposeInput(_) => code::INVALID_INPUT,
             Error::Dangerous { .. } => code::REFUSED,
+            Error::PortTaken(_) => code::PORT_TAKEN,
             Error::Lease(e) => match e {
                 LeaseError::Exhausted { .. } => code::NO_FREE_PORT,
                 LeaseError::BadRange { .. } => code::USAGE,
@@ -114,6 +119,7 @@ impl Error {
             Error::SlotMap(_) => "slot_map",
             Error::Compose(_) | Error::ComposeInput(_) => "compose_file",
             Error::Dangerous { .. } => "dangerous_settings",
+            Error::PortTaken(_) => "port_taken",
             Error::Daemon(DaemonError::NotRunning { .. }) => "daemon_not_running",
             Error::Daemon(_) => "daemon",
             Error::Lease(LeaseError::Exhausted { .. }) => "no_free_port",
@@ -152,6 +158,7 @@ impl<'a> ErrorReport<'a> {
     pub fn new(e: &'a Error) -> Self {
         let findings = match e {
             Error::Dangerous { findings } => findings.clone(),
+            Error::PortTaken(e) => e.findings(),
             Error::Lease(LeaseError::Exhausted { holders, .. }) => {
                 holders.iter().map(ToString::to_string).collect()
             }

@@ -10,6 +10,7 @@ mod docker;
 mod dockercmd;
 mod gate;
 mod files;
+mod doctor;
 mod harness;
 mod leases;
 mod machine;

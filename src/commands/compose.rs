@@ -79,6 +79,9 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
     // The new slots stay in memory, under the lock, until every refusal has been decided.
     let mut pending = Pending::open(&repo, args.dry_run)?;
     let (slots, repo_name) = settle_slots(&repo, &mut pending, &project.model, &who)?;
+    if !args.no_preflight && !args.dry_run && user.subcommand() == Some("up") {
+        preflight(ctx, &user, &project.model, &slots, who.id)?;
+    }
     // Compose reads the hosts files' mount sources against the project folder: absolute.
     let state_abs = settings::absolute(&ctx.cwd, &state_dir);
     let mut plan = plan::plan(&Inputs {
@@ -238,6 +241,44 @@ impl Pending {
         match self {
             Pending::Locked(l) => Ok(l.commit()?),
             Pending::Copy(_) => Ok(()),
+        }
+    }
+}
+
+/// Before `up` starts anything: the ports every starting service will listen on must be free
+/// on its address (SPEC section 8). It runs before the new slots are written, so a refusal
+/// leaves `.rediacc.json` as it was. Listening sockets that cannot be read are a warning, not a
+/// refusal.
+fn preflight(
+    ctx: &Ctx<'_>,
+    user: &compose_args::ComposeArgs,
+    model: &Map<String, Value>,
+    slots: &Slots,
+    network: NetworkId,
+) -> Result<()> {
+    use crate::doctor::preflight;
+    let up_args: Vec<String> = user
+        .rest
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let request = preflight::Request {
+        model,
+        slots,
+        network,
+        run_dir: &ctx.run_dir,
+        up_args: &up_args,
+        profiles: preflight::profiles(&user.globals, ctx.env.var("COMPOSE_PROFILES").as_deref()),
+    };
+    let host = crate::host::RealHost {
+        path: ctx.env.var("PATH"),
+    };
+    match preflight::check(&host, &crate::docker::Bollard, &request) {
+        Ok(outcome) => outcome.map_err(Error::from),
+        Err(e) => {
+            ctx.out.warn(&format!("preflight skipped: {e}"));
+            Ok(())
         }
     }
 }

@@ -4,6 +4,7 @@
 mod compose;
 mod daemon;
 mod docker;
+mod doctor;
 mod ip;
 mod machine;
 mod ports;
@@ -31,6 +32,7 @@ pub(crate) fn run(command: Command, ctx: &Ctx<'_>) -> Result<u8> {
         Command::RouteServer(args) => route_server::run(ctx, args),
         Command::Proxy(args) => proxy::run(ctx, args),
         Command::Machine(args) => machine::run(ctx, args),
+        Command::Doctor(args) => doctor::run(ctx, &args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "renet", &mut std::io::stdout());

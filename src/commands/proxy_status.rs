@@ -45,14 +45,14 @@ impl From<StatusError> for Error {
 
 /// The route server's address, from its base URL or any of its URLs (`/config`, ...).
 #[derive(Debug, PartialEq, Eq)]
-struct Server {
+pub(crate) struct Server {
     /// `host:port`, for connecting and for the Host header.
     authority: String,
     /// `http://host:port`, for messages.
-    url: String,
+    pub(crate) url: String,
 }
 
-fn server(raw: &str) -> std::result::Result<Server, StatusError> {
+pub(crate) fn server(raw: &str) -> std::result::Result<Server, StatusError> {
     let bad = || StatusError::BadUrl {
         raw: raw.to_owned(),
     };
@@ -72,7 +72,17 @@ fn server(raw: &str) -> std::result::Result<Server, StatusError> {
 }
 
 /// GET `path` and parse its body as JSON.
-fn get_json(s: &Server, path: &'static str) -> std::result::Result<Value, StatusError> {
+pub(crate) fn get_json(s: &Server, path: &'static str) -> std::result::Result<Value, StatusError> {
+    get_json_within(s, path, TIMEOUT)
+}
+
+/// [`get_json`] with its own bound on connecting and on each read (`renet doctor` keeps its
+/// whole run short).
+pub(crate) fn get_json_within(
+    s: &Server,
+    path: &'static str,
+    timeout: Duration,
+) -> std::result::Result<Value, StatusError> {
     let not_answering = |reason: String| StatusError::NotAnswering {
         url: s.url.clone(),
         reason,
@@ -82,7 +92,7 @@ fn get_json(s: &Server, path: &'static str) -> std::result::Result<Value, Status
         path,
         reason,
     };
-    let raw = fetch(&s.authority, path).map_err(|e| not_answering(e.to_string()))?;
+    let raw = fetch(&s.authority, path, timeout).map_err(|e| not_answering(e.to_string()))?;
     let (status, body) = split_response(&raw).map_err(|r| bad_answer(r.to_owned()))?;
     if status != 200 {
         return Err(bad_answer(format!("HTTP status {status}")));
@@ -91,14 +101,14 @@ fn get_json(s: &Server, path: &'static str) -> std::result::Result<Value, Status
 }
 
 /// The whole response to one GET: `Connection: close` lets the server end it by closing.
-fn fetch(authority: &str, path: &str) -> std::io::Result<Vec<u8>> {
+fn fetch(authority: &str, path: &str, timeout: Duration) -> std::io::Result<Vec<u8>> {
     let addr = authority
         .to_socket_addrs()?
         .next()
         .ok_or_else(|| std::io::Error::other("the host resolves to no address"))?;
-    let mut stream = TcpStream::connect_timeout(&addr, TIMEOUT)?;
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
     write!(
         stream,
         "GET {path} HTTP/1.1\r\nHost: {authority}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
