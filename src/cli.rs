@@ -257,10 +257,11 @@ pub struct RepositoryTarget {
 #[derive(Debug, Subcommand)]
 pub enum RepositoryCommand {
     /// List the repositories `repository up` registered on this machine
-    /// ($RENET_STATE_DIR/repositories.json), with their daemon, services running/total and
-    /// leases.
+    /// ($RENET_STATE_DIR/repositories.json): up or down, their daemon, services running/total,
+    /// URLs and leases.
     List,
-    /// Start the daemon if needed, sync slots, run prep and up in every Rediaccfile.
+    /// Start the daemon if needed, sync slots, run prep and up in every Rediaccfile, then wait
+    /// for the services' ports (--wait); shows each service's URLs and leases.
     Up {
         #[command(flatten)]
         target: RepositoryTarget,
@@ -270,14 +271,23 @@ pub enum RepositoryCommand {
         /// Kill a Rediaccfile function (and everything it started) after this many seconds
         #[arg(long, value_name = "SECS")]
         timeout: Option<u64>,
+        /// Wait up to SECS for every service's ports to listen on its address, then name the
+        /// services that exited or never listened, with their last log lines (exit 1); 0: do
+        /// not wait
+        #[arg(long, value_name = "SECS", default_value_t = 15)]
+        wait: u64,
     },
     /// Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted.
+    /// The registry keeps the repository, marked down (boot does not bring it up).
     Down {
         #[command(flatten)]
         target: RepositoryTarget,
         /// Stop the repository's daemon afterwards
         #[arg(long)]
         stop_daemon: bool,
+        /// Also remove the repository from the registry ($RENET_STATE_DIR/repositories.json)
+        #[arg(long)]
+        forget: bool,
         /// Kill a Rediaccfile function (and everything it started) after this many seconds
         #[arg(long, value_name = "SECS")]
         timeout: Option<u64>,

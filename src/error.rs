@@ -94,6 +94,8 @@ impl Error {
                 | LeaseError::Sql { .. } => code::FAILED,
             },
             Error::Daemon(DaemonError::NotRunning { .. }) => code::DAEMON_DOWN,
+            // A daemon serving another repository: the identity refusal's code and kind.
+            Error::Daemon(DaemonError::OtherRepository { .. }) => code::REFUSED,
             Error::Machine(MachineError::BadValue { .. }) => code::USAGE,
             Error::Machine(MachineError::Corrupt { .. }) => code::INVALID_INPUT,
             Error::Machine(MachineError::Io(_)) => code::FAILED,
@@ -110,7 +112,8 @@ impl Error {
             Error::NetworkId(_) | Error::NoNetworkId => "network_id",
             Error::Slot(_) => "slot",
             Error::Usage(_) => "usage",
-            Error::SlotMap(SlotMapError::Identity(_)) => "identity",
+            Error::SlotMap(SlotMapError::Identity(_))
+            | Error::Daemon(DaemonError::OtherRepository { .. }) => "identity",
             Error::SlotMap(_) => "slot_map",
             Error::Compose(_) | Error::ComposeInput(_) => "compose_file",
             Error::Dangerous { .. } => "dangerous_settings",
