@@ -12,4 +12,5 @@ mod leases;
 mod machine;
 mod proxy;
 mod repository;
+mod repoux;
 mod routes;
