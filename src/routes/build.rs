@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use self::error::DropReason;
+pub(crate) use self::error::DropReason;
 use self::merge::Acc;
 use super::config::DynamicConfig;
 use super::labels::Labels;

@@ -11,7 +11,7 @@ use crate::leases::Lease;
 use crate::machine::Machine;
 use crate::network::NetworkId;
 use crate::output::Printer;
-use crate::routes::build::{self, ContainerInput, Options};
+use crate::routes::build::{self, ContainerInput, DropReason, Options};
 
 /// The label renet puts on every container it runs (`renet compose`).
 pub(super) const SERVICE_LABEL: &str = "rediacc.service_name";
@@ -79,7 +79,11 @@ pub(super) fn route_options(
 
 /// The HTTPS URLs the route server gives `c` (its auto route and `rediacc.domain` hosts), or
 /// why it gives none (the reason `/health` reports for the container).
-pub(super) fn urls(net: NetworkId, c: &Container, opts: &Options) -> Result<Vec<String>, String> {
+pub(super) fn urls(
+    net: NetworkId,
+    c: &Container,
+    opts: &Options,
+) -> Result<Vec<String>, DropReason> {
     let input = ContainerInput {
         id: c.id.clone(),
         name: c.name.clone(),
@@ -92,7 +96,6 @@ pub(super) fn urls(net: NetworkId, c: &Container, opts: &Options) -> Result<Vec<
     };
     build::auto_hosts(net, &input, opts)
         .map(|hosts| hosts.into_iter().map(|h| format!("https://{h}")).collect())
-        .map_err(|e| e.to_string())
 }
 
 /// The URLs of a service: those of its first container that has any (its replicas share
@@ -111,7 +114,7 @@ pub(super) fn service_urls(
             Ok(u) if !u.is_empty() => return (u, None),
             Ok(_) => {}
             Err(e) => {
-                problem.get_or_insert(e);
+                problem.get_or_insert(e.to_string());
             }
         }
     }
@@ -196,7 +199,7 @@ mod tests {
         let tier2 = web(&[("rediacc.service_port", "8080"), ("traefik.enable", "true")]);
         assert!(urls(net, &tier2, &opts(None)).unwrap().is_empty());
         let bad = web(&[("rediacc.service_port", "http")]);
-        let err = urls(net, &bad, &opts(None)).unwrap_err();
+        let err = urls(net, &bad, &opts(None)).unwrap_err().to_string();
         assert!(err.starts_with("rediacc.service_port"), "{err}");
         let (u, problem) = service_urls(net, &[&bad, &c], Some(&opts(None)));
         assert_eq!((u.len(), problem), (3, None));
