@@ -28,10 +28,12 @@ Environment:
 
 Exit status:
   0  success
-  1  the operation failed (daemon did not start, I/O error, no compose binary)
+  1  the operation failed (daemon did not start, I/O error, no compose binary); `repository
+     status`: a service is not running; `repository up`: a service exited or never listened
   2  bad command line (flags, network ID, slot, RENET_PORT_RANGE)
   3  bad input file (compose YAML, .rediacc.json, too many services, clashing names)
-  4  refused: dangerous compose settings without --unsafe
+  4  refused: dangerous compose settings without --unsafe; another network ID or name than
+     .rediacc.json keeps; a daemon started for another repository
   5  the repository's Docker daemon is not running
   6  no free port in the lease range (RENET_PORT_RANGE); the error lists who holds every port
   `renet compose` exits with compose's own status once compose has run.

@@ -19,7 +19,8 @@ pub mod code {
     pub const USAGE: u8 = 2;
     /// Bad input files: compose YAML, `.rediacc.json`, too many services.
     pub const INVALID_INPUT: u8 = 3;
-    /// Refused: dangerous compose settings without `--unsafe`.
+    /// Refused: dangerous compose settings without `--unsafe`, another identity than
+    /// `.rediacc.json` keeps, a daemon started for another repository.
     pub const REFUSED: u8 = 4;
     /// The repository's daemon is not running.
     pub const DAEMON_DOWN: u8 = 5;

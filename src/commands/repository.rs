@@ -415,22 +415,29 @@ fn up(
         None
     };
     let mut report = Report::new(ctx, &r, "up", true, run, ok)?;
+    attach_readiness(&mut report, ready.as_ref(), wait);
+    Ok(finish(ctx.out, &report, ctx.json))
+}
+
+/// Every service's readiness into the report (`not_checked` when there was no wait). A service
+/// that exited or never listened is a repository that does not work, as for `status`: exit 1,
+/// the services named in `failures`.
+fn attach_readiness(
+    report: &mut Report,
+    ready: Option<&BTreeMap<String, Readiness>>,
+    wait: Duration,
+) {
     for s in &mut report.services {
-        let found = ready.as_ref().and_then(|m| m.get(&s.name)).cloned();
+        let found = ready.and_then(|m| m.get(&s.name)).cloned();
         s.readiness = Some(found.unwrap_or_else(Readiness::not_checked));
     }
-    if ready.is_some() {
-        // A service that exited or never listened is a repository that does not work, as for
-        // `status`: exit 1, the services named with their logs.
-        let failed: Vec<String> = report
-            .services
-            .iter()
-            .filter_map(|s| s.readiness.as_ref()?.failure(&s.name, wait))
-            .collect();
-        report.ok &= failed.is_empty();
-        report.failures.extend(failed);
-    }
-    Ok(finish(ctx.out, &report, ctx.json))
+    let failed: Vec<String> = report
+        .services
+        .iter()
+        .filter_map(|s| s.readiness.as_ref()?.failure(&s.name, wait))
+        .collect();
+    report.ok &= failed.is_empty();
+    report.failures.extend(failed);
 }
 
 /// Wait for every service of the slot map that has a container (see [`readiness::wait`]).

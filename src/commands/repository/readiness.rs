@@ -166,6 +166,10 @@ fn ports_of(w: &Wanted, containers: &[&Container]) -> BTreeSet<Port> {
     ports
 }
 
+/// Services not settled yet: the ports not listening (none: not running yet) and the
+/// service's first container, if it has one.
+type Waiting<'a> = BTreeMap<&'a str, (Vec<String>, Option<Container>)>;
+
 /// Wait up to `limit` for every service of `wanted` on the daemon at `socket`; progress on
 /// stderr. Every service gets its readiness.
 pub(super) fn wait(
@@ -183,47 +187,12 @@ pub(super) fn wait(
         wanted.len()
     ));
     let mut done: BTreeMap<String, Readiness> = BTreeMap::new();
-    let mut waiting: BTreeMap<&str, (Vec<String>, Option<Container>)> = BTreeMap::new();
     let mut said = began;
     loop {
-        let listed = block_on(view::containers(api, socket, DAEMON_CALL));
-        waiting.clear();
-        let pending: Vec<&Wanted> = wanted
-            .iter()
-            .filter(|w| !done.contains_key(&w.name))
-            .collect();
-        for w in pending {
-            // A daemon that did not answer tells nothing: wait on.
-            let Some(listed) = &listed else {
-                waiting.insert(&w.name, (Vec::new(), None));
-                continue;
-            };
-            let mine: Vec<&Container> = listed
-                .iter()
-                .filter(|c| view::service_of(c) == w.name)
-                .collect();
-            let ports = ports_of(w, &mine);
-            let described = ports
-                .iter()
-                .map(|p| listen_ports::describe(w.address, *p))
-                .collect();
-            match judge(w, &mine, &ports, probe) {
-                Verdict::Settled(state) => {
-                    let mut r = Readiness::settled(state, described, secs(began));
-                    if state == State::Exited {
-                        exited(api, socket, mine[0], &ports, &mut r);
-                    }
-                    out.note(&progress(&w.name, &r));
-                    done.insert(w.name.clone(), r);
-                }
-                Verdict::Waiting(missing) => {
-                    let first = mine.first().map(|c| (*c).clone());
-                    waiting.insert(&w.name, (missing, first));
-                }
-            }
-        }
+        let waiting = look(api, socket, wanted, probe, began, &mut done, out);
         if waiting.is_empty() || began.elapsed() >= limit {
-            break;
+            give_up(api, socket, wanted, waiting, began, &mut done, out);
+            return done;
         }
         if said.elapsed() >= PROGRESS {
             said = Instant::now();
@@ -236,15 +205,72 @@ pub(super) fn wait(
         }
         std::thread::sleep(POLL.min(limit.saturating_sub(began.elapsed())));
     }
+}
+
+/// One look at every service not settled yet: those settled now go into `done` (and are said),
+/// the others are returned.
+fn look<'a>(
+    api: &impl DockerApi,
+    socket: &Path,
+    wanted: &'a [Wanted],
+    probe: &impl Listening,
+    began: Instant,
+    done: &mut BTreeMap<String, Readiness>,
+    out: &Printer,
+) -> Waiting<'a> {
+    let listed = block_on(view::containers(api, socket, DAEMON_CALL));
+    let mut waiting = Waiting::new();
+    for w in wanted {
+        if done.contains_key(&w.name) {
+            continue;
+        }
+        // A daemon that did not answer tells nothing: wait on.
+        let Some(listed) = &listed else {
+            waiting.insert(&w.name, (Vec::new(), None));
+            continue;
+        };
+        let mine: Vec<&Container> = listed
+            .iter()
+            .filter(|c| view::service_of(c) == w.name)
+            .collect();
+        let ports = ports_of(w, &mine);
+        match judge(w, &mine, &ports, probe) {
+            Verdict::Settled(state) => {
+                let described = described(w, &ports);
+                let mut r = Readiness::settled(state, described, secs(began));
+                if state == State::Exited {
+                    exited(api, socket, mine[0], &ports, &mut r);
+                }
+                out.note(&progress(&w.name, &r));
+                done.insert(w.name.clone(), r);
+            }
+            Verdict::Waiting(missing) => {
+                let first = mine.first().map(|c| (*c).clone());
+                waiting.insert(&w.name, (missing, first));
+            }
+        }
+    }
+    waiting
+}
+
+/// The wait is over: what still waits never listened (or never ran), with its log.
+fn give_up(
+    api: &impl DockerApi,
+    socket: &Path,
+    wanted: &[Wanted],
+    waiting: Waiting<'_>,
+    began: Instant,
+    done: &mut BTreeMap<String, Readiness>,
+    out: &Printer,
+) {
     for (name, (missing, container)) in waiting {
-        let w = wanted.iter().find(|w| w.name == name);
-        let ports = w.map_or_else(Vec::new, |w| {
-            let mine: Vec<&Container> = container.iter().collect();
-            ports_of(w, &mine)
-                .iter()
-                .map(|p| listen_ports::describe(w.address, *p))
-                .collect()
-        });
+        let ports = wanted
+            .iter()
+            .find(|w| w.name == name)
+            .map_or_else(Vec::new, |w| {
+                let mine: Vec<&Container> = container.iter().collect();
+                described(w, &ports_of(w, &mine))
+            });
         let state = if missing.is_empty() {
             State::NotRunning
         } else {
@@ -258,7 +284,13 @@ pub(super) fn wait(
         out.note(&progress(name, &r));
         done.insert(name.to_owned(), r);
     }
-    done
+}
+
+fn described(w: &Wanted, ports: &BTreeSet<Port>) -> Vec<String> {
+    ports
+        .iter()
+        .map(|p| listen_ports::describe(w.address, *p))
+        .collect()
 }
 
 fn secs(began: Instant) -> f64 {
