@@ -472,6 +472,22 @@ mod tests {
         assert!(said.contains("  boom: exited (3)"), "{said}");
     }
 
+    /// The machine's own sockets: a bound UDP socket (read from /proc/net/udp) and a TCP
+    /// listener count, a closed port does not.
+    #[test]
+    fn real_sockets_are_seen() {
+        let lo = Ipv4Addr::LOCALHOST;
+        let udp = std::net::UdpSocket::bind((lo, 0)).unwrap();
+        let udp_port = udp.local_addr().unwrap().port();
+        assert!(Sockets.listening(lo, (Proto::Udp, udp_port)));
+        let tcp = std::net::TcpListener::bind((lo, 0)).unwrap();
+        let tcp_port = tcp.local_addr().unwrap().port();
+        assert!(Sockets.listening(lo, (Proto::Tcp, tcp_port)));
+        drop((udp, tcp));
+        assert!(!Sockets.listening(lo, (Proto::Udp, udp_port)));
+        assert!(!Sockets.listening(lo, (Proto::Tcp, tcp_port)));
+    }
+
     /// A daemon that stopped answering: nothing is known, every service is reported not running.
     #[test]
     fn a_silent_daemon_reports_every_service() {
