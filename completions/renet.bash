@@ -1824,7 +1824,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__repository__subcmd__down)
-            opts="-h --path --network-id --name --stop-daemon --timeout --json --help"
+            opts="-h --path --network-id --name --stop-daemon --forget --timeout --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1982,7 +1982,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__repository__subcmd__up)
-            opts="-h --path --network-id --name --rename --timeout --json --help"
+            opts="-h --path --network-id --name --rename --timeout --wait --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2001,6 +2001,10 @@ _renet() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

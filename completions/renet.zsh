@@ -373,6 +373,7 @@ _arguments "${_arguments_options[@]}" : \
 '--network-id=[Network ID\: 2816 + 64*n, up to 16711680 \[env\: REDIACC_NETWORK_ID, REPOSITORY_NETWORK_ID\]]:N:_default' \
 '--name=[Repository name \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
 '--timeout=[Kill a Rediaccfile function (and everything it started) after this many seconds]:SECS:_default' \
+'--wait=[Wait up to SECS for every service'\''s ports to listen on its address, then name the services that exited or never listened, with their last log lines (exit 1); 0\: do not wait]:SECS:_default' \
 '--rename[Accept a --name other than the one .rediacc.json keeps, and keep the new one]' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
@@ -386,6 +387,7 @@ _arguments "${_arguments_options[@]}" : \
 '--name=[Repository name \[default\: "name" in .rediacc.json, else the folder'\''s name\]]:NAME:_default' \
 '--timeout=[Kill a Rediaccfile function (and everything it started) after this many seconds]:SECS:_default' \
 '--stop-daemon[Stop the repository'\''s daemon afterwards]' \
+'--forget[Also remove the repository from the registry (\$RENET_STATE_DIR/repositories.json)]' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
@@ -1191,9 +1193,9 @@ _renet__subcmd__help__subcmd__proxy__subcmd__unit_commands() {
 (( $+functions[_renet__subcmd__help__subcmd__repository_commands] )) ||
 _renet__subcmd__help__subcmd__repository_commands() {
     local commands; commands=(
-'list:List the repositories \`repository up\` registered on this machine (\$RENET_STATE_DIR/repositories.json), with their daemon, services running/total and leases' \
-'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile' \
-'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted' \
+'list:List the repositories \`repository up\` registered on this machine (\$RENET_STATE_DIR/repositories.json)\: up or down, their daemon, services running/total, URLs and leases' \
+'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile, then wait for the services'\'' ports (--wait); shows each service'\''s URLs and leases' \
+'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted. The registry keeps the repository, marked down (boot does not bring it up)' \
 'status:Daemon state, services with addresses and container states, each Rediaccfile'\''s info' \
     )
     _describe -t commands 'renet help repository commands' commands "$@"
@@ -1444,9 +1446,9 @@ _renet__subcmd__proxy__subcmd__unit_commands() {
 (( $+functions[_renet__subcmd__repository_commands] )) ||
 _renet__subcmd__repository_commands() {
     local commands; commands=(
-'list:List the repositories \`repository up\` registered on this machine (\$RENET_STATE_DIR/repositories.json), with their daemon, services running/total and leases' \
-'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile' \
-'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted' \
+'list:List the repositories \`repository up\` registered on this machine (\$RENET_STATE_DIR/repositories.json)\: up or down, their daemon, services running/total, URLs and leases' \
+'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile, then wait for the services'\'' ports (--wait); shows each service'\''s URLs and leases' \
+'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted. The registry keeps the repository, marked down (boot does not bring it up)' \
 'status:Daemon state, services with addresses and container states, each Rediaccfile'\''s info' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -1460,9 +1462,9 @@ _renet__subcmd__repository__subcmd__down_commands() {
 (( $+functions[_renet__subcmd__repository__subcmd__help_commands] )) ||
 _renet__subcmd__repository__subcmd__help_commands() {
     local commands; commands=(
-'list:List the repositories \`repository up\` registered on this machine (\$RENET_STATE_DIR/repositories.json), with their daemon, services running/total and leases' \
-'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile' \
-'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted' \
+'list:List the repositories \`repository up\` registered on this machine (\$RENET_STATE_DIR/repositories.json)\: up or down, their daemon, services running/total, URLs and leases' \
+'up:Start the daemon if needed, sync slots, run prep and up in every Rediaccfile, then wait for the services'\'' ports (--wait); shows each service'\''s URLs and leases' \
+'down:Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted. The registry keeps the repository, marked down (boot does not bring it up)' \
 'status:Daemon state, services with addresses and container states, each Rediaccfile'\''s info' \
 'help:Print this message or the help of the given subcommand(s)' \
     )

@@ -28,10 +28,12 @@ Environment:
 
 Exit status:
   0  success
-  1  the operation failed (daemon did not start, I/O error, no compose binary)
+  1  the operation failed (daemon did not start, I/O error, no compose binary); `repository
+     status`: a service is not running; `repository up`: a service exited or never listened
   2  bad command line (flags, network ID, slot, RENET_PORT_RANGE)
   3  bad input file (compose YAML, .rediacc.json, too many services, clashing names)
-  4  refused: dangerous compose settings without --unsafe
+  4  refused: dangerous compose settings without --unsafe; another network ID or name than
+     .rediacc.json keeps; a daemon started for another repository
   5  the repository's Docker daemon is not running
   6  no free port in the lease range (RENET_PORT_RANGE); the error lists who holds every port
   7  `renet compose -- up` refused: a port a service will listen on is taken (preflight)
@@ -270,10 +272,11 @@ pub struct RepositoryTarget {
 #[derive(Debug, Subcommand)]
 pub enum RepositoryCommand {
     /// List the repositories `repository up` registered on this machine
-    /// ($RENET_STATE_DIR/repositories.json), with their daemon, services running/total and
-    /// leases.
+    /// ($RENET_STATE_DIR/repositories.json): up or down, their daemon, services running/total,
+    /// URLs and leases.
     List,
-    /// Start the daemon if needed, sync slots, run prep and up in every Rediaccfile.
+    /// Start the daemon if needed, sync slots, run prep and up in every Rediaccfile, then wait
+    /// for the services' ports (--wait); shows each service's URLs and leases.
     Up {
         #[command(flatten)]
         target: RepositoryTarget,
@@ -283,14 +286,23 @@ pub enum RepositoryCommand {
         /// Kill a Rediaccfile function (and everything it started) after this many seconds
         #[arg(long, value_name = "SECS")]
         timeout: Option<u64>,
+        /// Wait up to SECS for every service's ports to listen on its address, then name the
+        /// services that exited or never listened, with their last log lines (exit 1); 0: do
+        /// not wait
+        #[arg(long, value_name = "SECS", default_value_t = 15)]
+        wait: u64,
     },
     /// Run down in every Rediaccfile (subfolders Z to A, then the root); all are attempted.
+    /// The registry keeps the repository, marked down (boot does not bring it up).
     Down {
         #[command(flatten)]
         target: RepositoryTarget,
         /// Stop the repository's daemon afterwards
         #[arg(long)]
         stop_daemon: bool,
+        /// Also remove the repository from the registry ($RENET_STATE_DIR/repositories.json)
+        #[arg(long)]
+        forget: bool,
         /// Kill a Rediaccfile function (and everything it started) after this many seconds
         #[arg(long, value_name = "SECS")]
         timeout: Option<u64>,

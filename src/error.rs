@@ -19,7 +19,8 @@ pub mod code {
     pub const USAGE: u8 = 2;
     /// Bad input files: compose YAML, `.rediacc.json`, too many services.
     pub const INVALID_INPUT: u8 = 3;
-    /// Refused: dangerous compose settings without `--unsafe`.
+    /// Refused: dangerous compose settings without `--unsafe`, another identity than
+    /// `.rediacc.json` keeps, a daemon started for another repository.
     pub const REFUSED: u8 = 4;
     /// The repository's daemon is not running.
     pub const DAEMON_DOWN: u8 = 5;
@@ -99,6 +100,8 @@ impl Error {
                 | LeaseError::Sql { .. } => code::FAILED,
             },
             Error::Daemon(DaemonError::NotRunning { .. }) => code::DAEMON_DOWN,
+            // A daemon serving another repository: the identity refusal's code and kind.
+            Error::Daemon(DaemonError::OtherRepository { .. }) => code::REFUSED,
             Error::Machine(MachineError::BadValue { .. }) => code::USAGE,
             Error::Machine(MachineError::Corrupt { .. }) => code::INVALID_INPUT,
             Error::Machine(MachineError::Io(_)) => code::FAILED,
@@ -115,7 +118,8 @@ impl Error {
             Error::NetworkId(_) | Error::NoNetworkId => "network_id",
             Error::Slot(_) => "slot",
             Error::Usage(_) => "usage",
-            Error::SlotMap(SlotMapError::Identity(_)) => "identity",
+            Error::SlotMap(SlotMapError::Identity(_))
+            | Error::Daemon(DaemonError::OtherRepository { .. }) => "identity",
             Error::SlotMap(_) => "slot_map",
             Error::Compose(_) | Error::ComposeInput(_) => "compose_file",
             Error::Dangerous { .. } => "dangerous_settings",

@@ -73,6 +73,7 @@ pub fn run(ctx: &Ctx<'_>, args: ComposeArgs) -> Result<u8> {
         }
         .into());
     }
+    super::repository::refuse_other_repository(ctx, id, &repo)?;
     if !args.dry_run {
         compose_bin::remember(&run_dir, &version);
     }

@@ -29,6 +29,9 @@ pub(crate) fn run(ctx: &Ctx<'_>, args: DockerArgs) -> Result<u8> {
     let id = settings::network_id(args.network.network_id, ctx.env)?;
     let repo = settings::repo_dir(args.repo.repo.as_deref(), ctx.env, &ctx.cwd)?;
     refuse_other_daemon(&args.args)?;
+    if let Some(found) = settings::find_repo(args.repo.repo.as_deref(), ctx.env, &ctx.cwd)? {
+        super::repository::refuse_other_repository(ctx, id, &found)?;
+    }
     let socket = socket_path(&ctx.run_dir, id);
     if !socket.exists() {
         return Err(DaemonError::NotRunning {

@@ -1,21 +1,36 @@
-//! `renet repository up|down|status`: what the workstation tool runs over SSH.
+//! `renet repository up|down|status|list`: what the workstation tool runs over SSH.
+//!
+//! - `view`: each service's containers, URLs and leases, as every report shows them;
+//! - `readiness`: `up`'s wait for the services' ports, `listen_ports` which ports those are;
+//! - `list`: the registered repositories.
 
-use std::path::PathBuf;
+mod list;
+mod listen_ports;
+mod readiness;
+mod view;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
 
+use self::readiness::Readiness;
 use super::Ctx;
 use crate::allocator::var_name;
 use crate::cli::{RepositoryArgs, RepositoryCommand, RepositoryTarget};
 use crate::compose::files as compose_files;
 use crate::daemon::{self, ContainerState, DaemonPaths};
-use crate::docker::Bollard;
+use crate::docker::{Bollard, Container, block_on};
 use crate::error::{Error, Result};
+use crate::leases::Lease;
 use crate::network::NetworkId;
 use crate::output::Printer;
 use crate::rediaccfile::{self, FileReport, Lifecycle, RunOptions};
 use crate::{leases, registry, settings, slotmap};
+
+/// How long `repository up|down|status` give the daemon to list its containers.
+const LIST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The repository a command acts on, resolved from its target flags.
 struct Repo {
@@ -96,6 +111,15 @@ struct ServiceRow {
     variable: String,
     restart_policy: Option<String>,
     containers: Vec<ContainerState>,
+    /// `https://` URLs the route server gives it (from the machine settings).
+    urls: Vec<String>,
+    /// Why the route server gives it none, when its labels are refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    route_problem: Option<String>,
+    leases: Vec<Lease>,
+    /// `repository up` only: what the wait for its ports found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    readiness: Option<Readiness>,
 }
 
 #[derive(Serialize)]
@@ -115,6 +139,7 @@ struct Report {
 
 impl Report {
     fn new(
+        ctx: &Ctx<'_>,
         r: &Repo,
         action: &'static str,
         running: bool,
@@ -129,7 +154,7 @@ impl Report {
             path: r.path.clone(),
             daemon_socket: r.paths.socket.clone(),
             daemon_running: running,
-            services: services(r, running)?,
+            services: services(ctx, r, running)?,
             rediaccfiles: run.files,
             failures: run.failures,
             ok,
@@ -137,26 +162,47 @@ impl Report {
     }
 }
 
-fn services(r: &Repo, running: bool) -> Result<Vec<ServiceRow>> {
-    let containers = if running {
-        daemon::containers(&Bollard, &r.paths.socket).unwrap_or_default()
+/// Every service of the slot map, by slot, with its containers, URLs and leases.
+fn services(ctx: &Ctx<'_>, r: &Repo, running: bool) -> Result<Vec<ServiceRow>> {
+    let containers: Vec<Container> = if running {
+        block_on(view::containers(&Bollard, &r.paths.socket, LIST_TIMEOUT)).unwrap_or_default()
     } else {
         Vec::new()
     };
+    let opts = view::route_options(ctx.env, &ctx.state_dir, ctx.out);
+    let all_leases = leases::list(&ctx.state_dir).unwrap_or_else(|e| {
+        ctx.out.warn(&format!("leases not shown: {e}"));
+        Vec::new()
+    });
     let mut rows: Vec<ServiceRow> = slotmap::read(&r.path)?
         .services()
         .into_iter()
-        .map(|(name, e)| ServiceRow {
-            slot: e.slot.get(),
-            address: r.id.slot_addr(e.slot).to_string(),
-            variable: var_name(&name),
-            restart_policy: e.restart_policy,
-            containers: containers
+        .map(|(name, e)| {
+            let mine: Vec<&Container> = containers
                 .iter()
-                .filter(|c| c.service == name)
-                .cloned()
-                .collect(),
-            name,
+                .filter(|c| view::service_of(c) == name)
+                .collect();
+            let (urls, route_problem) = view::service_urls(r.id, &mine, opts.as_ref());
+            ServiceRow {
+                slot: e.slot.get(),
+                address: r.id.slot_addr(e.slot).to_string(),
+                variable: var_name(&name),
+                restart_policy: e.restart_policy,
+                containers: mine
+                    .iter()
+                    .map(|c| ContainerState {
+                        name: c.name.clone(),
+                        service: name.clone(),
+                        state: c.state.clone(),
+                        status: c.status.clone(),
+                    })
+                    .collect(),
+                urls,
+                route_problem,
+                leases: view::service_leases(&all_leases, r.id, &name),
+                readiness: None,
+                name,
+            }
         })
         .collect();
     rows.sort_by_key(|s| s.slot);
@@ -169,17 +215,45 @@ pub fn run(ctx: &Ctx<'_>, args: RepositoryArgs) -> Result<u8> {
             target,
             rename,
             timeout,
-        } => up(ctx, &target, rename, timeout.map(Duration::from_secs)),
+            wait,
+        } => up(
+            ctx,
+            &target,
+            rename,
+            timeout.map(Duration::from_secs),
+            Duration::from_secs(wait),
+        ),
         RepositoryCommand::Down {
             target,
             stop_daemon,
+            forget,
             timeout,
-        } => down(ctx, &target, stop_daemon, timeout.map(Duration::from_secs)),
+        } => down(
+            ctx,
+            &target,
+            DownOptions {
+                stop_daemon,
+                forget,
+                timeout: timeout.map(Duration::from_secs),
+            },
+        ),
         RepositoryCommand::Status { target, timeout } => {
             status(ctx, &target, Duration::from_secs(timeout))
         }
-        RepositoryCommand::List => list(ctx),
+        RepositoryCommand::List => list::run(ctx),
     }
+}
+
+/// Refuse to act for `repo` on the daemon of network `id` when that daemon was started for
+/// another repository: `daemon start`'s own check ([`daemon::check_repo`] on the daemon's
+/// marker), made by `compose`, `docker` and `repository` before they change anything. A
+/// daemon without a socket runs nothing for anyone: nothing to refuse.
+pub(crate) fn refuse_other_repository(ctx: &Ctx<'_>, id: NetworkId, repo: &Path) -> Result<()> {
+    let paths = DaemonPaths::new(&ctx.run_dir, &ctx.state_dir, id, Some(repo));
+    if !paths.socket.exists() {
+        return Ok(());
+    }
+    daemon::check_repo(id, &paths, Some(repo)).map_err(Error::from)
 }
 
 fn load_files(out: &Printer, r: &Repo) -> Result<Vec<rediaccfile::Rediaccfile>> {
@@ -251,6 +325,22 @@ fn print_services(out: &Printer, services: &[ServiceRow]) {
             states.join(", ")
         };
         out.note(&format!("  {:<20} {:<15} {}", s.name, s.address, states));
+        let more = |text: &str| out.note(&format!("  {:<20} {text}", ""));
+        for u in &s.urls {
+            more(u);
+        }
+        if let Some(p) = &s.route_problem {
+            more(&format!("no route: {p}"));
+        }
+        for l in &s.leases {
+            more(&format!("lease {}", view::lease_text(l)));
+        }
+        if let Some(r) = s.readiness.as_ref().filter(|r| !r.logs.is_empty()) {
+            more(&format!("last {} lines of its log:", r.logs.len()));
+            for line in &r.logs {
+                more(&format!("| {line}"));
+            }
+        }
     }
 }
 
@@ -272,9 +362,17 @@ fn refuse_other_network(r: &Repo) -> Result<()> {
     }
 }
 
-fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, rename: bool, timeout: Option<Duration>) -> Result<u8> {
+fn up(
+    ctx: &Ctx<'_>,
+    t: &RepositoryTarget,
+    rename: bool,
+    timeout: Option<Duration>,
+    wait: Duration,
+) -> Result<u8> {
     let r = resolve(ctx, t, rename)?;
     refuse_other_network(&r)?;
+    // Before the rename is kept: a refused run changes nothing.
+    refuse_other_repository(ctx, r.id, &r.path)?;
     if rename {
         // Kept before the Rediaccfiles run: the `renet compose` they call must see the new name
         // as the repository's own, not as a second rename.
@@ -311,40 +409,105 @@ fn up(ctx: &Ctx<'_>, t: &RepositoryTarget, rename: bool, timeout: Option<Duratio
         registry::register(&r.state_dir, &r.name, &r.path, r.id)
             .map_err(Error::io(registry::path_in(&r.state_dir)))?;
     }
-    let report = Report::new(&r, "up", true, run, ok)?;
+    let ready = if ok && !wait.is_zero() {
+        Some(wait_ready(ctx, &r, wait)?)
+    } else {
+        None
+    };
+    let mut report = Report::new(ctx, &r, "up", true, run, ok)?;
+    attach_readiness(&mut report, ready.as_ref(), wait);
     Ok(finish(ctx.out, &report, ctx.json))
 }
 
-fn down(
-    ctx: &Ctx<'_>,
-    t: &RepositoryTarget,
+/// Every service's readiness into the report (`not_checked` when there was no wait). A service
+/// that exited or never listened is a repository that does not work, as for `status`: exit 1,
+/// the services named in `failures`.
+fn attach_readiness(
+    report: &mut Report,
+    ready: Option<&BTreeMap<String, Readiness>>,
+    wait: Duration,
+) {
+    for s in &mut report.services {
+        let found = ready.and_then(|m| m.get(&s.name)).cloned();
+        s.readiness = Some(found.unwrap_or_else(Readiness::not_checked));
+    }
+    let failed: Vec<String> = report
+        .services
+        .iter()
+        .filter_map(|s| s.readiness.as_ref()?.failure(&s.name, wait))
+        .collect();
+    report.ok &= failed.is_empty();
+    report.failures.extend(failed);
+}
+
+/// Wait for every service of the slot map that has a container (see [`readiness::wait`]).
+fn wait_ready(ctx: &Ctx<'_>, r: &Repo, wait: Duration) -> Result<BTreeMap<String, Readiness>> {
+    let mut model_ports = listen_ports::model_ports(&r.path);
+    let wanted: Vec<readiness::Wanted> = slotmap::read(&r.path)?
+        .slots()
+        .into_iter()
+        .map(|(name, slot)| readiness::Wanted {
+            model_ports: model_ports.remove(&name).unwrap_or_default(),
+            address: r.id.slot_addr(slot),
+            name,
+        })
+        .collect();
+    Ok(readiness::wait(
+        &Bollard,
+        &r.paths.socket,
+        &wanted,
+        wait,
+        &readiness::Sockets,
+        ctx.out,
+    ))
+}
+
+struct DownOptions {
     stop_daemon: bool,
+    forget: bool,
     timeout: Option<Duration>,
-) -> Result<u8> {
+}
+
+fn down(ctx: &Ctx<'_>, t: &RepositoryTarget, o: DownOptions) -> Result<u8> {
     let r = resolve(ctx, t, false)?;
     refuse_other_network(&r)?;
+    refuse_other_repository(ctx, r.id, &r.path)?;
     let env = function_env(ctx, &r)?;
     let opts = RunOptions {
         env: &env,
-        timeout,
+        timeout: o.timeout,
         capture: false,
         watch: crate::signals::Watch::global(),
     };
     let mut run = rediaccfile::down(load_files(ctx.out, &r)?, &opts, ctx.out);
     let mut running = daemon::probe(&Bollard, &r.paths.socket).is_some();
-    if stop_daemon {
+    if o.stop_daemon {
         match daemon::stop(r.id, &r.paths, Duration::from_secs(60)) {
             Ok(_) => running = false,
             Err(e) => run.failures.push(format!("daemon: {e}")),
         }
     }
+    // Marked down even when a `down` failed: the operator asked for it down, and boot must not
+    // bring it back up.
+    match registry::down(&r.state_dir, &r.path, r.id, o.forget) {
+        Ok(true) if o.forget => ctx.out.note(&format!(
+            "removed from {}",
+            registry::path_in(&r.state_dir).display()
+        )),
+        Ok(_) => {}
+        Err(e) => run.failures.push(format!(
+            "registry {}: {e}",
+            registry::path_in(&r.state_dir).display()
+        )),
+    }
     let ok = run.failures.is_empty();
-    let report = Report::new(&r, "down", running, run, ok)?;
+    let report = Report::new(ctx, &r, "down", running, run, ok)?;
     Ok(finish(ctx.out, &report, ctx.json))
 }
 
 fn status(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Duration) -> Result<u8> {
     let r = resolve(ctx, t, false)?;
+    refuse_other_repository(ctx, r.id, &r.path)?;
     let running = daemon::probe(&Bollard, &r.paths.socket).is_some();
     let env = function_env(ctx, &r)?;
     let opts = RunOptions {
@@ -368,7 +531,7 @@ fn status(ctx: &Ctx<'_>, t: &RepositoryTarget, timeout: Duration) -> Result<u8> 
             }
         }
     }
-    let mut report = Report::new(&r, "status", running, run, true)?;
+    let mut report = Report::new(ctx, &r, "status", running, run, true)?;
     // A service with no running container is a repository that does not work: exit 1 so a
     // script (or a monitor) need not parse the report to learn it.
     let stopped = not_running(&report.services);
@@ -391,113 +554,4 @@ fn not_running(services: &[ServiceRow]) -> Vec<String> {
             }
         })
         .collect()
-}
-
-/// One registered repository as `repository list` shows it.
-#[derive(Serialize)]
-struct ListRow {
-    name: String,
-    path: PathBuf,
-    network_id: u32,
-    daemon_running: bool,
-    services_running: usize,
-    services_total: usize,
-    leases: Vec<leases::Lease>,
-    /// Why the slot map could not be read (the folder moved, the file is corrupt).
-    error: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ListReport {
-    schema: u32,
-    repositories: Vec<ListRow>,
-}
-
-/// Every registered repository with its daemon, services and leases. A daemon that is down
-/// costs one `stat` of its socket, so a machine of many stopped repositories lists at once.
-fn list(ctx: &Ctx<'_>) -> Result<u8> {
-    let entries =
-        registry::read(&ctx.state_dir).map_err(Error::io(registry::path_in(&ctx.state_dir)))?;
-    let all_leases = leases::list(&ctx.state_dir)?;
-    let rows: Vec<ListRow> = entries
-        .into_iter()
-        .map(|e| list_row(ctx, e, &all_leases))
-        .collect();
-    if ctx.json {
-        ctx.out.json(&ListReport {
-            schema: 1,
-            repositories: rows,
-        });
-        return Ok(0);
-    }
-    if rows.is_empty() {
-        ctx.out
-            .note("no repository registered yet (`renet repository up` registers one)");
-    }
-    for r in &rows {
-        let leases: Vec<String> = r
-            .leases
-            .iter()
-            .map(|l| {
-                format!(
-                    "{}:{}/{}->{}",
-                    l.key.service, l.key.container_port, l.key.proto, l.external_port
-                )
-            })
-            .collect();
-        ctx.out.data(&format!(
-            "{:<20} {:<6} {:<11} {}/{} running  {}  {}",
-            r.name,
-            r.network_id,
-            if r.daemon_running {
-                "daemon up"
-            } else {
-                "daemon down"
-            },
-            r.services_running,
-            r.services_total,
-            r.path.display(),
-            leases.join(" ")
-        ));
-    }
-    Ok(0)
-}
-
-fn list_row(ctx: &Ctx<'_>, e: registry::Entry, all_leases: &[leases::Lease]) -> ListRow {
-    let id = NetworkId::new(u64::from(e.network_id));
-    let running = id.as_ref().is_ok_and(|id| {
-        let paths = DaemonPaths::new(&ctx.run_dir, &ctx.state_dir, *id, Some(&e.path));
-        daemon::status(&Bollard, *id, &paths).running
-    });
-    let (services, error) = match slotmap::read(&e.path) {
-        Ok(map) => (map.services().into_keys().collect::<Vec<_>>(), None),
-        Err(err) => (Vec::new(), Some(err.to_string())),
-    };
-    let containers = match (&id, running) {
-        (Ok(id), true) => daemon::containers(&Bollard, &daemon::socket_path(&ctx.run_dir, *id))
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
-    let services_running = services
-        .iter()
-        .filter(|s| {
-            containers
-                .iter()
-                .any(|c| &c.service == *s && c.state == "running")
-        })
-        .count();
-    ListRow {
-        services_total: services.len(),
-        services_running,
-        leases: all_leases
-            .iter()
-            .filter(|l| l.key.network_id == e.network_id)
-            .cloned()
-            .collect(),
-        daemon_running: running,
-        error,
-        name: e.name,
-        path: e.path,
-        network_id: e.network_id,
-    }
 }

@@ -264,7 +264,7 @@ fn folder_files(folder: &Path) -> Result<Option<Vec<PathBuf>>> {
 
 /// The compose files of the root and of every first-level folder holding a Rediaccfile; each
 /// folder is its own compose project.
-fn repo_projects(repo: &Path) -> Result<Vec<Vec<PathBuf>>> {
+pub(crate) fn repo_projects(repo: &Path) -> Result<Vec<Vec<PathBuf>>> {
     let mut out = Vec::new();
     for folder in crate::rediaccfile::folders(repo).map_err(Error::io(repo))? {
         if let Some(files) = folder_files(&folder)? {

@@ -71,7 +71,10 @@ fn prepare(paths: &DaemonPaths, repo: Option<&Path>) -> Result<(), DaemonError> 
     Ok(())
 }
 
-fn check_repo(
+/// Refuse a daemon whose marker names another repository than `repo`: what `daemon start`
+/// checks, and `compose`, `docker` and `repository` through
+/// `commands::repository::refuse_other_repository`.
+pub fn check_repo(
     network: NetworkId,
     paths: &DaemonPaths,
     repo: Option<&Path>,

@@ -24,8 +24,8 @@ use crate::docker::paths;
 use crate::network::NetworkId;
 
 pub use self::config::{daemon_json, unit};
-pub use self::lifecycle::{exec_foreground, start, stop};
-pub use self::status::{ContainerState, Status, containers, list, networks_serving, probe, status};
+pub use self::lifecycle::{check_repo, exec_foreground, start, stop};
+pub use self::status::{ContainerState, Status, list, networks_serving, probe, status};
 pub use crate::docker::paths::socket as socket_path;
 
 #[derive(Debug, thiserror::Error)]
@@ -93,11 +93,6 @@ pub enum DaemonError {
     /// The daemon's lock file could not be taken (the error names it).
     #[error(transparent)]
     Lock(std::io::Error),
-    #[error("docker API on {socket}: {source}")]
-    Api {
-        socket: PathBuf,
-        source: crate::docker::ApiError,
-    },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DaemonError + '_ {

@@ -9,11 +9,8 @@ use serde::Serialize;
 
 use super::identity::{Identity, Process, Server};
 use super::{DaemonError, DaemonPaths};
-use crate::docker::{Bollard, DockerApi, Engine, Query, Target, block_on, paths};
+use crate::docker::{Bollard, DockerApi, Engine, Target, block_on, paths};
 use crate::network::NetworkId;
-
-/// The label renet puts on every container it runs (`renet compose`).
-const SERVICE_LABEL: &str = "rediacc.service_name";
 
 /// How long `daemon status|list` wait for a daemon's answer (all of them at once: one hung
 /// daemon costs the listing this long, ten cost it the same).
@@ -42,49 +39,14 @@ async fn probe_within(api: &impl DockerApi, socket: &Path, timeout: Duration) ->
     tokio::time::timeout(timeout, ask).await.ok().flatten()
 }
 
-/// A container of a repository daemon, as `repository status` shows it.
+/// A container of a repository daemon, as `repository status` shows it (listed by
+/// `commands::repository::view`, which keeps the labels the URLs come from).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ContainerState {
     pub name: String,
     pub service: String,
     pub state: String,
     pub status: String,
-}
-
-/// Every container (running or not) carrying renet's `rediacc.service_name` label, by service
-/// then name.
-pub fn containers(api: &impl DockerApi, socket: &Path) -> Result<Vec<ContainerState>, DaemonError> {
-    let timeout = Duration::from_secs(10);
-    let api_error = |source| DaemonError::Api {
-        socket: socket.to_owned(),
-        source,
-    };
-    let listed = block_on(async {
-        let version = api.negotiate(socket, timeout).await?;
-        let at = Target {
-            socket,
-            version,
-            timeout,
-        };
-        let query = Query {
-            all: true,
-            label: SERVICE_LABEL,
-            status: None,
-        };
-        api.containers(at, query).await
-    })
-    .map_err(api_error)?;
-    let mut out: Vec<ContainerState> = listed
-        .into_iter()
-        .map(|mut c| ContainerState {
-            service: c.labels.remove(SERVICE_LABEL).unwrap_or_default(),
-            name: c.name,
-            state: c.state,
-            status: c.status,
-        })
-        .collect();
-    out.sort_by(|a, b| (&a.service, &a.name).cmp(&(&b.service, &b.name)));
-    Ok(out)
 }
 
 #[derive(Debug, Serialize)]
@@ -229,48 +191,20 @@ mod tests {
         assert!(probe(&Bollard, Path::new("/nonexistent/docker.sock")).is_none());
     }
 
-    /// `repository status`: every labelled container, running or not, with its service, state
-    /// and Docker's status, sorted by service then name; a daemon that does not answer is an
-    /// error naming its socket.
+    /// A daemon that answers is probed; one that vanished is not running.
     #[test]
-    fn container_states_are_mapped() {
+    fn probe_answers_or_not() {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("docker-2816.sock");
         std::fs::write(&socket, "").unwrap();
         let fake = FakeDocker::default();
-        let mut web = FakeContainer::new("b", "running", &[(SERVICE_LABEL, "web")]);
-        web.container.name = "shop-web-1".into();
-        web.container.status = "Up 5 minutes".into();
-        let db = FakeContainer::new("a", "exited", &[(SERVICE_LABEL, "db")]).exited(1, "x");
-        let other = FakeContainer::new("c", "running", &[("com.example", "x")]);
-        fake.set(&socket, FakeDaemon::with(vec![web, db, other]));
-        let got = containers(&fake, &socket).unwrap();
-        assert_eq!(
-            got,
-            [
-                ContainerState {
-                    name: "a".into(),
-                    service: "db".into(),
-                    state: "exited".into(),
-                    status: "exited (fake)".into(),
-                },
-                ContainerState {
-                    name: "shop-web-1".into(),
-                    service: "web".into(),
-                    state: "running".into(),
-                    status: "Up 5 minutes".into(),
-                },
-            ]
+        fake.set(
+            &socket,
+            FakeDaemon::with(vec![FakeContainer::new("a", "running", &[])]),
         );
         let engine = probe(&fake, &socket).unwrap();
         assert_eq!(engine.api_version, "1.41");
-
         fake.set(&socket, FakeDaemon::behaving(Behaviour::Vanished));
-        let err = containers(&fake, &socket).unwrap_err().to_string();
-        assert!(
-            err.starts_with(&format!("docker API on {}: ", socket.display())),
-            "{err}"
-        );
         assert!(probe(&fake, &socket).is_none());
     }
 

@@ -123,6 +123,15 @@ pub trait DockerApi: Send + Sync + 'static {
 
     fn start(&self, at: Target<'_>, id: &str) -> impl Future<Output = Result<(), ApiError>> + Send;
 
+    /// The last `tail` lines container `id` wrote (stdout and stderr, as `docker logs --tail`
+    /// interleaves them), as text.
+    fn logs(
+        &self,
+        at: Target<'_>,
+        id: &str,
+        tail: usize,
+    ) -> impl Future<Output = Result<String, ApiError>> + Send;
+
     /// Follow the daemon's container events (start, die, stop, destroy) until it closes the
     /// stream (Ok) or something fails. `on_connected` runs once the daemon has accepted the
     /// request, before the first event; `on_event` gets None for a line that is no event.

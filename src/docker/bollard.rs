@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use ::bollard::query_parameters::{
-    InspectContainerOptions, ListContainersOptions, StartContainerOptions,
+    InspectContainerOptions, ListContainersOptions, LogsOptions, StartContainerOptions,
 };
 use ::bollard::{ClientVersion, Docker};
 
@@ -149,6 +149,23 @@ impl DockerApi for Bollard {
             .start_container(id, None::<StartContainerOptions>)
             .await?;
         Ok(())
+    }
+
+    async fn logs(&self, at: Target<'_>, id: &str, tail: usize) -> Result<String, ApiError> {
+        use futures_util::StreamExt;
+        let docker = client_at(at)?;
+        let opts = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: tail.to_string(),
+            ..Default::default()
+        };
+        let mut stream = docker.logs(id, Some(opts));
+        let mut text = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            text.extend_from_slice(&chunk?.into_bytes());
+        }
+        Ok(String::from_utf8_lossy(&text).into_owned())
     }
 
     async fn events(

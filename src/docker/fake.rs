@@ -35,6 +35,8 @@ pub enum Behaviour {
 pub struct FakeContainer {
     pub container: Container,
     pub exit: Exit,
+    /// What it wrote, one line each; `logs` answers the last lines.
+    pub logs: Vec<String>,
 }
 
 impl FakeContainer {
@@ -52,6 +54,7 @@ impl FakeContainer {
                     .collect(),
             },
             exit: Exit::default(),
+            logs: Vec::new(),
         }
     }
 
@@ -120,6 +123,7 @@ pub enum Call {
     Containers(PathBuf, String),
     Inspect(PathBuf, String),
     Start(PathBuf, String),
+    Logs(PathBuf, String, usize),
     Events(PathBuf),
 }
 
@@ -264,6 +268,16 @@ impl DockerApi for FakeDocker {
         self.answer(at.socket, call, |d| {
             container(d, id)?.container.state = "running".to_owned();
             Ok(())
+        })
+        .await
+    }
+
+    async fn logs(&self, at: Target<'_>, id: &str, tail: usize) -> Result<String, ApiError> {
+        let call = Call::Logs(at.socket.into(), id.to_owned(), tail);
+        self.answer(at.socket, call, |d| {
+            let lines = &container(d, id)?.logs;
+            let from = lines.len().saturating_sub(tail);
+            Ok(lines[from..].iter().map(|l| format!("{l}\n")).collect())
         })
         .await
     }

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use self::error::DropReason;
+pub(crate) use self::error::DropReason;
 use self::merge::Acc;
 use self::tenancy::{Claim, Owners};
 use super::config::DynamicConfig;
@@ -267,6 +267,38 @@ pub(crate) fn service_name(c: &ContainerInput) -> String {
         .get("rediacc.service_name")
         .or_else(|| c.labels.get("com.docker.compose.service"))
         .map_or_else(|| c.name.trim_start_matches('/').to_owned(), str::to_owned)
+}
+
+/// The HTTPS host names the builder gives `c`'s auto route and `rediacc.domain` values (none
+/// for a tier-2 container or one without `rediacc.service_port`): what `repository up|status`
+/// show as the service's URLs. The host names only: claims against other repositories are the
+/// route server's to settle.
+pub(crate) fn auto_hosts(
+    net: NetworkId,
+    c: &ContainerInput,
+    opts: &Options,
+) -> Result<Vec<String>, DropReason> {
+    let tier2 = match label(c, "traefik.enable") {
+        Some(v) => validate::boolean("traefik.enable", v)?,
+        None => false,
+    };
+    let Some(port) = label(c, "rediacc.service_port").filter(|_| !tier2) else {
+        return Ok(Vec::new());
+    };
+    // The checks `container_routes` makes before a container gets its auto route.
+    for (k, v) in c.labels.iter() {
+        if k.starts_with("rediacc.") || k.starts_with("traefik.") {
+            validate::plain_value(k, v)?;
+        }
+    }
+    let ip_raw = label(c, "rediacc.service_ip").ok_or(DropReason::NoServiceIp)?;
+    validate::service_ip(ip_raw, net)?;
+    let svc = validate::host_part(&service_name(c)).map_err(DropReason::ServiceName)?;
+    validate::port(port).map_err(DropReason::ServicePort)?;
+    Ok(auto::hosts(net, c, &svc, opts)?
+        .into_iter()
+        .map(|(host, _)| host)
+        .collect())
 }
 
 /// What one container contributes, before it is checked against the others.

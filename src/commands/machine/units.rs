@@ -30,6 +30,8 @@ struct Registered {
     name: String,
     path: PathBuf,
     network_id: u64,
+    #[serde(default)]
+    state: crate::registry::State,
 }
 
 /// A registered repository, its network ID checked.
@@ -37,6 +39,8 @@ struct Repository {
     name: String,
     path: PathBuf,
     network: NetworkId,
+    /// `repository down` marked it down: boot does not bring it up.
+    up: bool,
 }
 
 /// The registry's repositories; none when it does not exist (yet).
@@ -60,6 +64,7 @@ fn registered(state_dir: &Path) -> Result<Vec<Repository>> {
             name: r.name,
             path: r.path,
             network,
+            up: r.state == crate::registry::State::Up,
         });
     }
     Ok(out)
@@ -101,7 +106,7 @@ fn proxy_units(ctx: &Ctx<'_>, a: &MachineUnitsArgs, renet: &Path) -> Vec<(String
 
 /// The oneshot that brings every repository up once its daemon runs (and down at shutdown, in
 /// reverse order). A failing repository is logged and the others still start (`-` prefix).
-fn repositories_unit(ctx: &Ctx<'_>, renet: &Path, repos: &[Repository]) -> String {
+fn repositories_unit(ctx: &Ctx<'_>, renet: &Path, repos: &[&Repository]) -> String {
     let daemons: Vec<String> = repos
         .iter()
         .map(|r| format!("rediacc-docker-{}.service", r.network))
@@ -162,12 +167,13 @@ pub(super) fn run(ctx: &Ctx<'_>, a: &MachineUnitsArgs) -> Result<u8> {
             ),
         ));
     }
-    if !repos.is_empty() {
+    let up: Vec<&Repository> = repos.iter().filter(|r| r.up).collect();
+    if !up.is_empty() {
         // Without a repository there is nothing to run, and systemd refuses a oneshot with no
         // ExecStart.
         units.push((
             "rediacc-repositories.service".to_owned(),
-            repositories_unit(ctx, &renet, &repos),
+            repositories_unit(ctx, &renet, &up),
         ));
     }
     let dir = settings::absolute(&ctx.cwd, &a.root).join(UNIT_DIR);

@@ -82,7 +82,7 @@ pub(super) fn routes(
 /// (host, certificate domain when a resolver is set): the auto-route's first, then each
 /// `rediacc.domain` host not already listed. A short name (no dot) is made a host under the
 /// base domain, and also under the machine's name when there is one.
-fn hosts(
+pub(super) fn hosts(
     net: NetworkId,
     c: &ContainerInput,
     svc: &str,
