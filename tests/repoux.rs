@@ -310,6 +310,14 @@ fn repoux_a_daemon_of_another_repository_is_refused_by_every_command() {
     for action in ["up", "status", "down"] {
         refused(&repository(&mut t, action, &b, 4352, &[]));
     }
+    // A deliberate rename is no way around it, and keeps no name.
+    refused(&repository(
+        &mut t,
+        "up",
+        &b,
+        4352,
+        &["--name", "other", "--rename"],
+    ));
     refused(
         &t.args(["daemon", "start", "--network-id", "4352", "--repo"])
             .args([&b])
@@ -330,6 +338,27 @@ fn repoux_a_daemon_of_another_repository_is_refused_by_every_command() {
         !registry.contains(&b_path),
         "B is not registered\n{registry}"
     );
+
+    // A registry that says B runs on A's network (edited by hand): `list` does not show A's
+    // containers as B's, and says why.
+    let edited = registry.replace(&a_path, &b_path);
+    fs::write(t.state_dir().join("repositories.json"), edited).expect("edit the registry");
+    let list = t
+        .args(["repository", "list", "--json"])
+        .run()
+        .success()
+        .json();
+    let row = &list["repositories"][0];
+    assert_eq!(row["services_running"], 0, "{list:#}");
+    assert!(
+        row["urls"].as_array().is_some_and(Vec::is_empty),
+        "{list:#}"
+    );
+    assert!(
+        row["error"].as_str().is_some_and(|e| e.contains(&a_path)),
+        "{list:#}"
+    );
+    fs::write(t.state_dir().join("repositories.json"), &registry).expect("restore the registry");
 
     // Outside any repository, `renet docker` still reaches the daemon (nothing to compare).
     let outside = t.root().to_owned();

@@ -336,7 +336,7 @@ fn print_services(out: &Printer, services: &[ServiceRow]) {
             more(&format!("lease {}", view::lease_text(l)));
         }
         if let Some(r) = s.readiness.as_ref().filter(|r| !r.logs.is_empty()) {
-            more(&format!("last {} lines of its log:", r.logs.len()));
+            more("last lines of its log:");
             for line in &r.logs {
                 more(&format!("| {line}"));
             }

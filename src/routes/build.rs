@@ -285,15 +285,7 @@ pub(crate) fn auto_hosts(
     let Some(port) = label(c, "rediacc.service_port").filter(|_| !tier2) else {
         return Ok(Vec::new());
     };
-    // The checks `container_routes` makes before a container gets its auto route.
-    for (k, v) in c.labels.iter() {
-        if k.starts_with("rediacc.") || k.starts_with("traefik.") {
-            validate::plain_value(k, v)?;
-        }
-    }
-    let ip_raw = label(c, "rediacc.service_ip").ok_or(DropReason::NoServiceIp)?;
-    validate::service_ip(ip_raw, net)?;
-    let svc = validate::host_part(&service_name(c)).map_err(DropReason::ServiceName)?;
+    let (_, svc) = checked(net, c, &service_name(c))?;
     validate::port(port).map_err(DropReason::ServicePort)?;
     Ok(auto::hosts(net, c, &svc, opts)?
         .into_iter()
@@ -316,6 +308,24 @@ fn label<'a>(c: &'a ContainerInput, key: &str) -> Option<&'a str> {
     c.labels.get(key)
 }
 
+/// What every routed container passes first: plain label values, an address in its own
+/// block, a service name fit for a host name. Its address and that name.
+fn checked(
+    net: NetworkId,
+    c: &ContainerInput,
+    service: &str,
+) -> Result<(std::net::Ipv4Addr, String), DropReason> {
+    for (k, v) in c.labels.iter() {
+        if k.starts_with("rediacc.") || k.starts_with("traefik.") {
+            validate::plain_value(k, v)?;
+        }
+    }
+    let ip_raw = label(c, "rediacc.service_ip").ok_or(DropReason::NoServiceIp)?;
+    let ip = validate::service_ip(ip_raw, net)?;
+    let svc = validate::host_part(service).map_err(DropReason::ServiceName)?;
+    Ok((ip, svc))
+}
+
 /// Everything one container contributes; Ok(None) when it asks for nothing; Err drops it.
 fn container_routes(
     net: NetworkId,
@@ -334,14 +344,7 @@ fn container_routes(
     if !tier2 && !auto && leases.is_empty() {
         return Ok(None);
     }
-    for (k, v) in c.labels.iter() {
-        if k.starts_with("rediacc.") || k.starts_with("traefik.") {
-            validate::plain_value(k, v)?;
-        }
-    }
-    let ip_raw = label(c, "rediacc.service_ip").ok_or(DropReason::NoServiceIp)?;
-    let ip = validate::service_ip(ip_raw, net)?;
-    let svc = validate::host_part(service).map_err(DropReason::ServiceName)?;
+    let (ip, svc) = checked(net, c, service)?;
     let base = format!("{svc}-{net}");
     let mut part = Part::default();
     if tier2 {

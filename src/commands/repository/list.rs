@@ -40,7 +40,8 @@ struct ListRow {
     services_total: usize,
     urls: Vec<ServiceUrl>,
     leases: Vec<Lease>,
-    /// Why the slot map could not be read (the folder moved, the file is corrupt).
+    /// Why the slot map could not be read (the folder moved, the file is corrupt), or why
+    /// the daemon's containers are not this repository's (it serves another one).
     error: Option<String>,
 }
 
@@ -82,7 +83,23 @@ pub(super) fn run(ctx: &Ctx<'_>) -> Result<u8> {
     let rows: Vec<ListRow> = entries
         .into_iter()
         .zip(listed)
-        .map(|(e, containers)| row(e, containers, &all_leases, opts.as_ref()))
+        .map(|(e, containers)| {
+            // A daemon started for another repository: its containers are not this one's.
+            let foreign = containers.as_ref().and_then(|_| {
+                let id = NetworkId::new(u64::from(e.network_id)).ok()?;
+                super::refuse_other_repository(ctx, id, &e.path).err()
+            });
+            let containers = if foreign.is_some() {
+                Some(Vec::new())
+            } else {
+                containers
+            };
+            let mut r = row(e, containers, &all_leases, opts.as_ref());
+            if let Some(f) = foreign {
+                r.error = Some(f.to_string());
+            }
+            r
+        })
         .collect();
     if ctx.json {
         ctx.out.json(&ListReport {
