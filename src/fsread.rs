@@ -37,6 +37,18 @@ pub(crate) enum ReadError {
         path.display()
     )]
     TooLarge { path: PathBuf, limit: u64 },
+    #[error(
+        "{}: leads to {}, outside the repository {}; renet reads no file out of a repository \
+         through a link: copy the file into the repository, or name it directly",
+        path.display(),
+        target.display(),
+        repo.display()
+    )]
+    Outside {
+        path: PathBuf,
+        target: PathBuf,
+        repo: PathBuf,
+    },
     #[error("{}: not valid UTF-8 text", path.display())]
     NotText { path: PathBuf },
     #[error("{}: {source}", path.display())]
@@ -66,7 +78,62 @@ impl ReadError {
 
 /// Read at most `limit` bytes of the regular file at `path`.
 pub(crate) fn read(path: &Path, limit: u64, links: Links) -> Result<Vec<u8>, ReadError> {
-    let file = open(path, links)?;
+    read_open(open(path, links)?, path, limit)
+}
+
+/// A repository's source file (compose file, `include`/`extends` target, `.env`, `env_file`)
+/// as text, links followed as compose follows them, within [`SOURCE_LIMIT`]. With `repo`, a
+/// file whose path is inside the repository must also be inside it once every link is
+/// followed (SPEC section 2): a link to `/etc/shadow` as `.env` would have renet, and compose
+/// after it, read a root-only file for the repository's owner. A path outside the repository
+/// was named by whoever ran renet, and is read as it is.
+pub(crate) fn read_source(path: &Path, repo: Option<&Path>) -> Result<String, ReadError> {
+    let file = open(path, Links::Follow)?;
+    // What it is first (a FIFO, a device), then where it is.
+    check_regular(&file, path, SOURCE_LIMIT)?;
+    if let Some(repo) = repo
+        && path.starts_with(repo)
+    {
+        check_inside(&file, path, repo)?;
+    }
+    String::from_utf8(read_open(file, path, SOURCE_LIMIT)?).map_err(|_| ReadError::NotText {
+        path: path.to_path_buf(),
+    })
+}
+
+/// The file actually opened (the kernel's name for the descriptor, so a link swapped after
+/// the open changes nothing) must lie inside `repo`, links in `repo`'s own path resolved.
+fn check_inside(file: &File, path: &Path, repo: &Path) -> Result<(), ReadError> {
+    use std::os::fd::AsRawFd;
+    let fd_link = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+    let target = std::fs::read_link(&fd_link).map_err(|e| io(path, e))?;
+    let root = repo.canonicalize().map_err(|e| io(repo, e))?;
+    if target.starts_with(&root) {
+        Ok(())
+    } else {
+        Err(ReadError::Outside {
+            path: path.to_path_buf(),
+            target,
+            repo: repo.to_path_buf(),
+        })
+    }
+}
+
+fn read_open(file: File, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let len = check_regular(&file, path, limit)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    // The file may grow between the stat and the read: never read past the limit.
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(path, limit));
+    }
+    Ok(bytes)
+}
+
+/// The open file is a regular file within `limit`; returns its length.
+fn check_regular(file: &File, path: &Path, limit: u64) -> Result<u64, ReadError> {
     let meta = file.metadata().map_err(|e| io(path, e))?;
     if !meta.file_type().is_file() {
         return Err(ReadError::NotRegular {
@@ -77,15 +144,7 @@ pub(crate) fn read(path: &Path, limit: u64, links: Links) -> Result<Vec<u8>, Rea
     if meta.len() > limit {
         return Err(too_large(path, limit));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    // The file may grow between the stat and the read: never read past the limit.
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io(path, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(path, limit));
-    }
-    Ok(bytes)
+    Ok(meta.len())
 }
 
 /// [`read`] as UTF-8 text.
@@ -197,6 +256,34 @@ mod tests {
         std::os::unix::fs::symlink("/dev/zero", &zero).expect("symlink");
         let err = read(&zero, 10, Links::Follow).unwrap_err();
         assert!(matches!(err, ReadError::NotRegular { .. }), "{err}");
+    }
+
+    #[test]
+    fn sources_in_a_repository_stay_in_it() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let repo = tmp.path().join("repo");
+        fs_err::create_dir_all(repo.join("sub")).expect("mkdir");
+        fs_err::write(tmp.path().join("secret"), "root-only").expect("write");
+        fs_err::write(repo.join("sub/real.yaml"), "ok").expect("write");
+        let out = repo.join(".env");
+        std::os::unix::fs::symlink(tmp.path().join("secret"), &out).expect("symlink");
+        let err = read_source(&out, Some(&repo)).unwrap_err();
+        assert!(matches!(err, ReadError::Outside { .. }), "{err}");
+        assert!(err.to_string().contains("outside the repository"), "{err}");
+        // A link folder out of the repository is the same.
+        std::os::unix::fs::symlink(tmp.path(), repo.join("up")).expect("symlink");
+        let err = read_source(&repo.join("up/secret"), Some(&repo)).unwrap_err();
+        assert!(matches!(err, ReadError::Outside { .. }), "{err}");
+        // Links inside it, files named outside it, and no repository at all are read.
+        let inside = repo.join("compose.yaml");
+        std::os::unix::fs::symlink("sub/real.yaml", &inside).expect("symlink");
+        assert_eq!(read_source(&inside, Some(&repo)).expect("inside"), "ok");
+        let named = tmp.path().join("secret");
+        assert_eq!(
+            read_source(&named, Some(&repo)).expect("named"),
+            "root-only"
+        );
+        assert_eq!(read_source(&out, None).expect("unconfined"), "root-only");
     }
 
     #[test]

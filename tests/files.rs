@@ -527,3 +527,77 @@ fn long_and_wide_names_list_without_panicking() {
     assert!(out.stdout.contains(&wide), "wide name missing");
     assert_eq!(out.stdout.lines().count(), 4);
 }
+
+/// A compose file, an `include`, an `extends` file or a `.env` that is a link (or lies in a
+/// linked folder) leading out of the repository is refused naming the link, its target and
+/// the repository: renet as root would read a root-only file for the repository's owner. A
+/// link inside the repository, and a file named outside it, are read.
+#[test]
+fn links_out_of_the_repository_are_refused() {
+    let compose_yaml = "services:\n  web:\n    image: busybox\n";
+    for place in [
+        "compose.yaml",
+        "include",
+        "extends",
+        ".env",
+        "linked folder",
+    ] {
+        let mut t = Test::new();
+        t.write(".rediacc.json", SLOTS);
+        let secret = t.root().join("secret.yaml");
+        std::fs::write(&secret, compose_yaml).expect("write");
+        let link = match place {
+            "compose.yaml" => t.path("compose.yaml"),
+            "include" => {
+                t.write(
+                    "compose.yaml",
+                    format!("include: [other.yaml]\n{compose_yaml}"),
+                );
+                t.path("other.yaml")
+            }
+            "extends" => {
+                t.write(
+                    "compose.yaml",
+                    "services:\n  api:\n    extends: {file: other.yaml, service: web}\n",
+                );
+                t.path("other.yaml")
+            }
+            ".env" => {
+                t.write("compose.yaml", compose_yaml);
+                t.path(".env")
+            }
+            _ => {
+                t.write("compose.yaml", "include: [up/secret.yaml]\n");
+                t.path("up")
+            }
+        };
+        let target = if place == "linked folder" {
+            t.root().to_owned()
+        } else {
+            secret.clone()
+        };
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        let before = snapshot(t.repo());
+        let out = renet(&mut t, &["slots", "sync"]).failure();
+        assert!(
+            out.stderr.contains("outside the repository"),
+            "{place}: {out}"
+        );
+        assert!(
+            out.stderr.contains(&secret.display().to_string()),
+            "{place}: {out}"
+        );
+        assert_eq!(snapshot(t.repo()), before, "{place}");
+    }
+    // A link that stays inside, and a file named outside with -f, are read.
+    let mut t = Test::new();
+    t.write("stacks/real.yaml", compose_yaml);
+    std::os::unix::fs::symlink("stacks/real.yaml", t.path("compose.yaml")).expect("symlink");
+    renet(&mut t, &["slots", "sync"]).success();
+    assert_eq!(t.slot_map()["services"]["web"]["slot"], 0);
+    let outside = t.root().join("elsewhere.yaml");
+    std::fs::write(&outside, "services:\n  db:\n    image: busybox\n").expect("write");
+    let named = outside.display().to_string();
+    renet(&mut t, &["slots", "sync", "-f", &named]).success();
+    assert_eq!(t.slot_map()["services"]["db"]["slot"], 1);
+}

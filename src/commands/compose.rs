@@ -147,9 +147,10 @@ fn load_project<'e>(
             files: &user.files,
             env_files: &user.env_files,
             project_dir: chosen_dir.as_deref(),
+            repo: Some(repo),
         },
     )?;
-    let project = compose::load(&selection.files, &selection.project_dir)?;
+    let project = compose::load_in(&selection.files, &selection.project_dir, Some(repo))?;
     let name = name::project_name(
         user.project_name.as_deref(),
         &selection.env,

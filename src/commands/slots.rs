@@ -129,7 +129,7 @@ fn sync(ctx: &Ctx<'_>, t: &Target, files: &[PathBuf]) -> Result<()> {
             .iter()
             .map(|f| settings::absolute(&ctx.cwd, f))
             .collect();
-        compose_files::project_services(&files)?
+        compose_files::project_services(&files, &t.repo)?
     };
     let new = slotmap::sync(&t.repo, names.iter().map(String::as_str))?;
     refresh_hosts(ctx, t)?;

@@ -51,10 +51,11 @@ impl From<DotenvError> for crate::error::Error {
 /// `env` first, then what `out` holds.
 pub(crate) fn read_into(
     path: &Path,
+    repo: Option<&Path>,
     env: interpolate::Lookup<'_>,
     out: &mut BTreeMap<String, String>,
 ) -> Result<(), DotenvError> {
-    let text = read_text(path)?;
+    let text = read_text(path, repo)?;
     parse_into(&text, env, out).map_err(|e| match e {
         ParseError::Syntax { line, message } => DotenvError::Syntax {
             path: path.to_path_buf(),
@@ -69,9 +70,10 @@ pub(crate) fn read_into(
 }
 
 /// An env file's text, read bounded and without blocking: the repository's owner decides what
-/// `.env` is, and a FIFO or `/dev/zero` there must not hang or swell renet.
-pub(crate) fn read_text(path: &Path) -> Result<String, DotenvError> {
-    match fsread::read_to_string(path, fsread::SOURCE_LIMIT, fsread::Links::Follow) {
+/// `.env` is, and a FIFO or `/dev/zero` there must not hang or swell renet, nor a link lead out
+/// of `repo`.
+pub(crate) fn read_text(path: &Path, repo: Option<&Path>) -> Result<String, DotenvError> {
+    match fsread::read_source(path, repo) {
         Ok(text) => Ok(text),
         Err(fsread::ReadError::Io { source, .. }) => Err(DotenvError::Unreadable {
             path: path.to_path_buf(),
@@ -460,7 +462,7 @@ mod tests {
         let path = tmp.path().join(".env");
         fs_err::write(&path, "OK=1\nbad key=2\n").expect("write");
         let mut out = BTreeMap::new();
-        let err = read_into(&path, &|_| None, &mut out)
+        let err = read_into(&path, None, &|_| None, &mut out)
             .unwrap_err()
             .to_string();
         assert!(
@@ -470,12 +472,12 @@ mod tests {
             )),
             "{err}"
         );
-        let err = read_into(&tmp.path().join("none"), &|_| None, &mut out).unwrap_err();
+        let err = read_into(&tmp.path().join("none"), None, &|_| None, &mut out).unwrap_err();
         assert!(matches!(err, DotenvError::Unreadable { .. }), "{err}");
         // A FIFO is refused at once (a plain read would wait for a writer for ever).
         let fifo = tmp.path().join("fifo.env");
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("fifo");
-        let err = read_into(&fifo, &|_| None, &mut out)
+        let err = read_into(&fifo, None, &|_| None, &mut out)
             .unwrap_err()
             .to_string();
         assert!(err.contains("fifo.env") && err.contains("FIFO"), "{err}");

@@ -71,6 +71,8 @@ fn first_existing(dir: &Path, names: &[&str]) -> Result<Option<PathBuf>, LoadErr
 pub(crate) struct ProjectEnv<'a> {
     process: &'a dyn Env,
     dotenv: BTreeMap<String, String>,
+    /// The repository whose `.env` files these are: a link must not lead out of it.
+    repo: Option<PathBuf>,
 }
 
 impl<'a> ProjectEnv<'a> {
@@ -78,7 +80,14 @@ impl<'a> ProjectEnv<'a> {
         Self {
             process,
             dotenv: BTreeMap::new(),
+            repo: None,
         }
+    }
+
+    /// The env files read are those of repository `repo` (see `fsread::read_source`).
+    fn in_repo(mut self, repo: Option<&Path>) -> Self {
+        self.repo = repo.map(Path::to_path_buf);
+        self
     }
 
     /// The value, `Some("")` when set but empty.
@@ -98,7 +107,7 @@ impl<'a> ProjectEnv<'a> {
     fn read(&mut self, files: &[PathBuf]) -> Result<(), DotenvError> {
         let mut read = BTreeMap::new();
         for file in files {
-            dotenv::read_into(file, &|k| self.get(k), &mut read)?;
+            dotenv::read_into(file, self.repo.as_deref(), &|k| self.get(k), &mut read)?;
         }
         for (k, v) in read {
             if self.get(&k).is_none() {
@@ -118,6 +127,8 @@ pub(crate) struct Request<'r> {
     pub(crate) env_files: &'r [PathBuf],
     /// `--project-directory` (or the repository, run from outside it), as given.
     pub(crate) project_dir: Option<&'r Path>,
+    /// The repository (absolute): links in it must not lead out of it.
+    pub(crate) repo: Option<&'r Path>,
 }
 
 /// A run's compose files, its project folder and its project environment.
@@ -142,7 +153,7 @@ pub(crate) fn select<'a>(process: &'a dyn Env, req: &Request<'_>) -> Result<Sele
         })
         .unwrap_or_else(|| req.cwd.to_path_buf());
     let env_files: Vec<PathBuf> = req.env_files.iter().map(|f| abs(f)).collect();
-    let mut env = ProjectEnv::new(process);
+    let mut env = ProjectEnv::new(process).in_repo(req.repo);
     let use_default_env = env_files.is_empty() && !default_env_disabled(process)?;
     read_env_files(
         &mut env,
@@ -247,14 +258,14 @@ fn search_defaults(dir: &Path) -> Result<Vec<PathBuf>> {
 /// The compose files of one Rediaccfile folder: its `.env`'s `COMPOSE_FILE` (the process
 /// environment left out: it belongs to one run, not to every folder), else the default names
 /// in the folder itself.
-fn folder_files(folder: &Path) -> Result<Option<Vec<PathBuf>>> {
+fn folder_files(folder: &Path, repo: &Path) -> Result<Option<Vec<PathBuf>>> {
     struct NoProcess;
     impl Env for NoProcess {
         fn var(&self, _: &str) -> Option<String> {
             None
         }
     }
-    let mut env = ProjectEnv::new(&NoProcess);
+    let mut env = ProjectEnv::new(&NoProcess).in_repo(Some(repo));
     read_env_files(&mut env, &[], Some(folder))?;
     if let Some(listed) = listed_files(&env, folder)? {
         return Ok(Some(listed));
@@ -267,7 +278,7 @@ fn folder_files(folder: &Path) -> Result<Option<Vec<PathBuf>>> {
 pub(crate) fn repo_projects(repo: &Path) -> Result<Vec<Vec<PathBuf>>> {
     let mut out = Vec::new();
     for folder in crate::rediaccfile::folders(repo).map_err(Error::io(repo))? {
-        if let Some(files) = folder_files(&folder)? {
+        if let Some(files) = folder_files(&folder, repo)? {
             out.push(files);
         }
     }
@@ -276,12 +287,12 @@ pub(crate) fn repo_projects(repo: &Path) -> Result<Vec<Vec<PathBuf>>> {
 
 /// Service names of one compose project (profiles ignored: a profile-gated service still
 /// needs its address).
-pub(crate) fn project_services(files: &[PathBuf]) -> Result<BTreeSet<String>> {
+pub(crate) fn project_services(files: &[PathBuf], repo: &Path) -> Result<BTreeSet<String>> {
     let dir = files
         .first()
         .and_then(|f| f.parent())
         .unwrap_or(Path::new("."));
-    let project = super::load(files, dir)?;
+    let project = super::load_in(files, dir, Some(repo))?;
     Ok(super::services(&project.model)
         .map(|(n, _)| n.clone())
         .collect())
@@ -302,7 +313,7 @@ pub(crate) fn repo_services_found(repo: &Path) -> Result<Option<BTreeSet<String>
     }
     let mut names = BTreeSet::new();
     for files in projects {
-        names.extend(project_services(&files)?);
+        names.extend(project_services(&files, repo)?);
     }
     Ok(Some(names))
 }
@@ -346,6 +357,7 @@ mod tests {
             files,
             env_files: &[],
             project_dir: None,
+            repo: None,
         }
     }
 
@@ -565,12 +577,12 @@ mod tests {
         let dir = tmp.path();
         touch(dir, "compose.yaml");
         assert_eq!(
-            folder_files(dir).expect("ok"),
+            folder_files(dir, dir).expect("ok"),
             Some(vec![dir.join("compose.yaml")])
         );
         write(dir, ".env", "COMPOSE_FILE=a.yaml:b/c.yaml\n");
         assert_eq!(
-            folder_files(dir).expect("ok"),
+            folder_files(dir, dir).expect("ok"),
             Some(vec![dir.join("a.yaml"), dir.join("b/c.yaml")])
         );
     }

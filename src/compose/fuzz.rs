@@ -12,9 +12,14 @@ use proptest::test_runner::Config;
 /// Characters YAML gives a meaning to, and a few ordinary ones.
 const YAMLISH: &str = "[a-z0-9 :\\-\\[\\]{}&*!<>|#'\"\n\t.,$%@`?=~/\\\\]{0,160}";
 
+/// 256 cases each, or `RENET_FUZZ_CASES` for a longer run by hand.
 fn config() -> Config {
+    let cases = std::env::var("RENET_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
     Config {
-        cases: 256,
+        cases,
         failure_persistence: None,
         ..Config::default()
     }

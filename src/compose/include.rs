@@ -85,7 +85,7 @@ pub(crate) fn apply(
                 .into_iter()
                 .collect(),
         };
-        let overlay = included_overlay(overlay, &env_files)?;
+        let overlay = included_overlay(overlay, &env_files, loader.repo.as_deref())?;
         let imported = loader.load_project(&paths, &project_dir, &overlay)?;
         let Node::Map(imported) = Node::Map(imported).strip() else {
             continue;
@@ -197,14 +197,18 @@ fn required_env_files(
 }
 
 /// `outer` with the variables of `env_files` added (the outer ones win).
-fn included_overlay(outer: &Overlay, env_files: &[PathBuf]) -> Result<Overlay, LoadError> {
+fn included_overlay(
+    outer: &Overlay,
+    env_files: &[PathBuf],
+    repo: Option<&Path>,
+) -> Result<Overlay, LoadError> {
     let mut overlay = outer.child();
     for file in env_files {
         let unreadable = |reason: String| LoadError::EnvFile {
             loc: Loc::file(file),
             reason,
         };
-        let text = dotenv::read_text(file).map_err(|e| unreadable(e.to_string()))?;
+        let text = dotenv::read_text(file, repo).map_err(|e| unreadable(e.to_string()))?;
         let entries = dotenv::parse_templates(&text).map_err(|e| LoadError::EnvFile {
             loc: Loc::line(file, u32::try_from(e.line).ok()),
             reason: format!("cannot read this env file: {e}"),

@@ -26,20 +26,23 @@ pub(crate) struct Loader {
     pub(crate) include_chain: Vec<PathBuf>,
     /// The main project's folder, where compose resolves what renet leaves to it.
     pub(crate) project_dir: PathBuf,
+    /// The repository the files belong to: links in it must not lead out of it.
+    pub(crate) repo: Option<PathBuf>,
 }
 
 impl Loader {
-    pub(crate) fn new(project_dir: &Path) -> Loader {
+    pub(crate) fn new(project_dir: &Path, repo: Option<&Path>) -> Loader {
         Loader {
             files: Vec::new(),
             cache: HashMap::new(),
             include_chain: Vec::new(),
             project_dir: project_dir.to_path_buf(),
+            repo: repo.map(Path::to_path_buf),
         }
     }
 
     pub(crate) fn read(&mut self, path: &Path) -> Result<Vec<Doc>, LoadError> {
-        let docs = read_docs(path)?;
+        let docs = read_docs(path, self.repo.as_deref())?;
         if !self.files.iter().any(|f| f == path) {
             self.files.push(path.to_path_buf());
         }

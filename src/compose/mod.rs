@@ -63,14 +63,26 @@ pub(crate) struct Project {
     pub(crate) files: Vec<PathBuf>,
 }
 
+/// [`load_in`] outside any repository.
+#[cfg(test)]
+pub(crate) fn load(files: &[PathBuf], project_dir: &Path) -> Result<Project, LoadError> {
+    load_in(files, project_dir, None)
+}
+
 /// Load and merge `files` in order (the first is the base; the project directory is
 /// `project_dir`). Relative paths in all of `files` resolve against `project_dir`, as with
 /// compose's `-f`; relative `files` themselves are taken from the current directory.
 /// Files that together define nothing are refused, as v2 does; no files give an empty model.
-pub(crate) fn load(files: &[PathBuf], project_dir: &Path) -> Result<Project, LoadError> {
+/// With `repo`, a file inside the repository must stay inside it once links are followed
+/// (`fsread::read_source`).
+pub(crate) fn load_in(
+    files: &[PathBuf],
+    project_dir: &Path,
+    repo: Option<&Path>,
+) -> Result<Project, LoadError> {
     let project_dir = paths::absolute_dir(project_dir);
     let files: Vec<PathBuf> = files.iter().map(|f| paths::absolute_dir(f)).collect();
-    let mut loader = loader::Loader::new(&project_dir);
+    let mut loader = loader::Loader::new(&project_dir, repo);
     let model = loader
         .load_project(&files, &project_dir, &template::Overlay::default())?
         .into_json();

@@ -38,9 +38,10 @@ pub(crate) struct Doc {
 
 /// Reads a compose file: its documents, in order, each checked for the shape every compose
 /// file must have.
-pub(crate) fn read_docs(path: &Path) -> Result<Vec<Doc>, LoadError> {
+/// With `repo`, a file inside the repository must stay inside it once links are followed.
+pub(crate) fn read_docs(path: &Path, repo: Option<&Path>) -> Result<Vec<Doc>, LoadError> {
     // Bounded and non-blocking: a repository's FIFO or `/dev/zero` must not hang or swell renet.
-    let source = match fsread::read_to_string(path, fsread::SOURCE_LIMIT, fsread::Links::Follow) {
+    let source = match fsread::read_source(path, repo) {
         Ok(s) => s,
         Err(e) if e.is_not_found() => {
             return Err(LoadError::NotFound {
@@ -769,7 +770,7 @@ mod tests {
 
     #[test]
     fn missing_file_is_not_found() {
-        let e = read_docs(Path::new("/nonexistent/compose.yaml")).unwrap_err();
+        let e = read_docs(Path::new("/nonexistent/compose.yaml"), None).unwrap_err();
         assert_eq!(
             e.to_string(),
             "compose file not found: /nonexistent/compose.yaml"
