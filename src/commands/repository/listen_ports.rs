@@ -103,7 +103,7 @@ pub(super) fn model_ports(repo: &Path) -> BTreeMap<String, BTreeSet<Port>> {
     };
     for files in projects {
         let dir = files.first().and_then(|f| f.parent()).unwrap_or(repo);
-        let Ok(project) = crate::compose::load(&files, dir) else {
+        let Ok(project) = crate::compose::load_in(&files, dir, Some(repo)) else {
             continue;
         };
         for (name, svc) in crate::compose::services(&project.model) {
