@@ -693,3 +693,46 @@ fn a_stale_daemon_socket_and_a_dead_pidfile_are_named() {
     );
     assert_eq!(report["status"], "error");
 }
+
+/// Without `--json` the report is for a person, on stdout: one line per check with its status
+/// and summary, details and fix indented under it, a last line counting; same exit status.
+#[test]
+fn the_human_report_is_on_stdout() {
+    let mut t = Test::new();
+    let run = t.run_dir();
+    fs::create_dir_all(&run).expect("mkdir");
+    drop(std::os::unix::net::UnixListener::bind(run.join("docker-4288.sock")).expect("bind"));
+    let out = t
+        .args([
+            "doctor",
+            "--route-server",
+            &format!("http://127.0.0.1:{}", free_port()),
+        ])
+        .run()
+        .code(2);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "error    daemons           1 of 1 repository daemon sockets do not answer"
+        )),
+        "{out}"
+    );
+    assert!(
+        lines.iter().any(|l| l
+            .trim_start()
+            .starts_with("fix: renet daemon stop --network-id 4288")),
+        "{out}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("- network 4288: ")),
+        "{out}"
+    );
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("doctor: error (")),
+        "{out}"
+    );
+}
