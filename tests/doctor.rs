@@ -645,6 +645,37 @@ fn preflight_refuses_a_port_a_host_process_holds() {
     });
     // Its own running container holds the port: `up` again is fine.
     d.compose(["up", "-d"]).success();
+    // A new service whose port a host process holds on every address: refused, and the new
+    // service gets no slot (the slot map is left as it was).
+    let wild = "import socket,time\ns=socket.socket()\ns.bind(('0.0.0.0',47123))\ns.listen()\ntime.sleep(600)";
+    let mut wildcard = Kill(
+        Command::new(&py)
+            .args(["-c", wild])
+            .spawn()
+            .expect("python"),
+    );
+    let wpid = wildcard.0.id();
+    eventually("the wildcard holder listens", TIMEOUT, || {
+        std::net::TcpStream::connect(("127.0.0.1", 47123)).ok()
+    });
+    t.write(
+        "compose.yaml",
+        "services:\n  web:\n    image: renet-test/busybox:1\n    stop_signal: SIGKILL\n    command: [\"sh\", \"-c\", \"mkdir -p /www && exec httpd -f -p $${SERVICE_IP}:8080 -h /www\"]\n    labels:\n      rediacc.service_port: \"8080\"\n  api:\n    image: renet-test/busybox:1\n    command: [\"sleep\", \"600\"]\n    expose: [\"47123\"]\n",
+    );
+    let map = t.bytes(".rediacc.json");
+    let out = d.compose(["up", "-d"]).code(7);
+    assert!(out.stderr.contains(&format!("service api listens on 127.0.16.3:47123 (tcp), but 0.0.0.0:47123 (tcp) is held by pid {wpid} (")), "{out}");
+    assert!(
+        !out.stderr.contains("service web"),
+        "web's own container is no conflict: {out}"
+    );
+    assert_eq!(
+        t.bytes(".rediacc.json"),
+        map,
+        "the refused service got a slot"
+    );
+    assert_eq!(d.containers().len(), 1, "a refused up created a container");
+    wildcard.0.kill().ok();
 }
 
 /// A daemon socket nothing serves (a dockerd that died) and a pidfile naming a dead process
@@ -692,4 +723,47 @@ fn a_stale_daemon_socket_and_a_dead_pidfile_are_named() {
         "{report:#}"
     );
     assert_eq!(report["status"], "error");
+}
+
+/// Without `--json` the report is for a person, on stdout: one line per check with its status
+/// and summary, details and fix indented under it, a last line counting; same exit status.
+#[test]
+fn the_human_report_is_on_stdout() {
+    let mut t = Test::new();
+    let run = t.run_dir();
+    fs::create_dir_all(&run).expect("mkdir");
+    drop(std::os::unix::net::UnixListener::bind(run.join("docker-4288.sock")).expect("bind"));
+    let out = t
+        .args([
+            "doctor",
+            "--route-server",
+            &format!("http://127.0.0.1:{}", free_port()),
+        ])
+        .run()
+        .code(2);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "error    daemons           1 of 1 repository daemon sockets do not answer"
+        )),
+        "{out}"
+    );
+    assert!(
+        lines.iter().any(|l| l
+            .trim_start()
+            .starts_with("fix: renet daemon stop --network-id 4288")),
+        "{out}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("- network 4288: ")),
+        "{out}"
+    );
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("doctor: error (")),
+        "{out}"
+    );
 }

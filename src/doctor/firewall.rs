@@ -301,10 +301,30 @@ fn input_findings(family: Family, t: &Table, ports: &ProxyPorts) -> (Vec<String>
             list.join("; ")
         ));
         for (p, ports) in &by_proto {
-            fixes.extend(accept_commands(family, at, *p, ports));
+            if t.has_chain(UFW_CHAIN) {
+                fixes.extend(ufw_commands(*p, ports));
+            } else {
+                fixes.extend(accept_commands(family, at, *p, ports));
+            }
         }
     }
     (details, fixes)
+}
+
+/// ufw's chain for the operator's own rules: on a ufw machine, rules added with `iptables`
+/// are lost at the next `ufw reload`, so the fix is `ufw allow`.
+const UFW_CHAIN: &str = "ufw-user-input";
+
+/// `ufw allow 80,443/tcp` lines (at most 15 ports or ranges each, as ufw takes them).
+fn ufw_commands(proto: Proto, ports: &[u16]) -> Vec<String> {
+    let items: Vec<String> = ranges(ports)
+        .into_iter()
+        .map(|r| range_text(r, ':'))
+        .collect();
+    items
+        .chunks(MULTIPORT_SLOTS)
+        .map(|c| format!("ufw allow {}/{}", c.join(","), proto.as_str()))
+        .collect()
 }
 
 /// How to keep rules over a reboot, as the two families of cloud images do it.
@@ -338,7 +358,13 @@ pub(crate) fn input(tables: &[(Family, Table)], ports: &ProxyPorts) -> Check {
             format!("INPUT lets the proxy's ports through ({served})"),
         );
     }
-    fixes.push(SAVE_HINT.to_owned());
+    if tables.iter().any(|(_, t)| t.has_chain(UFW_CHAIN)) {
+        // ufw writes the same rules for both families: one set of commands.
+        let mut seen = std::collections::BTreeSet::new();
+        fixes.retain(|f| seen.insert(f.clone()));
+    } else {
+        fixes.push(SAVE_HINT.to_owned());
+    }
     Check::error(
         INPUT_ID,
         "INPUT refuses the proxy's ports before anything accepts them (as cloud images ship): \
@@ -640,12 +666,7 @@ mod tests {
             c.details,
             ["iptables-save: the INPUT policy DROP refuses tcp 443 before any rule accepts them"]
         );
-        assert!(
-            c.fix
-                .starts_with("iptables -A INPUT -p tcp --dport 443 -j ACCEPT"),
-            "{}",
-            c.fix
-        );
+        assert_eq!(c.fix, "ufw allow 443/tcp", "ufw persists its own rules");
     }
 
     #[test]
