@@ -1288,7 +1288,7 @@ _renet() {
             return 0
             ;;
         renet__subcmd__machine__subcmd__set)
-            opts="-h --base-domain --machine-name --public-address --cert-email --cert-resolver --route-server --json --help"
+            opts="-h --base-domain --machine-name --public-address --cert-email --cert-resolver --route-server --proxy-config-dir --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1315,6 +1315,10 @@ _renet() {
                     return 0
                     ;;
                 --route-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-config-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

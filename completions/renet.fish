@@ -205,7 +205,7 @@ complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_s
 complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit status routes help" -f -a "status" -d 'Ask the route server how it stands (/health): status, daemons, routers, problems'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit status routes help" -f -a "routes" -d 'List the routes the route server serves (/routes.json) as `host -> backend`'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and not __fish_seen_subcommand_from config unit status routes help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l out -d 'Folder for traefik.yml (and acme.json, which Traefik writes)' -r -F
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l out -d 'Folder for traefik.yml (and acme.json, which Traefik writes) [default: `renet machine` proxy_config_dir, else /etc/rediacc/proxy]' -r -F
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l bind -d 'The machine\'s public address, the only one every entrypoint listens on (required: listening on every address would take the proxy\'s ports from every repository\'s own addresses) [default: `renet machine` public_address]' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l bind-v6 -d 'Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l web-port -d 'Port of the web entrypoint (redirects to HTTPS)' -r
@@ -221,7 +221,7 @@ complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subco
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l log-level -d 'Traefik\'s log level' -r
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l config-dir -d 'Folder holding traefik.yml (as given to `proxy config --out`)' -r -F
+complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l config-dir -d 'Folder holding traefik.yml (as given to `proxy config --out`) [default: `renet machine` proxy_config_dir, else /etc/rediacc/proxy]' -r -F
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l traefik -d 'The Traefik binary' -r -F
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l cf-dns-token-file -d 'File holding the Cloudflare API token (CF_DNS_API_TOKEN_FILE for Traefik)' -r -F
 complete -c renet -n "__fish_renet_using_subcommand proxy; and __fish_seen_subcommand_from unit" -l listen -d 'Address of the route server' -r
@@ -254,12 +254,13 @@ complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_sub
 complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from set" -l cert-email -d 'E-mail for Let\'s Encrypt (`proxy config --cert-email`)' -r
 complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from set" -l cert-resolver -d 'Certificate resolver name (`proxy config`/`route-server --cert-resolver`)' -r
 complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from set" -l route-server -d 'The route server\'s URL as Traefik polls it (`proxy config --route-server`)' -r
+complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from set" -l proxy-config-dir -d 'Folder of the proxy\'s traefik.yml (`proxy config --out`, `proxy unit`/`machine units --config-dir`, `doctor --proxy-config`)' -r
 complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from set" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'
 complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from units" -l root -d 'Root folder: units go to DIR/etc/systemd/system/' -r -F
-complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from units" -l config-dir -d 'Folder holding traefik.yml (as given to `proxy config --out`)' -r -F
+complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from units" -l config-dir -d 'Folder holding traefik.yml (as given to `proxy config --out`) [default: `renet machine` proxy_config_dir, else /etc/rediacc/proxy]' -r -F
 complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from units" -l traefik -d 'The Traefik binary' -r -F
 complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from units" -l cf-dns-token-file -d 'File holding the Cloudflare API token (CF_DNS_API_TOKEN_FILE for Traefik)' -r -F
 complete -c renet -n "__fish_renet_using_subcommand machine; and __fish_seen_subcommand_from units" -l json -d 'Print one JSON document on stdout (an error too); progress stays on stderr'

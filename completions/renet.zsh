@@ -477,7 +477,7 @@ _arguments "${_arguments_options[@]}" : \
         case $line[1] in
             (config)
 _arguments "${_arguments_options[@]}" : \
-'--out=[Folder for traefik.yml (and acme.json, which Traefik writes)]:DIR:_files' \
+'--out=[Folder for traefik.yml (and acme.json, which Traefik writes) \[default\: \`renet machine\` proxy_config_dir, else /etc/rediacc/proxy\]]:DIR:_files' \
 '--bind=[The machine'\''s public address, the only one every entrypoint listens on (required\: listening on every address would take the proxy'\''s ports from every repository'\''s own addresses) \[default\: \`renet machine\` public_address\]]:ADDR:_default' \
 '--bind-v6=[Also serve HTTPS on this IPv6 address (entrypoint websecure-v6); needs --bind]:ADDR6:_default' \
 '--web-port=[Port of the web entrypoint (redirects to HTTPS)]:PORT:_default' \
@@ -498,7 +498,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (unit)
 _arguments "${_arguments_options[@]}" : \
-'--config-dir=[Folder holding traefik.yml (as given to \`proxy config --out\`)]:DIR:_files' \
+'--config-dir=[Folder holding traefik.yml (as given to \`proxy config --out\`) \[default\: \`renet machine\` proxy_config_dir, else /etc/rediacc/proxy\]]:DIR:_files' \
 '--traefik=[The Traefik binary]:PATH:_files' \
 '--cf-dns-token-file=[File holding the Cloudflare API token (CF_DNS_API_TOKEN_FILE for Traefik)]:FILE:_files' \
 '--listen=[Address of the route server]:ADDR:_default' \
@@ -590,6 +590,7 @@ _arguments "${_arguments_options[@]}" : \
 '--cert-email=[E-mail for Let'\''s Encrypt (\`proxy config --cert-email\`)]:EMAIL:_default' \
 '--cert-resolver=[Certificate resolver name (\`proxy config\`/\`route-server --cert-resolver\`)]:NAME:_default' \
 '--route-server=[The route server'\''s URL as Traefik polls it (\`proxy config --route-server\`)]:URL:_default' \
+'--proxy-config-dir=[Folder of the proxy'\''s traefik.yml (\`proxy config --out\`, \`proxy unit\`/\`machine units --config-dir\`, \`doctor --proxy-config\`)]:DIR:_default' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \
 '-h[Print help]' \
 '--help[Print help]' \
@@ -605,7 +606,7 @@ _arguments "${_arguments_options[@]}" : \
 (units)
 _arguments "${_arguments_options[@]}" : \
 '--root=[Root folder\: units go to DIR/etc/systemd/system/]:DIR:_files' \
-'--config-dir=[Folder holding traefik.yml (as given to \`proxy config --out\`)]:DIR:_files' \
+'--config-dir=[Folder holding traefik.yml (as given to \`proxy config --out\`) \[default\: \`renet machine\` proxy_config_dir, else /etc/rediacc/proxy\]]:DIR:_files' \
 '--traefik=[The Traefik binary]:PATH:_files' \
 '--cf-dns-token-file=[File holding the Cloudflare API token (CF_DNS_API_TOKEN_FILE for Traefik)]:FILE:_files' \
 '--json[Print one JSON document on stdout (an error too); progress stays on stderr]' \

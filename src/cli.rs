@@ -550,9 +550,10 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Args)]
 pub struct ProxyConfigArgs {
-    /// Folder for traefik.yml (and acme.json, which Traefik writes)
+    /// Folder for traefik.yml (and acme.json, which Traefik writes) [default: `renet machine`
+    /// proxy_config_dir, else /etc/rediacc/proxy]
     #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
     /// The machine's public address, the only one every entrypoint listens on (required:
     /// listening on every address would take the proxy's ports from every repository's own
     /// addresses) [default: `renet machine` public_address]
@@ -617,9 +618,10 @@ pub struct ProxyConfigArgs {
 
 #[derive(Debug, Args)]
 pub struct ProxyUnitArgs {
-    /// Folder holding traefik.yml (as given to `proxy config --out`)
-    #[arg(long, default_value = "/etc/rediacc/proxy", value_name = "DIR")]
-    pub config_dir: PathBuf,
+    /// Folder holding traefik.yml (as given to `proxy config --out`) [default: `renet machine`
+    /// proxy_config_dir, else /etc/rediacc/proxy]
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
     /// The Traefik binary
     #[arg(long, default_value = "/usr/local/bin/traefik", value_name = "PATH")]
     pub traefik: PathBuf,
@@ -678,6 +680,10 @@ pub struct MachineSetArgs {
     /// The route server's URL as Traefik polls it (`proxy config --route-server`)
     #[arg(long, value_name = "URL")]
     pub route_server: Option<String>,
+    /// Folder of the proxy's traefik.yml (`proxy config --out`, `proxy unit`/`machine units
+    /// --config-dir`, `doctor --proxy-config`)
+    #[arg(long, value_name = "DIR")]
+    pub proxy_config_dir: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -685,9 +691,10 @@ pub struct MachineUnitsArgs {
     /// Root folder: units go to DIR/etc/systemd/system/
     #[arg(long, default_value = "/", value_name = "DIR")]
     pub root: PathBuf,
-    /// Folder holding traefik.yml (as given to `proxy config --out`)
-    #[arg(long, default_value = "/etc/rediacc/proxy", value_name = "DIR")]
-    pub config_dir: PathBuf,
+    /// Folder holding traefik.yml (as given to `proxy config --out`) [default: `renet machine`
+    /// proxy_config_dir, else /etc/rediacc/proxy]
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
     /// The Traefik binary
     #[arg(long, default_value = "/usr/local/bin/traefik", value_name = "PATH")]
     pub traefik: PathBuf,

@@ -18,14 +18,18 @@ pub(crate) const FILE_NAME: &str = "machine.json";
 const LOCK_NAME: &str = ".machine.json.lock";
 
 /// Every key renet reads, in the order `show` prints them. The flag is the key with dashes.
-pub(crate) const KEYS: [&str; 6] = [
+pub(crate) const KEYS: [&str; 7] = [
     "base_domain",
     "machine_name",
     "public_address",
     "cert_email",
     "cert_resolver",
     "route_server",
+    "proxy_config_dir",
 ];
+
+/// Where the proxy's `traefik.yml` lives when neither a flag nor `proxy_config_dir` says.
+pub(crate) const DEFAULT_PROXY_CONFIG_DIR: &str = "/etc/rediacc/proxy";
 
 #[derive(Debug, thiserror::Error)]
 pub enum MachineError {
@@ -174,7 +178,22 @@ fn validate_value(key: &str, raw: &str) -> Result<String, MachineError> {
         "route_server" => crate::routes::proxy::route_server_endpoint(v)
             .map(|_| v.to_owned())
             .map_err(|_| bad("is not the route server's http:// URL (e.g. http://127.0.0.1:7111)")),
+        "proxy_config_dir" if v.starts_with('/') && !v.chars().any(char::is_control) => {
+            Ok(v.trim_end_matches('/').to_owned())
+                .map(|d| if d.is_empty() { "/".to_owned() } else { d })
+        }
+        "proxy_config_dir" => Err(bad("must be an absolute folder path")),
         _ => Ok(v.to_owned()),
+    }
+}
+
+impl Machine {
+    /// The proxy's configuration folder: `flag`, else the setting, else
+    /// [`DEFAULT_PROXY_CONFIG_DIR`].
+    pub(crate) fn proxy_config_dir(&self, flag: Option<&Path>) -> PathBuf {
+        flag.map(Path::to_path_buf)
+            .or_else(|| self.get("proxy_config_dir").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_PROXY_CONFIG_DIR))
     }
 }
 

@@ -310,8 +310,8 @@ fn units_by_content() {
     for needle in [
         "Type=oneshot\n",
         "After=network-online.target rediacc-router.service rediacc-docker-2816.service rediacc-docker-2880.service\n",
-        " repository up --path /srv/shop --network-id 2816 --name shop\n",
-        " repository up --path \"/srv/my blog\" --network-id 2880 --name blog\n",
+        " repository up --path /srv/shop --network-id 2816 --name shop --wait 0\n",
+        " repository up --path \"/srv/my blog\" --network-id 2880 --name blog --wait 0\n",
     ] {
         assert!(repos.contains(needle), "{needle:?} in\n{repos}");
     }
@@ -321,4 +321,35 @@ fn units_by_content() {
         .unwrap();
     let shop = repos.find("repository down --path /srv/shop").unwrap();
     assert!(blog < shop, "{repos}");
+}
+
+#[test]
+fn the_proxy_config_folder_is_a_machine_setting() {
+    let mut t = Test::new();
+    let dir = t.root().join("proxy-conf");
+    t.args(["machine", "set", "--public-address", "203.0.113.7"])
+        .args(["--proxy-config-dir", dir.to_str().unwrap()])
+        .run()
+        .success();
+    // `proxy config` without --out writes there ...
+    let path = t.args(["proxy", "config"]).run().success().stdout;
+    assert_eq!(path.trim(), dir.join("traefik.yml").to_str().unwrap());
+    assert!(dir.join("traefik.yml").is_file());
+    // ... and the proxy unit reads it from there.
+    let root = t.root().join("sysroot");
+    t.args(["machine", "units", "--root", root.to_str().unwrap()])
+        .run()
+        .success();
+    let proxy = fs::read_to_string(root.join("etc/systemd/system/rediacc-proxy.service")).unwrap();
+    let expected = format!("--configFile={}/traefik.yml", dir.display());
+    assert!(proxy.contains(&expected), "{proxy}");
+    let unit = t.args(["proxy", "unit"]).run().success().stdout;
+    assert!(unit.contains(&expected), "{unit}");
+    // A relative folder is refused, the file unchanged.
+    let before = fs::read(machine_json(&t)).unwrap();
+    t.args(["machine", "set", "--proxy-config-dir", "relative/dir"])
+        .run()
+        .code(2)
+        .stderr_has("must be an absolute folder path");
+    assert_eq!(fs::read(machine_json(&t)).unwrap(), before);
 }

@@ -2,7 +2,6 @@
 //! route server's `/health`, run the checks of `crate::doctor` on this machine, print the
 //! report. The exit status is the report's (0 ok, 1 warnings, 2 errors).
 
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::Ctx;
@@ -14,10 +13,6 @@ use crate::host::RealHost;
 use crate::leases::{RANGE_VAR, range_from_env};
 use crate::machine::Machine;
 
-/// Where `renet proxy config --out` writes by default in the units and the README.
-const DEFAULT_PROXY_DIR: &str = "/etc/rediacc/proxy";
-/// The machine setting naming the proxy's configuration folder.
-const PROXY_DIR_KEY: &str = "proxy_config_dir";
 /// How long the route server may take to answer `/health`.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(1);
 /// One daemon's budget; all are asked at once.
@@ -36,9 +31,9 @@ pub(crate) fn run(ctx: &Ctx<'_>, a: &DoctorArgs) -> Result<u8> {
         .unwrap_or_else(|| format!("http://{}", crate::settings::DEFAULT_ROUTE_SERVER));
     let server = proxy_status::server(&url)?;
     let range = range_from_env(ctx.env.var(RANGE_VAR).as_deref())?;
-    let proxy_dir = a.proxy_config.clone().map_or_else(
-        || PathBuf::from(machine.get(PROXY_DIR_KEY).unwrap_or(DEFAULT_PROXY_DIR)),
-        |d| crate::settings::absolute(&ctx.cwd, &d),
+    let proxy_dir = crate::settings::absolute(
+        &ctx.cwd,
+        &machine.proxy_config_dir(a.proxy_config.as_deref()),
     );
     let traefik_yml = proxy_dir.join("traefik.yml");
     let health = proxy_status::get_json_within(&server, "/health", HEALTH_TIMEOUT).map_err(|e| {

@@ -26,6 +26,7 @@ fn set(ctx: &Ctx<'_>, a: &MachineSetArgs) -> Result<u8> {
         ("cert_email", &a.cert_email),
         ("cert_resolver", &a.cert_resolver),
         ("route_server", &a.route_server),
+        ("proxy_config_dir", &a.proxy_config_dir),
     ];
     // Every value is checked before the file is touched: one bad flag changes nothing.
     let mut changes = Vec::new();

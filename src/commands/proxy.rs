@@ -9,10 +9,11 @@ use crate::machine::Machine;
 use crate::routes::proxy::{self, StaticSettings, UnitSettings};
 use crate::settings;
 
-/// The flags, the machine's settings (`renet machine set`) filling in what they leave out.
-fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings> {
+/// The flags, the machine's settings (`renet machine set`) filling in what they leave out; and
+/// the folder traefik.yml goes to.
+fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<(StaticSettings, PathBuf)> {
     let machine = Machine::load(&ctx.state_dir)?;
-    let out = settings::absolute(&ctx.cwd, &a.out);
+    let out = settings::absolute(&ctx.cwd, &machine.proxy_config_dir(a.out.as_deref()));
     let cert_email = a
         .cert_email
         .clone()
@@ -47,7 +48,7 @@ fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings>
             .map_err(|e| Error::Usage(format!("--lease-range: {e}")))?,
         None => crate::leases::DEFAULT_RANGE,
     };
-    Ok(StaticSettings {
+    let settings = StaticSettings {
         bind: a.bind.or_else(|| machine.public_address()),
         bind_v6: a.bind_v6,
         web_port: a.web_port,
@@ -65,7 +66,8 @@ fn static_settings(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<StaticSettings>
         route_server,
         poll_interval: a.poll_interval,
         log_level: a.log_level.clone(),
-    })
+    };
+    Ok((settings, out))
 }
 
 pub(crate) fn run(ctx: &Ctx<'_>, args: ProxyArgs) -> Result<u8> {
@@ -78,9 +80,8 @@ pub(crate) fn run(ctx: &Ctx<'_>, args: ProxyArgs) -> Result<u8> {
 }
 
 fn config(ctx: &Ctx<'_>, a: &ProxyConfigArgs) -> Result<u8> {
-    let s = static_settings(ctx, a)?;
+    let (s, dir) = static_settings(ctx, a)?;
     let text = proxy::traefik_yml(&s).map_err(|e| Error::Usage(e.to_string()))?;
-    let dir = settings::absolute(&ctx.cwd, &a.out);
     fs_err::create_dir_all(&dir)?;
     let path = dir.join("traefik.yml");
     crate::atomic::write(&path, text.as_bytes(), None).map_err(Error::io(&path))?;
@@ -130,9 +131,10 @@ fn unit(ctx: &Ctx<'_>, a: &ProxyUnitArgs) -> Result<u8> {
     }
     rs.extend(["--entrypoints".to_owned(), options.entrypoints.join(",")]);
     let renet = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/usr/local/bin/renet"));
+    let config_dir = Machine::load(&ctx.state_dir)?.proxy_config_dir(a.config_dir.as_deref());
     let files = UnitFiles {
         traefik: &a.traefik,
-        config_dir: &a.config_dir,
+        config_dir: &config_dir,
         cf_dns_token_file: a.cf_dns_token_file.as_deref(),
     };
     ctx.out

@@ -74,9 +74,13 @@ fn registered(state_dir: &Path) -> Result<Vec<Repository>> {
 /// server gets no naming flags: it reads machine.json at every start, so `machine set` and a
 /// restart change the routes without rewriting the unit.
 fn proxy_units(ctx: &Ctx<'_>, a: &MachineUnitsArgs, renet: &Path) -> Vec<(String, String)> {
+    // An unreadable machine.json has already failed the command (the repository units read it).
+    let config_dir = crate::machine::Machine::load(&ctx.state_dir)
+        .unwrap_or_default()
+        .proxy_config_dir(a.config_dir.as_deref());
     let files = UnitFiles {
         traefik: &a.traefik,
-        config_dir: &a.config_dir,
+        config_dir: &config_dir,
         cf_dns_token_file: a.cf_dns_token_file.as_deref(),
     };
     let listen = vec!["--listen".to_owned(), DEFAULT_ROUTE_SERVER.to_owned()];
@@ -122,7 +126,9 @@ fn repositories_unit(ctx: &Ctx<'_>, renet: &Path, repos: &[&Repository]) -> Stri
     };
     let starts: String = repos
         .iter()
-        .map(|r| format!("ExecStart=-{}\n", command("up", r)))
+        // `--wait 0`: a repository whose services are slow to listen must not hold the next
+        // one's start for the readiness wait; `repository list|status` report readiness.
+        .map(|r| format!("ExecStart=-{} --wait 0\n", command("up", r)))
         .collect();
     let stops: String = repos
         .iter()
