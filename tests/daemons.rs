@@ -198,6 +198,12 @@ fn a_stale_or_missing_pidfile_does_not_hide_a_running_daemon() {
         (Value::from(true), Value::from(real))
     );
 
+    // Nor a second one in the foreground (a systemd unit's start while it runs).
+    d.renet(["daemon", "start", "--foreground"])
+        .failure()
+        .stderr_has(&format!("already runs (dockerd pid {real})"));
+    assert_eq!(dockerd_pid(&d), real, "the running dockerd is untouched");
+
     fs::remove_file(pidfile(&d)).expect("remove the pidfile");
     assert_eq!(status(&d)["pid"], real);
     let stopped = d.renet(["daemon", "stop", "--json"]).success().json();
@@ -292,11 +298,18 @@ fn hung_sockets_are_listed_as_not_answering_and_never_taken_over() {
         "{out}"
     );
     assert!(out.stderr.contains(&format!("pid {me}")), "{out}");
-    let out = t.args(["daemon", "start"]).args(&target).run().failure();
-    assert!(
-        out.stderr.contains("renet leaves it and its socket alone"),
-        "{out}"
-    );
+    for foreground in [&[][..], &["--foreground"]] {
+        let out = t
+            .args(["daemon", "start"])
+            .args(foreground)
+            .args(&target)
+            .run()
+            .failure();
+        assert!(
+            out.stderr.contains("renet leaves it and its socket alone"),
+            "{out}"
+        );
+    }
     assert_eq!(
         snapshot(&t.run_dir()),
         before,

@@ -34,7 +34,9 @@ fn start(ctx: &Ctx<'_>, target: &DaemonTarget, timeout: Duration, foreground: bo
     let path_env = ctx.env.var("PATH");
     let (id, repo, paths) = resolve(ctx, target)?;
     if foreground {
-        return Err(daemon::exec_foreground(&paths, repo.as_deref(), path_env.as_deref()).into());
+        return Err(
+            daemon::exec_foreground(id, &paths, repo.as_deref(), path_env.as_deref()).into(),
+        );
     }
     if !ctx.json {
         ctx.out.note(&format!(

@@ -219,7 +219,10 @@ fn refuse_foreign_server(
 }
 
 /// Replace this process with dockerd (for systemd units: the unit's main PID is the daemon).
+/// Refused while a dockerd of this daemon runs (a second one on the same data) or another
+/// process serves the socket (dockerd would unlink it and take its place).
 pub fn exec_foreground(
+    network: NetworkId,
     paths: &DaemonPaths,
     repo: Option<&Path>,
     path_env: Option<&str>,
@@ -228,6 +231,16 @@ pub fn exec_foreground(
     let Some(dockerd) = crate::compose::bin::which("dockerd", path_env) else {
         return DaemonError::NoDockerd;
     };
+    let found = Identity::of(paths);
+    if let Some(d) = found.dockerd() {
+        return DaemonError::AlreadyRunning {
+            network,
+            pid: d.pid,
+        };
+    }
+    if let Err(e) = refuse_foreign_server(network, paths, &found.server) {
+        return e;
+    }
     cleanup_stale(paths);
     if let Err(e) = prepare(paths, repo) {
         return e;
@@ -379,4 +392,66 @@ pub fn stop(
         notes,
         seconds: began.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file of the daemon's folder and the socket, with its bytes (None: not a file).
+    fn files(paths: &DaemonPaths) -> Vec<(PathBuf, Option<Vec<u8>>)> {
+        let mut out: Vec<_> = std::fs::read_dir(&paths.dir)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let bytes = std::fs::read(&p).ok();
+                (p, bytes)
+            })
+            .collect();
+        out.push((paths.socket.clone(), None));
+        out.sort();
+        out
+    }
+
+    /// A socket served by a process that is no dockerd (this test), with its pid in the
+    /// pidfile: stop and start refuse, nothing is signalled or removed.
+    #[test]
+    fn a_socket_served_by_another_process_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = NetworkId::new(2816).unwrap();
+        let paths = DaemonPaths::new(dir.path(), dir.path(), id, None);
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        let _listener = std::os::unix::net::UnixListener::bind(&paths.socket).unwrap();
+        std::fs::write(&paths.pidfile, format!("{}\n", std::process::id())).unwrap();
+        std::fs::write(&paths.repo_marker, "/srv/shop").unwrap();
+        let before = files(&paths);
+        let err = stop(id, &paths, Duration::from_secs(1)).unwrap_err();
+        assert!(matches!(err, DaemonError::SocketTaken { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("pid {} (`", std::process::id()))
+                && text.contains("which is not a dockerd of this network"),
+            "{text}"
+        );
+        assert!(paths.socket.exists());
+        assert_eq!(files(&paths), before, "nothing touched");
+        cleanup_stale(&paths);
+        assert!(paths.socket.exists(), "a served socket is never cleaned up");
+    }
+
+    /// What a dead daemon left (a socket nobody serves, a pidfile naming a dead PID) is
+    /// removed; stop of such a daemon is a no-op that succeeds.
+    #[test]
+    fn what_a_dead_daemon_left_is_cleaned_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = NetworkId::new(2880).unwrap();
+        let paths = DaemonPaths::new(dir.path(), dir.path(), id, None);
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        drop(std::os::unix::net::UnixListener::bind(&paths.socket).unwrap());
+        std::fs::write(&paths.pidfile, format!("{}\n", i32::MAX)).unwrap();
+        let r = stop(id, &paths, Duration::from_secs(1)).unwrap();
+        assert!(!r.was_running && r.pid.is_none());
+        assert_eq!(r.pidfile_pid, Some(i32::MAX));
+        assert!(!paths.socket.exists() && !paths.pidfile.exists());
+    }
 }

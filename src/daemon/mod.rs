@@ -77,6 +77,11 @@ pub enum DaemonError {
         socket: PathBuf,
         holder: String,
     },
+    #[error(
+        "the daemon for network {network} already runs (dockerd pid {pid}); stop it first \
+         (renet daemon stop --network-id {network}) to run it in the foreground"
+    )]
+    AlreadyRunning { network: NetworkId, pid: i32 },
     #[error("dockerd not found on PATH; install Docker Engine (Debian: apt-get install docker.io)")]
     NoDockerd,
     #[error("dockerd for network {network} (pid {pid}) did not exit within {secs}s; it was killed")]

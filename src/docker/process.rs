@@ -62,8 +62,10 @@ pub fn listener(socket: &Path) -> Listener {
         AddressFamily, SockFlag, SockType, UnixAddr, connect, getsockopt, socket as open,
         sockopt::PeerCredentials,
     };
+    // A path too long for a socket address (108 bytes) cannot be connected to, nor bound by a
+    // daemon: nobody listens there (starting dockerd on it fails, with its own error).
     let Ok(addr) = UnixAddr::new(socket) else {
-        return Listener::Unknown(format!("{}: not a usable socket path", socket.display()));
+        return Listener::Nobody;
     };
     let fd = match open(
         AddressFamily::Unix,
@@ -129,5 +131,7 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         std::fs::write(&path, "").unwrap();
         assert_eq!(listener(&path), Listener::Nobody, "a regular file");
+        let long = dir.path().join("x".repeat(120)).join("d.sock");
+        assert_eq!(listener(&long), Listener::Nobody, "too long for a socket");
     }
 }
