@@ -164,9 +164,10 @@ pub(crate) fn build(daemons: &[DaemonInput], leases: &[Lease], opts: &Options) -
     }
 }
 
-/// Running containers of the daemons that answered, oldest first (then by network, name
-/// and id: a total order, so the input order never matters). A network listed twice counts
-/// once (its first socket by name).
+/// Running containers of the daemons that answered, the oldest repository first (its age is
+/// its oldest running container's: recreating one service does not hand its host names to
+/// another repository), then by network, and within one by age, name and id: a total order,
+/// so the input order never matters. A network listed twice counts once (its first socket).
 fn running(daemons: &[DaemonInput]) -> Vec<(NetworkId, &ContainerInput)> {
     let mut ds: Vec<&DaemonInput> = daemons.iter().collect();
     ds.sort_by(|a, b| (a.network_id, &a.socket).cmp(&(b.network_id, &b.socket)));
@@ -177,8 +178,14 @@ fn running(daemons: &[DaemonInput]) -> Vec<(NetworkId, &ContainerInput)> {
         .flat_map(|d| d.containers.iter().map(move |c| (d.network_id, c)))
         .filter(|(_, c)| c.state == "running")
         .collect();
-    cs.sort_by(|(na, a), (nb, b)| {
-        (a.created, *na, &a.name, &a.id).cmp(&(b.created, *nb, &b.name, &b.id))
+    let mut age: BTreeMap<NetworkId, i64> = BTreeMap::new();
+    for (n, c) in &cs {
+        let a = age.entry(*n).or_insert(c.created);
+        *a = (*a).min(c.created);
+    }
+    cs.sort_by_cached_key(|&(n, c)| {
+        let repo_age = age.get(&n).copied().unwrap_or(0);
+        (repo_age, n, c.created, c.name.as_str(), c.id.as_str())
     });
     cs
 }

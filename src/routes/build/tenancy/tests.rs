@@ -248,7 +248,17 @@ fn other_hosts_belong_to_the_oldest_claim() {
         )]
     );
     assert_victim_intact(&b, None);
-    // Older than the victim's container, the other repository is first: age, not network ID.
+    // The victim recreates web: its repository is still the older one (db is).
+    let mut recreated = victim();
+    recreated[0].created = 300;
+    let b = build::build(
+        &[daemon(2816, recreated), daemon(2880, vec![steal.clone()])],
+        &[lease(2816, "db", Proto::Tcp, 5432, 10000)],
+        &opts(None),
+    );
+    assert_eq!(b.problems.len(), 1, "{:?}", b.problems);
+    assert_eq!(b.problems[0].network_id, 2880);
+    // Older than the victim's repository, the other one is first: age, not network ID.
     let mut early = steal;
     early.created = 1;
     let b = run(vec![early], None);
