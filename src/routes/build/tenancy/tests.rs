@@ -596,6 +596,8 @@ fn attack_labels() -> impl Strategy<Value = Vec<(String, String)>> {
     let values = prop_oneof![
         prop::sample::select(vec![
             "Host(`web.shop.m.example.com`)",
+            "Host(`web-2816.example.com`)",
+            "web-2816",
             "Host(`www.shop.org`)",
             "HOST(`WWW.SHOP.ORG.`) && PathPrefix(`/`)",
             "Host(`mine.evil.org`)",
@@ -653,21 +655,30 @@ proptest! {
     /// Whatever repository B's labels say, nothing of B serves A's hosts or entrypoints,
     /// points outside B's block or names an object that is not B's, and A keeps every route.
     #[test]
-    fn no_label_set_of_b_reaches_a(labels in attack_labels(), enable in any::<bool>()) {
+    fn no_label_set_of_b_reaches_a(
+        labels in attack_labels(),
+        enable in any::<bool>(),
+        machine in prop::option::of(Just("m")),
+    ) {
         let mut l: Vec<(String, String)> = labels;
         if enable {
             l.push(("traefik.enable".into(), "true".into()));
         }
         let pairs: Vec<(&str, &str)> = l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let b = run(vec![attacker("x", &pairs)], Some("m"));
-        assert_victim_intact(&b, Some("m"));
+        let b = run(vec![attacker("x", &pairs)], machine);
+        assert_victim_intact(&b, machine);
         let j = json_of(&b);
-        let a_hosts = ["web.shop.m.example.com", "www.shop.org", "db.shop.m.example.com"];
+        let a_hosts = ["web.shop.m.example.com", "www.shop.org", "web-2816.example.com"];
         for (name, r) in j["http"]["routers"].as_object().into_iter().flatten() {
             if !name.ends_with("-2880") { continue; }
             let hosts = build::rule::hosts(r["rule"].as_str().unwrap_or(""), false);
             let hosts = hosts.map_err(|e| TestCaseError::fail(format!("{name}: {e}")))?;
-            prop_assert!(hosts.iter().all(|h| !a_hosts.contains(&h.as_str()) && !h.ends_with(".shop.m.example.com")), "{name}: {hosts:?}");
+            prop_assert!(
+                hosts.iter().all(|h| !a_hosts.contains(&h.as_str())
+                    && !h.ends_with(".shop.m.example.com")
+                    && !h.ends_with("-2816.example.com")),
+                "{name}: {hosts:?}"
+            );
             prop_assert!(r["service"].as_str().is_some_and(|s| s.ends_with("-2880")), "{r}");
             for m in r["middlewares"].as_array().into_iter().flatten() {
                 prop_assert!(m.as_str().is_some_and(|s| s.ends_with("-2880")), "{r}");
@@ -703,7 +714,16 @@ proptest! {
     /// The label parser and the builder never panic, whatever the labels.
     #[test]
     fn arbitrary_labels_never_panic(
-        labels in prop::collection::vec(("(traefik|rediacc)\\.[a-zA-Z.]{0,40}", "\\PC{0,40}"), 0..16),
+        labels in prop::collection::vec(
+            (
+                prop_oneof![
+                    "(traefik|rediacc)\\.[a-zA-Z.]{0,40}",
+                    "traefik\\.(http|tcp|udp)\\.(routers|services|middlewares)\\.[a-z]{1,2}\\.[a-zA-Z.]{0,30}",
+                ],
+                "\\PC{0,40}",
+            ),
+            0..16,
+        ),
     ) {
         let pairs: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let mut c = attacker("x", &pairs);
