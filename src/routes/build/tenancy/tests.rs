@@ -518,7 +518,7 @@ fn middleware_addresses_stay_in_the_block() {
             ("traefik.http.routers.r.rule", "Host(`x.evil.org`)"),
             ("traefik.http.routers.r.middlewares", "m, c"),
             (key, "http://127.0.11.66:9000/auth"),
-            ("traefik.http.middlewares.e.errors.service", "web-2816"),
+            ("traefik.http.middlewares.e.errors.service", "s"),
             ("traefik.http.middlewares.e.errors.status", "500"),
             ("traefik.http.middlewares.c.chain.middlewares", "m,e"),
         ],
@@ -537,12 +537,70 @@ fn middleware_addresses_stay_in_the_block() {
             Tree::Node(_) => panic!("{name}"),
         }
     };
-    assert_eq!(leaf("e-2880", &["errors", "service"]), "web-2816-2880");
+    assert_eq!(leaf("e-2880", &["errors", "service"]), "s-2880");
     assert_eq!(leaf("c-2880", &["chain", "middlewares"]), "m-2880,e-2880");
     assert_eq!(
         leaf("m-2880", &["forwardauth", "address"]),
         "http://127.0.11.66:9000/auth"
     );
+}
+
+#[test]
+fn references_to_what_the_repository_lacks_are_reported() {
+    // Plain names are the repository's own: the victim's `web-2816` is `web-2816-2880`, which
+    // nothing defines. The middleware goes, and so do the chain and the router using them.
+    let c = tier2(
+        "err",
+        &[
+            ("traefik.http.routers.r.rule", "Host(`x.evil.org`)"),
+            ("traefik.http.routers.r.middlewares", "c"),
+            ("traefik.http.middlewares.e.errors.service", "web-2816"),
+            ("traefik.http.middlewares.e.errors.status", "500"),
+            ("traefik.http.middlewares.c.chain.middlewares", "e"),
+            ("traefik.http.routers.q.rule", "Host(`q.evil.org`)"),
+            ("traefik.http.routers.q.service", "web-2816"),
+            ("traefik.tcp.routers.t.rule", "HostSNI(`*`)"),
+            ("traefik.tcp.routers.t.entrypoints", "tcp-5432"),
+            ("traefik.tcp.routers.t.service", "db-tcp-5432-2816"),
+        ],
+    );
+    let b = run(vec![c], None);
+    let p = |label: &str, reason: &str| expect(SKIPPED, "err", label, reason);
+    let lacks = |what: &str, name: &str| {
+        format!(
+            "{what} {name} is not defined by this repository (references name only its own objects)"
+        )
+    };
+    let mut want = [
+        p(
+            "traefik.http.middlewares.c.chain.middlewares",
+            &lacks("middleware", "e"),
+        ),
+        p(
+            "traefik.http.middlewares.e.errors.service",
+            &lacks("service", "web-2816"),
+        ),
+        p(
+            "traefik.http.routers.q.service",
+            &lacks("service", "web-2816"),
+        ),
+        p(
+            "traefik.http.routers.r.middlewares",
+            &lacks("middleware", "c"),
+        ),
+        p(
+            "traefik.tcp.routers.t.service",
+            &lacks("service", "db-tcp-5432-2816"),
+        ),
+    ];
+    want.sort();
+    assert_eq!(problems_of(&b), want.iter().collect::<Vec<_>>());
+    let j = json_of(&b);
+    assert!(j["http"].get("middlewares").is_none(), "{j:#}");
+    assert!(j["http"]["routers"].get("r-2880").is_none());
+    assert!(j["http"]["routers"].get("q-2880").is_none());
+    assert!(j["tcp"]["routers"].get("t-2880").is_none());
+    assert_victim_intact(&b, None);
 }
 
 #[test]
