@@ -18,47 +18,64 @@ pub(super) type Origins = BTreeMap<(&'static str, String), Origin>;
 
 /// Removes every tier-2 router and middleware whose references name nothing, reporting each.
 pub(super) fn dangling(config: &mut DynamicConfig, origins: &Origins, problems: &mut Vec<Problem>) {
-    let mut report = |kind: &'static str, name: &str, prop: &str, what: &str, target: &str| {
-        let Some((net, container, service)) = origins.get(&(kind, name.to_owned())) else {
-            return;
-        };
-        let suffix = format!("-{net}");
-        let plain = |n: &str| n.strip_suffix(&suffix).unwrap_or(n).to_owned();
-        let section = match kind {
-            "tcp router" => "tcp.routers",
-            "udp router" => "udp.routers",
-            "middleware" => "http.middlewares",
-            _ => "http.routers",
-        };
-        problems.push(Problem {
-            network_id: *net,
-            container: container.clone(),
-            service: service.clone(),
-            effect: SKIPPED,
-            reason: format!(
-                "{what} {} is not defined by this repository (references name only its own objects)",
-                plain(target)
-            ),
-            label: Some(format!("traefik.{section}.{}.{prop}", plain(name))),
-        });
-    };
+    let mut r = Reporter { origins, problems };
+    middlewares(config, &mut r);
     let http = &mut config.http;
-    // Middlewares first (a chain can name a middleware that goes), until none goes.
+    let services: BTreeSet<&String> = http.services.keys().collect();
+    http.routers.retain(|name, router| {
+        if !services.contains(&router.service) {
+            r.report("router", name, "service", "service", &router.service);
+            return false;
+        }
+        match router
+            .middlewares
+            .iter()
+            .find(|m| !http.middlewares.contains_key(*m))
+        {
+            Some(m) => {
+                r.report("router", name, "middlewares", "middleware", m);
+                false
+            }
+            None => true,
+        }
+    });
+    let tcp = &mut config.tcp;
+    tcp.routers.retain(|name, router| {
+        let ok = tcp.services.contains_key(&router.service);
+        if !ok {
+            r.report("tcp router", name, "service", "service", &router.service);
+        }
+        ok
+    });
+    let udp = &mut config.udp;
+    udp.routers.retain(|name, router| {
+        let ok = udp.services.contains_key(&router.service);
+        if !ok {
+            r.report("udp router", name, "service", "service", &router.service);
+        }
+        ok
+    });
+}
+
+/// Middlewares whose `errors.service` or `chain.middlewares` names nothing, until none goes
+/// (a chain can name a middleware that went).
+fn middlewares(config: &mut DynamicConfig, r: &mut Reporter<'_>) {
+    let http = &mut config.http;
     loop {
         let mut gone = Vec::new();
         for (name, m) in &http.middlewares {
-            if !origins.contains_key(&("middleware", name.clone())) {
+            if !r.origins.contains_key(&("middleware", name.clone())) {
                 continue;
             }
             if let Some(s) = leaf(m, &["errors", "service"])
                 && !http.services.contains_key(s)
             {
-                report("middleware", name, "errors.service", "service", s);
+                r.report("middleware", name, "errors.service", "service", s);
                 gone.push(name.clone());
             } else if let Some(list) = leaf(m, &["chain", "middlewares"])
                 && let Some(missing) = list.split(',').find(|x| !http.middlewares.contains_key(*x))
             {
-                report(
+                r.report(
                     "middleware",
                     name,
                     "chain.middlewares",
@@ -69,46 +86,46 @@ pub(super) fn dangling(config: &mut DynamicConfig, origins: &Origins, problems: 
             }
         }
         if gone.is_empty() {
-            break;
+            return;
         }
         for g in gone {
             http.middlewares.remove(&g);
         }
     }
-    let services: BTreeSet<&String> = http.services.keys().collect();
-    http.routers.retain(|name, r| {
-        if !services.contains(&r.service) {
-            report("router", name, "service", "service", &r.service);
-            return false;
-        }
-        match r
-            .middlewares
-            .iter()
-            .find(|m| !http.middlewares.contains_key(*m))
-        {
-            Some(m) => {
-                report("router", name, "middlewares", "middleware", m);
-                false
-            }
-            None => true,
-        }
-    });
-    let tcp = &mut config.tcp;
-    tcp.routers.retain(|name, r| {
-        let ok = tcp.services.contains_key(&r.service);
-        if !ok {
-            report("tcp router", name, "service", "service", &r.service);
-        }
-        ok
-    });
-    let udp = &mut config.udp;
-    udp.routers.retain(|name, r| {
-        let ok = udp.services.contains_key(&r.service);
-        if !ok {
-            report("udp router", name, "service", "service", &r.service);
-        }
-        ok
-    });
+}
+
+struct Reporter<'a> {
+    origins: &'a Origins,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Reporter<'_> {
+    /// Object `name` of `kind` names `target`, a `what` that does not exist, in property
+    /// `prop`; reported as the labels spell the names.
+    fn report(&mut self, kind: &'static str, name: &str, prop: &str, what: &str, target: &str) {
+        let Some((net, container, service)) = self.origins.get(&(kind, name.to_owned())) else {
+            return;
+        };
+        let suffix = format!("-{net}");
+        let plain = |n: &str| n.strip_suffix(&suffix).unwrap_or(n).to_owned();
+        let section = match kind {
+            "tcp router" => "tcp.routers",
+            "udp router" => "udp.routers",
+            "middleware" => "http.middlewares",
+            _ => "http.routers",
+        };
+        self.problems.push(Problem {
+            network_id: *net,
+            container: container.clone(),
+            service: service.clone(),
+            effect: SKIPPED,
+            reason: format!(
+                "{what} {} is not defined by this repository (references name only its own objects)",
+                plain(target)
+            ),
+            label: Some(format!("traefik.{section}.{}.{prop}", plain(name))),
+        });
+    }
 }
 
 /// The value at `path` of a middleware, the path matched case-insensitively (as Traefik does).
