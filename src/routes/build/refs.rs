@@ -4,7 +4,7 @@
 //! Traefik would refuse the router at every reload without saying why in `/health`; here the
 //! router or middleware is left out and reported.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::{Problem, SKIPPED};
 use crate::routes::config::{DynamicConfig, Tree};
@@ -21,9 +21,8 @@ pub(super) fn dangling(config: &mut DynamicConfig, origins: &Origins, problems: 
     let mut r = Reporter { origins, problems };
     middlewares(config, &mut r);
     let http = &mut config.http;
-    let services: BTreeSet<&String> = http.services.keys().collect();
     http.routers.retain(|name, router| {
-        if !services.contains(&router.service) {
+        if !http.services.contains_key(&router.service) {
             r.report("router", name, "service", "service", &router.service);
             return false;
         }
