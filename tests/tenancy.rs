@@ -267,6 +267,16 @@ fn attacks(lease_ep: &str) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
             ]),
         ),
         (
+            // A plain name is the repository's own: this one names nothing.
+            "errorsplain",
+            t2(&[
+                (rule, "Host(`errorsplain.evil.test`)"),
+                ("traefik.http.routers.r.middlewares", "m"),
+                ("traefik.http.middlewares.m.errors.service", "web-3072"),
+                ("traefik.http.middlewares.m.errors.status", "200-599"),
+            ]),
+        ),
+        (
             "internal",
             t2(&[
                 (rule, "Host(`internal.evil.test`)"),
@@ -476,6 +486,18 @@ fn an_attacking_repository_gets_none_of_the_victims_traffic() {
             "\"web-3072@http\" is another provider's service",
         ),
         (
+            "errorsplain",
+            "route skipped",
+            "traefik.http.middlewares.m.errors.service",
+            "service web-3072 is not defined by this repository",
+        ),
+        (
+            "errorsplain",
+            "route skipped",
+            "traefik.http.routers.r.middlewares",
+            "middleware m is not defined by this repository",
+        ),
+        (
             "internal",
             "container dropped",
             "traefik.http.routers.r.service",
@@ -500,16 +522,25 @@ fn an_attacking_repository_gets_none_of_the_victims_traffic() {
             "host web.shop.m1.rn.test is an auto-route host of repository shop, whose name network 3072 holds",
         ),
     ];
-    let health = eventually("/health lists every refusal", WAIT, || {
+    let listed = |h: &Value| {
+        let got = problems(h);
+        want.iter().all(|(svc, effect, label, why)| {
+            got.iter()
+                .any(|(s, e, l, r)| s == svc && e == effect && l == label && r.contains(why))
+        })
+    };
+    let deadline = Instant::now() + WAIT;
+    let health = loop {
         let h = get_json(rp, "/health");
-        let got = problems(&h);
-        want.iter()
-            .all(|(svc, effect, label, why)| {
-                got.iter()
-                    .any(|(s, e, l, r)| s == svc && e == effect && l == label && r.contains(why))
-            })
-            .then_some(h)
-    });
+        if listed(&h) {
+            break h;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/health never listed every refusal: {h:#}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
     let got = problems(&health);
     assert_eq!(got.len(), want.len(), "{health:#}");
     assert!(
@@ -537,6 +568,7 @@ fn an_attacking_repository_gets_none_of_the_victims_traffic() {
         "escape.evil.test",
         "fauth.evil.test",
         "errors.evil.test",
+        "errorsplain.evil.test",
         "internal.evil.test",
         "chain.evil.test",
     ] {

@@ -20,6 +20,7 @@ mod auto;
 mod error;
 mod leases;
 mod merge;
+mod refs;
 mod rule;
 mod tenancy;
 mod tier2;
@@ -155,6 +156,7 @@ pub(crate) fn build(daemons: &[DaemonInput], leases: &[Lease], opts: &Options) -
     for ((part, (net, c, service)), claims) in parts.into_iter().zip(&metas).zip(&claims) {
         add_part(&mut acc, &owners, *net, c, service, claims, part);
     }
+    refs::dangling(&mut acc.config, &acc.origins, &mut acc.problems);
     acc.problems.sort();
     acc.problems.dedup();
     Built {
@@ -164,9 +166,10 @@ pub(crate) fn build(daemons: &[DaemonInput], leases: &[Lease], opts: &Options) -
     }
 }
 
-/// Running containers of the daemons that answered, oldest first (then by network, name
-/// and id: a total order, so the input order never matters). A network listed twice counts
-/// once (its first socket by name).
+/// Running containers of the daemons that answered, the oldest repository first (its age is
+/// its oldest running container's: recreating one service does not hand its host names to
+/// another repository), then by network, and within one by age, name and id: a total order,
+/// so the input order never matters. A network listed twice counts once (its first socket).
 fn running(daemons: &[DaemonInput]) -> Vec<(NetworkId, &ContainerInput)> {
     let mut ds: Vec<&DaemonInput> = daemons.iter().collect();
     ds.sort_by(|a, b| (a.network_id, &a.socket).cmp(&(b.network_id, &b.socket)));
@@ -177,8 +180,14 @@ fn running(daemons: &[DaemonInput]) -> Vec<(NetworkId, &ContainerInput)> {
         .flat_map(|d| d.containers.iter().map(move |c| (d.network_id, c)))
         .filter(|(_, c)| c.state == "running")
         .collect();
-    cs.sort_by(|(na, a), (nb, b)| {
-        (a.created, *na, &a.name, &a.id).cmp(&(b.created, *nb, &b.name, &b.id))
+    let mut age: BTreeMap<NetworkId, i64> = BTreeMap::new();
+    for (n, c) in &cs {
+        let a = age.entry(*n).or_insert(c.created);
+        *a = (*a).min(c.created);
+    }
+    cs.sort_by_cached_key(|&(n, c)| {
+        let repo_age = age.get(&n).copied().unwrap_or(0);
+        (repo_age, n, c.created, c.name.as_str(), c.id.as_str())
     });
     cs
 }
@@ -226,6 +235,21 @@ fn problem(
     }
 }
 
+/// The tier-2 routers and middlewares of `part`, by (kind, name): their references are
+/// checked once everything is merged.
+fn tier2_names(part: &Part) -> Vec<(&'static str, String)> {
+    if !part.tier2 {
+        return Vec::new();
+    }
+    let cfg = &part.config;
+    (cfg.http.routers.keys().map(|n| ("router", n)))
+        .chain(cfg.tcp.routers.keys().map(|n| ("tcp router", n)))
+        .chain(cfg.udp.routers.keys().map(|n| ("udp router", n)))
+        .chain(cfg.http.middlewares.keys().map(|n| ("middleware", n)))
+        .map(|(kind, n)| (kind, n.clone()))
+        .collect()
+}
+
 /// One container's part into `acc`, less what it may not claim; the reasons it (or some of
 /// its routes) stayed out.
 fn add_part(
@@ -246,8 +270,15 @@ fn add_part(
             .push(problem(net, c, service, SKIPPED, Some(key), reason));
     }
     let owner = (net.get(), service.to_owned());
+    let names = tier2_names(&part);
     match acc.merge(part, &owner) {
         Ok(skipped) => {
+            for name in names {
+                // The first container of identical copies.
+                acc.origins
+                    .entry(name)
+                    .or_insert_with(|| (net.get(), c.name.clone(), service.to_owned()));
+            }
             for (key, reason) in skipped {
                 acc.problems
                     .push(problem(net, c, service, SKIPPED, Some(key), reason));
@@ -299,6 +330,8 @@ struct Part {
     config: DynamicConfig,
     /// What each router claims: host names, entrypoints.
     claims: Vec<Claim>,
+    /// From tier-2 labels (its references are checked after the merge).
+    tier2: bool,
     /// Lease routers (tcp or udp) that claim an entrypoint: (router, entrypoint, udp?).
     lease_routers: Vec<(String, String, bool)>,
     notes: Vec<(&'static str, String)>,
@@ -348,6 +381,7 @@ fn container_routes(
     let base = format!("{svc}-{net}");
     let mut part = Part::default();
     if tier2 {
+        part.tier2 = true;
         tier2::routes(net, c, ip, &base, opts, &mut part)?;
     } else if auto {
         auto::routes(net, c, ip, &svc, opts, &mut part)?;

@@ -599,6 +599,16 @@ mod tests {
         assert_eq!(health.status, "degraded");
         assert_eq!(health.problems[0].service, "bad");
         assert_eq!(health.problems[0].effect, build::DROPPED);
+        // The label at fault, written and read back; left out when there is none.
+        assert_eq!(
+            health.problems[0].label.as_deref(),
+            Some("rediacc.service_port")
+        );
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            text.contains("\"label\": \"rediacc.service_port\""),
+            "{text}"
+        );
         assert_eq!(
             health.daemons[1].error.as_deref(),
             Some("no answer within 2s")

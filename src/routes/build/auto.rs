@@ -66,17 +66,23 @@ pub(super) fn routes(
             },
         );
         let key = if i == 0 { auto_key } else { "rediacc.domain" };
-        part.claims.push(Claim {
-            router: name,
-            kind: Kind::Http,
-            hosts: vec![host],
-            entrypoints: Vec::new(),
-            host_key: key.into(),
-            ep_key: key.into(),
-            auto: true,
-        });
+        part.claims.push(claim(name, host, key));
     }
     Ok(())
+}
+
+/// What a renet-written router claims: its one host (on the HTTPS entrypoints, which no
+/// TCP/UDP router may hold).
+fn claim(router: String, host: String, key: &'static str) -> Claim {
+    Claim {
+        router,
+        kind: Kind::Http,
+        hosts: vec![host],
+        entrypoints: Vec::new(),
+        host_key: key.into(),
+        ep_key: key.into(),
+        auto: true,
+    }
 }
 
 /// (host, certificate domain when a resolver is set): the auto-route's first, then each

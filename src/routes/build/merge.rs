@@ -17,6 +17,8 @@ pub(super) struct Acc {
     lease_entrypoints: BTreeMap<String, Owner>,
     pub(super) problems: Vec<Problem>,
     pub(super) routed: usize,
+    /// Where each merged tier-2 router and middleware came from.
+    pub(super) origins: super::refs::Origins,
 }
 
 impl Acc {

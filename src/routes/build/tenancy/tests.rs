@@ -248,7 +248,17 @@ fn other_hosts_belong_to_the_oldest_claim() {
         )]
     );
     assert_victim_intact(&b, None);
-    // Older than the victim's container, the other repository is first: age, not network ID.
+    // The victim recreates web: its repository is still the older one (db is).
+    let mut recreated = victim();
+    recreated[0].created = 300;
+    let b = build::build(
+        &[daemon(2816, recreated), daemon(2880, vec![steal.clone()])],
+        &[lease(2816, "db", Proto::Tcp, 5432, 10000)],
+        &opts(None),
+    );
+    assert_eq!(b.problems.len(), 1, "{:?}", b.problems);
+    assert_eq!(b.problems[0].network_id, 2880);
+    // Older than the victim's repository, the other one is first: age, not network ID.
     let mut early = steal;
     early.created = 1;
     let b = run(vec![early], None);
@@ -508,7 +518,7 @@ fn middleware_addresses_stay_in_the_block() {
             ("traefik.http.routers.r.rule", "Host(`x.evil.org`)"),
             ("traefik.http.routers.r.middlewares", "m, c"),
             (key, "http://127.0.11.66:9000/auth"),
-            ("traefik.http.middlewares.e.errors.service", "web-2816"),
+            ("traefik.http.middlewares.e.errors.service", "s"),
             ("traefik.http.middlewares.e.errors.status", "500"),
             ("traefik.http.middlewares.c.chain.middlewares", "m,e"),
         ],
@@ -527,12 +537,70 @@ fn middleware_addresses_stay_in_the_block() {
             Tree::Node(_) => panic!("{name}"),
         }
     };
-    assert_eq!(leaf("e-2880", &["errors", "service"]), "web-2816-2880");
+    assert_eq!(leaf("e-2880", &["errors", "service"]), "s-2880");
     assert_eq!(leaf("c-2880", &["chain", "middlewares"]), "m-2880,e-2880");
     assert_eq!(
         leaf("m-2880", &["forwardauth", "address"]),
         "http://127.0.11.66:9000/auth"
     );
+}
+
+#[test]
+fn references_to_what_the_repository_lacks_are_reported() {
+    // Plain names are the repository's own: the victim's `web-2816` is `web-2816-2880`, which
+    // nothing defines. The middleware goes, and so do the chain and the router using them.
+    let c = tier2(
+        "err",
+        &[
+            ("traefik.http.routers.r.rule", "Host(`x.evil.org`)"),
+            ("traefik.http.routers.r.middlewares", "c"),
+            ("traefik.http.middlewares.e.errors.service", "web-2816"),
+            ("traefik.http.middlewares.e.errors.status", "500"),
+            ("traefik.http.middlewares.c.chain.middlewares", "e"),
+            ("traefik.http.routers.q.rule", "Host(`q.evil.org`)"),
+            ("traefik.http.routers.q.service", "web-2816"),
+            ("traefik.tcp.routers.t.rule", "HostSNI(`*`)"),
+            ("traefik.tcp.routers.t.entrypoints", "tcp-5432"),
+            ("traefik.tcp.routers.t.service", "db-tcp-5432-2816"),
+        ],
+    );
+    let b = run(vec![c], None);
+    let p = |label: &str, reason: &str| expect(SKIPPED, "err", label, reason);
+    let lacks = |what: &str, name: &str| {
+        format!(
+            "{what} {name} is not defined by this repository (references name only its own objects)"
+        )
+    };
+    let mut want = [
+        p(
+            "traefik.http.middlewares.c.chain.middlewares",
+            &lacks("middleware", "e"),
+        ),
+        p(
+            "traefik.http.middlewares.e.errors.service",
+            &lacks("service", "web-2816"),
+        ),
+        p(
+            "traefik.http.routers.q.service",
+            &lacks("service", "web-2816"),
+        ),
+        p(
+            "traefik.http.routers.r.middlewares",
+            &lacks("middleware", "c"),
+        ),
+        p(
+            "traefik.tcp.routers.t.service",
+            &lacks("service", "db-tcp-5432-2816"),
+        ),
+    ];
+    want.sort();
+    assert_eq!(problems_of(&b), want.iter().collect::<Vec<_>>());
+    let j = json_of(&b);
+    assert!(j["http"].get("middlewares").is_none(), "{j:#}");
+    assert!(j["http"]["routers"].get("r-2880").is_none());
+    assert!(j["http"]["routers"].get("q-2880").is_none());
+    assert!(j["tcp"]["routers"].get("t-2880").is_none());
+    assert_victim_intact(&b, None);
 }
 
 #[test]
@@ -586,6 +654,8 @@ fn attack_labels() -> impl Strategy<Value = Vec<(String, String)>> {
     let values = prop_oneof![
         prop::sample::select(vec![
             "Host(`web.shop.m.example.com`)",
+            "Host(`web-2816.example.com`)",
+            "web-2816",
             "Host(`www.shop.org`)",
             "HOST(`WWW.SHOP.ORG.`) && PathPrefix(`/`)",
             "Host(`mine.evil.org`)",
@@ -643,21 +713,30 @@ proptest! {
     /// Whatever repository B's labels say, nothing of B serves A's hosts or entrypoints,
     /// points outside B's block or names an object that is not B's, and A keeps every route.
     #[test]
-    fn no_label_set_of_b_reaches_a(labels in attack_labels(), enable in any::<bool>()) {
+    fn no_label_set_of_b_reaches_a(
+        labels in attack_labels(),
+        enable in any::<bool>(),
+        machine in prop::option::of(Just("m")),
+    ) {
         let mut l: Vec<(String, String)> = labels;
         if enable {
             l.push(("traefik.enable".into(), "true".into()));
         }
         let pairs: Vec<(&str, &str)> = l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let b = run(vec![attacker("x", &pairs)], Some("m"));
-        assert_victim_intact(&b, Some("m"));
+        let b = run(vec![attacker("x", &pairs)], machine);
+        assert_victim_intact(&b, machine);
         let j = json_of(&b);
-        let a_hosts = ["web.shop.m.example.com", "www.shop.org", "db.shop.m.example.com"];
+        let a_hosts = ["web.shop.m.example.com", "www.shop.org", "web-2816.example.com"];
         for (name, r) in j["http"]["routers"].as_object().into_iter().flatten() {
             if !name.ends_with("-2880") { continue; }
             let hosts = build::rule::hosts(r["rule"].as_str().unwrap_or(""), false);
             let hosts = hosts.map_err(|e| TestCaseError::fail(format!("{name}: {e}")))?;
-            prop_assert!(hosts.iter().all(|h| !a_hosts.contains(&h.as_str()) && !h.ends_with(".shop.m.example.com")), "{name}: {hosts:?}");
+            prop_assert!(
+                hosts.iter().all(|h| !a_hosts.contains(&h.as_str())
+                    && !h.ends_with(".shop.m.example.com")
+                    && !h.ends_with("-2816.example.com")),
+                "{name}: {hosts:?}"
+            );
             prop_assert!(r["service"].as_str().is_some_and(|s| s.ends_with("-2880")), "{r}");
             for m in r["middlewares"].as_array().into_iter().flatten() {
                 prop_assert!(m.as_str().is_some_and(|s| s.ends_with("-2880")), "{r}");
@@ -693,7 +772,16 @@ proptest! {
     /// The label parser and the builder never panic, whatever the labels.
     #[test]
     fn arbitrary_labels_never_panic(
-        labels in prop::collection::vec(("(traefik|rediacc)\\.[a-zA-Z.]{0,40}", "\\PC{0,40}"), 0..16),
+        labels in prop::collection::vec(
+            (
+                prop_oneof![
+                    "(traefik|rediacc)\\.[a-zA-Z.]{0,40}",
+                    "traefik\\.(http|tcp|udp)\\.(routers|services|middlewares)\\.[a-z]{1,2}\\.[a-zA-Z.]{0,30}",
+                ],
+                "\\PC{0,40}",
+            ),
+            0..16,
+        ),
     ) {
         let pairs: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let mut c = attacker("x", &pairs);
