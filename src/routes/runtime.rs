@@ -10,7 +10,13 @@
 //! - Each daemon's event stream (container start/die/stop/destroy) triggers a refresh after a
 //!   short debounce; a poll every `--poll` is the safety net.
 //! - The watchdog looks at a daemon after a `die` event on it, when a restart it waits for is
-//!   due (its own timer), and at every poll.
+//!   due (its own timer), and at every poll; it too asks every daemon at once, each call within
+//!   the daemon timeout, and reads the restart policies through `policies` (bounded,
+//!   non-blocking, a budget per file, the last good ones kept).
+//! - Nothing that fails makes the route server serve less than it knows: a daemon that fails
+//!   keeps its last good routes for [`KEEP_FAILED_ROUTES`]; a refresh that fails as a whole
+//!   (too few descriptors, the run folder unreadable, the build, no route while daemons fail)
+//!   serves the last good configuration again, with `stale` in /health.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
