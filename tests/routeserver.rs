@@ -433,17 +433,23 @@ fn hostile_files_and_hung_sockets_stall_nothing() {
     drop(rs);
 }
 
-/// Daemon sockets that accept and never answer, and one nobody accepts on: each costs its
-/// own timeout, at once, and a good daemon's routes are served; when the good daemon starts
+/// A daemon socket that accepts and never answers, one nobody accepts on and a FIFO in the
+/// place of one: each costs at most its own timeout, at once, and a good daemon's routes are served; when the good daemon starts
 /// hanging too, its last good routes stay (and /health says since when). No Docker needed.
 #[test]
 fn hung_daemon_sockets_are_timed_out_together() {
     let mut t = Test::new();
     let run = t.run_dir();
     fs::create_dir_all(&run).expect("run dir");
-    let hung = [4608, 4672].map(|n| run.join(format!("docker-{n}.sock")));
+    let hung = [run.join("docker-4608.sock")];
     let never = [run.join("docker-4736.sock")];
     let _hung = Hung::new(&hung, &never);
+    // A FIFO where a daemon socket should be: refused at once, never waited on.
+    nix::unistd::mkfifo(
+        &run.join("docker-4672.sock"),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .expect("mkfifo");
     let good = FakeApi::serve(run.join("docker-4800.sock"), listed(4800));
     let port = free_port();
     let mut rs = route_server(
@@ -467,7 +473,10 @@ fn hung_daemon_sockets_are_timed_out_together() {
             );
         }
     }
-    eprintln!("discover_ms with three hung sockets: {}", h["discover_ms"]);
+    eprintln!(
+        "discover_ms with two hung sockets and a FIFO: {}",
+        h["discover_ms"]
+    );
     let (status, config) = get(port, "/config", &[]);
     assert_eq!(status, 200);
     assert!(config.contains("web-4800"), "{config}");

@@ -10,7 +10,13 @@
 //! - Each daemon's event stream (container start/die/stop/destroy) triggers a refresh after a
 //!   short debounce; a poll every `--poll` is the safety net.
 //! - The watchdog looks at a daemon after a `die` event on it, when a restart it waits for is
-//!   due (its own timer), and at every poll.
+//!   due (its own timer), and at every poll; it too asks every daemon at once, each call within
+//!   the daemon timeout, and reads the restart policies through `policies` (bounded,
+//!   non-blocking, a budget per file, the last good ones kept).
+//! - Nothing that fails makes the route server serve less than it knows: a daemon that fails
+//!   keeps its last good routes for [`KEEP_FAILED_ROUTES`]; a refresh that fails as a whole
+//!   (too few descriptors, the run folder unreadable, the build, no route while daemons fail)
+//!   serves the last good configuration again, with `stale` in /health.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -430,41 +436,10 @@ impl<A: DockerApi> Refresher<A> {
         // one: answers, kept routes, failures past keeping. The old listing goes before the
         // build (its peak is the route server's).
         self.last_daemons = Arc::clone(&daemons);
-        let built = match self.build(&daemons).await {
-            Ok(b) => b,
-            Err(e) => {
-                let why = format!("building the configuration failed: {e}");
-                return self.publish_stale(why, &daemons);
-            }
-        };
-        let stale_for = self
-            .stale
-            .as_ref()
-            .map(|s| Duration::from_secs(now_unix().saturating_sub(s.since_unix)));
-        if let Some(why) = refused_as_empty(&built, &daemons, discover_error.as_deref(), stale_for)
-        {
-            return self.publish_stale(why, &daemons);
-        }
-        // The run folder unreadable: the daemons found last were listed, and /health says so.
-        self.stale = discover_error.map(|error| Stale {
-            since_unix: self.stale.as_ref().map_or_else(now_unix, |s| s.since_unix),
-            error,
-        });
-        meta.stale = self.stale.clone();
-        self.good = Some(Arc::clone(&built));
-        let snapshot = self.snapshot(&daemons, &built, &meta);
-        self.log_changes(
-            &snapshot,
-            &built.summary,
-            &daemons,
-            meta.lease_error.as_deref(),
-        );
-        self.shared.publish(snapshot);
-        // A refresh frees what it listed and built (tens of MB at 20,000 containers); glibc
-        // would keep it. On the builder thread: the 1-3 ms it takes stays off the workers
-        // that answer Traefik.
-        self.builder.spawn(crate::memory::release_free_heap);
+        let built = self.publish(&daemons, &mut meta, discover_error).await;
 
+        // The watchdog runs after a failed refresh too: a crash must not wait for a hung
+        // daemon elsewhere.
         let died = self.shared.take_died();
         let scope = if poll {
             Scope::All
@@ -474,9 +449,60 @@ impl<A: DockerApi> Refresher<A> {
         if self.run_watchdog(scope).await {
             // /health shows what the watchdog just did and waits for.
             meta.watchdog = self.watchdog_health();
-            let snapshot = self.snapshot(&daemons, &built, &meta);
-            self.shared.publish(snapshot);
+            match (&built, &self.stale) {
+                (Some(built), _) => {
+                    let snapshot = self.snapshot(&daemons, built, &meta);
+                    self.shared.publish(snapshot);
+                }
+                (None, Some(stale)) => self.publish_stale(stale.error.clone(), &daemons),
+                (None, None) => {}
+            }
         }
+    }
+
+    /// Build and publish this refresh's documents; the build, or None when the refresh failed
+    /// as a whole (then the last good configuration is published again, stale).
+    async fn publish(
+        &mut self,
+        daemons: &Arc<Vec<DaemonInput>>,
+        meta: &mut Meta,
+        discover_error: Option<String>,
+    ) -> Option<Arc<BuiltState>> {
+        let built = match self.build(daemons).await {
+            Ok(b) => b,
+            Err(e) => {
+                self.publish_stale(format!("building the configuration failed: {e}"), daemons);
+                return None;
+            }
+        };
+        let stale_for = self
+            .stale
+            .as_ref()
+            .map(|s| Duration::from_secs(now_unix().saturating_sub(s.since_unix)));
+        if let Some(why) = refused_as_empty(&built, daemons, discover_error.as_deref(), stale_for) {
+            self.publish_stale(why, daemons);
+            return None;
+        }
+        // The run folder unreadable: the daemons found last were listed, and /health says so.
+        self.stale = discover_error.map(|error| Stale {
+            since_unix: self.stale.as_ref().map_or_else(now_unix, |s| s.since_unix),
+            error,
+        });
+        meta.stale = self.stale.clone();
+        self.good = Some(Arc::clone(&built));
+        let snapshot = self.snapshot(daemons, &built, meta);
+        self.log_changes(
+            &snapshot,
+            &built.summary,
+            daemons,
+            meta.lease_error.as_deref(),
+        );
+        self.shared.publish(snapshot);
+        // A refresh frees what it listed and built (tens of MB at 20,000 containers); glibc
+        // would keep it. On the builder thread: the 1-3 ms it takes stays off the workers
+        // that answer Traefik.
+        self.builder.spawn(crate::memory::release_free_heap);
+        Some(built)
     }
 
     /// What /health shows of the watchdog: its memory and the policies it cannot read.
@@ -1671,5 +1697,28 @@ mod tests {
             .collect();
         assert_eq!(starts, [Call::Start(good, "db".into())]);
         assert!(m.fake.calls().contains(&Call::Inspect(stuck, "db".into())));
+    }
+
+    /// A refresh that fails as a whole (no route while a daemon hangs) still runs the
+    /// watchdog: a crash elsewhere is restarted.
+    #[tokio::test]
+    async fn the_watchdog_runs_when_the_refresh_fails() {
+        let m = Machine::new();
+        m.repository(
+            2816,
+            r#"{"services": {"db": {"slot": 1, "restart_policy": "always"}}}"#,
+        );
+        let db = m.daemon(2816, FakeDaemon::with(vec![stopped("db", 1)]));
+        m.daemon(2880, FakeDaemon::behaving(Behaviour::Hangs));
+        let mut r = eager(&m);
+        r.refresh(true).await;
+        assert!(m.health().stale.is_some());
+        assert!(m.shared.snapshot().config_json.is_empty());
+        assert_eq!(m.fake.starts(), ["db"]);
+        assert!(m.fake.calls().contains(&Call::Start(db, "db".into())));
+        // /health shows the restart, still stale.
+        let h = m.health();
+        assert_eq!(h.watchdog.restarts, 1);
+        assert!(h.stale.is_some());
     }
 }

@@ -24,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use super::documents::{ConfigRequest, with_last_config_request};
+use super::documents::ConfigRequest;
 use super::listener;
 use super::state::{Shared, Snapshot};
 
@@ -133,9 +133,7 @@ async fn routes_json(State(s): State<Arc<Shared>>, request: Request) -> Response
 }
 
 async fn health(State(s): State<Arc<Shared>>) -> Response {
-    let last = s.last_config_request();
-    let bytes = with_last_config_request(&s.snapshot().health, last.as_ref());
-    body(JSON, Bytes::from(bytes), None)
+    body(JSON, s.health(), None)
 }
 
 async fn ports(State(s): State<Arc<Shared>>) -> Response {

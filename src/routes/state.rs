@@ -4,12 +4,12 @@
 //! only clones a pointer.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use axum::body::Bytes;
 use tokio::sync::Notify;
 
-use super::documents::ConfigRequest;
+use super::documents::{ConfigRequest, with_last_config_request};
 use crate::docker::Event;
 
 /// What the HTTP handlers serve, serialised once per refresh.
@@ -44,6 +44,17 @@ pub struct Shared {
     died: Mutex<BTreeSet<u32>>,
     /// The last request for the configuration, for /health.
     last_config_request: Mutex<Option<ConfigRequest>>,
+    /// /health as last served: for this snapshot, with this last request.
+    health_served: Mutex<Option<ServedHealth>>,
+}
+
+/// /health as served ([`Shared::health`]), kept while neither part changes.
+struct ServedHealth {
+    /// Weak: an old snapshot's documents (12 MB at 20,000 containers) are not kept for this;
+    /// it still keeps the address from being reused by another snapshot.
+    snapshot: Weak<Snapshot>,
+    last: Option<ConfigRequest>,
+    bytes: Bytes,
 }
 
 /// A poisoned lock only means a thread panicked while holding it; the data is still whole.
@@ -111,6 +122,29 @@ impl Shared {
         lock(&self.last_config_request).clone()
     }
 
+    /// /health as served: the snapshot's with the last request for the configuration
+    /// spliced in. The splice copies the document (300 KB with 1,000 daemons); it is kept
+    /// until the snapshot or the request changes (Traefik's polls within one second are the
+    /// same request to /health: same time, client and User-Agent).
+    pub(crate) fn health(&self) -> Bytes {
+        let snapshot = self.snapshot();
+        let last = self.last_config_request();
+        let mut served = lock(&self.health_served);
+        if let Some(s) = served.as_ref()
+            && Weak::ptr_eq(&s.snapshot, &Arc::downgrade(&snapshot))
+            && s.last == last
+        {
+            return s.bytes.clone();
+        }
+        let bytes = Bytes::from(with_last_config_request(&snapshot.health, last.as_ref()));
+        *served = Some(ServedHealth {
+            snapshot: Arc::downgrade(&snapshot),
+            last,
+            bytes: bytes.clone(),
+        });
+        bytes
+    }
+
     pub(crate) fn stopped_on_purpose(&self, net: u32, id: &str) -> bool {
         lock(&self.stopped_on_purpose)
             .get(&net)
@@ -149,5 +183,38 @@ mod tests {
         s.note_event(2880, ev("d", "die"));
         assert_eq!(s.take_died(), BTreeSet::from([2816, 2880]));
         assert!(s.take_died().is_empty());
+    }
+
+    #[test]
+    fn health_carries_the_last_config_request() {
+        let s = Shared::default();
+        s.publish(Snapshot {
+            health: Bytes::from_static(b"{\n  \"status\": \"ok\"\n}\n"),
+            ..Snapshot::default()
+        });
+        let read = |b: Bytes| serde_json::from_slice::<serde_json::Value>(&b).unwrap();
+        let first = s.health();
+        assert_eq!(
+            read(first.clone()),
+            serde_json::json!({"status": "ok", "last_config_request": null})
+        );
+        // Unchanged: the same bytes, not a new copy.
+        assert_eq!(s.health().as_ptr(), first.as_ptr());
+        s.note_config_request(ConfigRequest {
+            unix: 1,
+            client: "127.0.0.1:1".into(),
+            user_agent: "Traefik".into(),
+        });
+        assert_eq!(
+            read(s.health())["last_config_request"]["user_agent"],
+            "Traefik"
+        );
+        s.publish(Snapshot {
+            health: Bytes::from_static(b"{\n  \"status\": \"degraded\"\n}\n"),
+            ..Snapshot::default()
+        });
+        let h = read(s.health());
+        assert_eq!(h["status"], "degraded");
+        assert_eq!(h["last_config_request"]["client"], "127.0.0.1:1");
     }
 }
