@@ -747,13 +747,7 @@ impl<A: DockerApi> Refresher<A> {
         let for_build = Arc::clone(daemons);
         let result = self
             .builder
-            .run(move || {
-                // What the last round freed (the old listing, on the runtime's threads and so in
-                // their malloc arenas) goes back to the kernel before the build's peak, instead
-                // of adding to it (measured: VmHWM 65 -> see README, `benches/routes.py`).
-                crate::memory::release_free_heap();
-                Arc::new(build_state(&for_build, &leases_now, &settings))
-            })
+            .run(move || Arc::new(build_state(&for_build, &leases_now, &settings)))
             .await;
         match result {
             Ok(b) => {
