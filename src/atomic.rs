@@ -23,6 +23,34 @@ pub(crate) fn write(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Re
     file.commit().map_err(named)
 }
 
+/// Remove what a writer of `path` killed mid-write left (`.NAME.XXXXXX`, atomic-write-file's
+/// temporary name, only regular files). Only for callers holding `path`'s lock: then no other
+/// renet is writing it, and every such file is a stray (`kill -9` between the temporary file's
+/// link and its rename). Best effort: a stray that cannot be removed only takes space.
+pub(crate) fn remove_strays(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(suffix) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let temporary = suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric());
+        if temporary && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Mode of a state file renet creates: readable by all, written by its owner.
 pub(crate) const STATE_MODE: u32 = 0o644;
 
@@ -31,7 +59,8 @@ pub(crate) const STATE_MODE: u32 = 0o644;
 /// written, naming it (replacing a link would hand its owner a root-written file, and a
 /// link's own mode, 0777, would be copied onto it). The new file keeps the old one's mode
 /// without group and world write (nobody but its owner may rewrite slots) and without the
-/// set-id bits; a new file gets [`STATE_MODE`].
+/// set-id bits; a new file gets [`STATE_MODE`]. Callers hold the file's lock (strays of a
+/// killed writer are removed first: [`remove_strays`]).
 pub(crate) fn replace_regular(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mode = match std::fs::symlink_metadata(path) {
@@ -58,6 +87,7 @@ pub(crate) fn replace_regular(path: &Path, bytes: &[u8]) -> std::io::Result<()> 
             ));
         }
     };
+    remove_strays(path);
     write(path, bytes, Some(mode))
 }
 
@@ -117,6 +147,38 @@ mod tests {
         std::os::unix::fs::symlink(tmp.path().join("none"), &dangling).expect("symlink");
         assert!(replace_regular(&dangling, b"{}").is_err());
         assert!(!tmp.path().join("none").exists());
+    }
+
+    #[test]
+    fn strays_of_a_killed_writer_are_removed_and_nothing_else() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("machine.json");
+        for name in [
+            ".machine.json.AIHOKr",
+            ".machine.json.x",
+            ".other.json.AIHOKr",
+            "keep",
+        ] {
+            fs_err::write(tmp.path().join(name), "x").expect("write");
+        }
+        std::os::unix::fs::symlink("/etc/hostname", tmp.path().join(".machine.json.LINK01"))
+            .expect("symlink");
+        replace_regular(&path, b"{}").expect("replace");
+        let mut left: Vec<String> = fs_err::read_dir(tmp.path())
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                ".machine.json.LINK01",
+                ".machine.json.x",
+                ".other.json.AIHOKr",
+                "keep",
+                "machine.json"
+            ]
+        );
     }
 
     #[test]

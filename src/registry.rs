@@ -147,6 +147,7 @@ fn write(state_dir: &Path, mut entries: Vec<Entry>) -> std::io::Result<()> {
     })
     .map_err(std::io::Error::other)?;
     text.push('\n');
+    crate::atomic::remove_strays(&path_in(state_dir));
     crate::atomic::write(&path_in(state_dir), text.as_bytes(), None)
 }
 

@@ -601,3 +601,95 @@ fn links_out_of_the_repository_are_refused() {
     renet(&mut t, &["slots", "sync", "-f", &named]).success();
     assert_eq!(t.slot_map()["services"]["db"]["slot"], 1);
 }
+
+/// `kill -9` at any moment of a state write leaves the old file or the new one, never a torn
+/// one and no stray temporary file: the slot map (`slots sync` adding one service a round) and
+/// the machine settings (`machine set`). The kill points vary from round to round (which
+/// ones land mid-write depends on the machine: every round then runs the same command to the
+/// end, so each round has both a killed run and a finished write to check).
+#[test]
+fn kill_9_while_state_is_written_leaves_the_old_or_the_new_file() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let mut t = Test::new();
+    let mut written = 0;
+    for round in 0..40u64 {
+        let services: String = (0..=round)
+            .map(|i| format!("  s{i}:\n    image: x\n"))
+            .collect();
+        t.write("compose.yaml", format!("services:\n{services}"));
+        let target = if round % 2 == 0 {
+            t.args(["slots", "sync"]).command()
+        } else {
+            let domain = format!("d{round}.example.com");
+            t.args(["machine", "set", "--base-domain", domain.as_str()])
+                .command()
+        };
+        let mut cmd = target;
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn().expect("spawn renet");
+        std::thread::sleep(Duration::from_micros(400 * (round % 30)));
+        let pid = Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+        let _ = kill(pid, Signal::SIGKILL);
+        let status = child.wait().expect("wait");
+        if status.success() {
+            written += 1;
+        }
+        // Whatever happened, what is on disk is whole and renet reads it.
+        if let Some(bytes) = t.bytes(".rediacc.json") {
+            let map: serde_json::Value =
+                serde_json::from_slice(&bytes).expect("a whole .rediacc.json");
+            let n = map["services"].as_object().map_or(0, |m| m.len());
+            assert!(n as u64 <= round + 1, "round {round}: {n} services");
+        }
+        let machine = t.state_dir().join("machine.json");
+        if let Ok(bytes) = std::fs::read(&machine) {
+            let m: serde_json::Value =
+                serde_json::from_slice(&bytes).expect("a whole machine.json");
+            assert!(
+                m["base_domain"]
+                    .as_str()
+                    .is_some_and(|d| d.ends_with(".example.com"))
+            );
+        }
+        // The same command to the end: the write a kill interrupted is done whole.
+        if round % 2 == 0 {
+            t.args(["slots", "sync"]).run().success();
+            let bytes = t.bytes(".rediacc.json").expect("written");
+            let map: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+            let n = map["services"].as_object().map(serde_json::Map::len);
+            assert_eq!(n, Some(usize::try_from(round + 1).expect("small")));
+        } else {
+            let domain = format!("d{round}.example.com");
+            t.args(["machine", "set", "--base-domain", domain.as_str()])
+                .run()
+                .success();
+        }
+    }
+    t.args(["slots", "list"]).run().success();
+    t.args(["machine", "show"]).run().success();
+    // No temporary file left beside either (the lock files are renet's own).
+    let strays = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| !n.ends_with(".lock") && n != "compose.yaml")
+                    .filter(|n| n != ".rediacc.json" && n != "machine.json")
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let repo = t.repo().to_path_buf();
+    assert_eq!(
+        strays(&repo),
+        Vec::<String>::new(),
+        "{written} killed runs finished first"
+    );
+    let state: Vec<String> = strays(&t.state_dir())
+        .into_iter()
+        .filter(|n| n != "hosts" && n != "router")
+        .collect();
+    assert_eq!(state, Vec::<String>::new());
+}
