@@ -113,36 +113,41 @@ pub(crate) struct Built {
 
 /// Build the dynamic configuration. Pure: the same inputs in any order give the same output.
 ///
-/// Three passes: each container's part on its own (label checks), keeping only what its
-/// routers claim; then who owns which host name and entrypoint (SPEC section 7 "Tenancy": the
-/// oldest container's repository); then each part built again and merged with what it may not
-/// claim left out. Building a part twice costs less than holding 20,000 of them between the
-/// passes: each holds its own maps, and held at once they raised the route server's peak
-/// memory from 58 to 119 MiB (`benches/routes.py`, heaptrack).
+/// Two passes over the running containers, oldest first: each container's part on its own
+/// (label checks), whose claims register who owns which host name and entrypoint (SPEC
+/// section 7 "Tenancy": the oldest container's repository); then each part built again and
+/// merged with what it may not claim left out. Nothing of a part is kept between the passes:
+/// held at once, 20,000 parts (each with its own maps) raised the route server's peak memory
+/// from 58 to 119 MiB, and their claims alone cost some 6 MiB more (`benches/routes.py`,
+/// heaptrack); building a part twice is cheaper.
 pub(crate) fn build(daemons: &[DaemonInput], leases: &[Lease], opts: &Options) -> Built {
     let lease_index = index_leases(leases);
     let mut acc = Acc::default();
-    // Struct of arrays: ownership borrows the metas and claims while the parts are built again.
-    let (mut metas, mut claims) = (Vec::new(), Vec::new());
-    let mut repos = Vec::new();
-    for (net, c) in running(daemons) {
+    let running = running(daemons);
+    // Repository names first: who holds a name decides which auto-route hosts are whose.
+    let repos: Vec<_> = running
+        .iter()
+        .filter(|_| opts.machine_name.is_some())
+        .filter_map(|(net, c)| {
+            let r = label(c, "rediacc.repo_name").and_then(repo_key)?;
+            Some((r, net.get()))
+        })
+        .collect();
+    let mut owners = Owners::new(opts, leases, &repos);
+    let mut routed = Vec::new();
+    for &(net, c) in &running {
         let service = service_name(c);
-        if opts.machine_name.is_some()
-            && let Some(r) = label(c, "rediacc.repo_name").and_then(repo_key)
-        {
-            repos.push((r, net.get()));
-        }
-        let leases = lease_index
-            .get(&(net.get(), service.as_str()))
-            .map_or(&[][..], Vec::as_slice);
-        match container_routes(net, c, &service, leases, opts) {
+        match container_routes(
+            net,
+            c,
+            &service,
+            lease_slice(&lease_index, net, &service),
+            opts,
+        ) {
             Ok(None) => {}
-            Ok(Some(mut part)) => {
-                // Exact size: a pushed-to `Vec` keeps room for more, 20,000 times over.
-                let mut own = std::mem::take(&mut part.claims);
-                own.shrink_to_fit();
-                claims.push(own);
-                metas.push((net, c, service));
+            Ok(Some(part)) => {
+                owners.register(net.get(), &service, &part.claims);
+                routed.push((net, c, service));
             }
             Err(reason) => {
                 let label = reason.label().map(str::to_owned);
@@ -157,14 +162,17 @@ pub(crate) fn build(daemons: &[DaemonInput], leases: &[Lease], opts: &Options) -
             }
         }
     }
-    let owners = Owners::new(opts, leases, &repos, &metas, &claims);
-    for ((net, c, service), claims) in metas.iter().zip(&claims) {
-        let leases = lease_index
-            .get(&(net.get(), service.as_str()))
-            .map_or(&[][..], Vec::as_slice);
+    for (net, c, service) in &routed {
         // Pure: the same container gives the same part as in the first pass.
-        if let Ok(Some(part)) = container_routes(*net, c, service, leases, opts) {
-            add_part(&mut acc, &owners, *net, c, service, claims, part);
+        if let Ok(Some(mut part)) = container_routes(
+            *net,
+            c,
+            service,
+            lease_slice(&lease_index, *net, service),
+            opts,
+        ) {
+            let claims = std::mem::take(&mut part.claims);
+            add_part(&mut acc, &owners, *net, c, service, &claims, part);
         }
     }
     refs::dangling(&mut acc.config, &acc.origins, &mut acc.problems);
@@ -211,6 +219,17 @@ fn repo_key(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
     } else {
         validate::host_part(raw).ok().map(std::borrow::Cow::Owned)
     }
+}
+
+/// The leases of one service, from [`index_leases`].
+fn lease_slice<'l>(
+    index: &'l BTreeMap<(u32, &str), Vec<&'l Lease>>,
+    net: NetworkId,
+    service: &'l str,
+) -> &'l [&'l Lease] {
+    index
+        .get(&(net.get(), service))
+        .map_or(&[][..], Vec::as_slice)
 }
 
 /// Leases by (network, service), each list sorted and without duplicates.

@@ -14,9 +14,10 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use super::rule::ANY_SNI;
-use super::{ContainerInput, NetworkId, Options, Part};
+use super::{NetworkId, Options, Part};
 use crate::leases::{Lease, Proto};
 
 /// The protocol of a router a claim is about.
@@ -45,10 +46,10 @@ pub(super) struct Claim {
 }
 
 /// The first (oldest) claimant.
-#[derive(Debug, Clone, Copy)]
-struct Holder<'a> {
+#[derive(Debug, Clone)]
+struct Holder {
     net: u32,
-    service: &'a str,
+    service: Rc<str>,
 }
 
 /// Whose namespace an auto-route host name is in.
@@ -62,8 +63,10 @@ pub(super) struct Owners<'a> {
     /// `.{machine}.{base}` with a machine name, else `.{base}`.
     suffix: String,
     repos: HashMap<&'a str, u32>,
-    hosts: HashMap<&'a str, Holder<'a>>,
-    fixed: HashMap<&'a str, Holder<'a>>,
+    /// Owned keys: the claims they come from are not kept (each part is built again for the
+    /// merge), which is what keeps the builder's peak memory down at 20,000 containers.
+    hosts: HashMap<Box<str>, Holder>,
+    fixed: HashMap<Box<str>, Holder>,
     leased: HashMap<String, u32>,
 }
 
@@ -101,14 +104,12 @@ pub(super) enum Refusal {
 }
 
 impl<'a> Owners<'a> {
-    /// Ownership from every claim, taken in the order given (oldest container first);
-    /// `repos` are the (repository name, network) of every running container, in that order.
+    /// Ownership, before any claim: `repos` are the (repository name, network) of every
+    /// running container, oldest first. Claims are then [`Owners::register`]ed in that order.
     pub(super) fn new(
         opts: &'a Options,
         leases: &[Lease],
         repos: &'a [(Cow<'_, str>, u32)],
-        metas: &'a [(NetworkId, &ContainerInput, String)],
-        claims: &'a [Vec<Claim>],
     ) -> Self {
         let suffix = match &opts.machine_name {
             Some(m) => format!(".{m}.{}", opts.base_domain),
@@ -136,14 +137,16 @@ impl<'a> Owners<'a> {
                 o.repos.entry(name).or_insert(*net);
             }
         }
-        for ((net, _, service), claims) in metas.iter().zip(claims) {
-            o.register(net.get(), service, claims);
-        }
         o
     }
 
-    fn register(&mut self, net: u32, service: &'a str, claims: &'a [Claim]) {
-        let holder = Holder { net, service };
+    /// One container's claims, in the order of [`Owners::new`]'s `repos` (oldest first): the
+    /// first claimant of a host or fixed entrypoint holds it.
+    pub(super) fn register(&mut self, net: u32, service: &str, claims: &[Claim]) {
+        let holder = Holder {
+            net,
+            service: Rc::from(service),
+        };
         for claim in claims {
             for h in &claim.hosts {
                 // Hosts of a namespace are held only by its owner (its services among
@@ -152,14 +155,14 @@ impl<'a> Owners<'a> {
                     None => true,
                     Some(r) => self.reserved_owner(&r) == Some(net),
                 };
-                if h != ANY_SNI && mine {
-                    self.hosts.entry(h.as_str()).or_insert(holder);
+                if h != ANY_SNI && mine && !self.hosts.contains_key(h.as_str()) {
+                    self.hosts.insert(h.as_str().into(), holder.clone());
                 }
             }
             if claim.kind != Kind::Http {
                 for ep in &claim.entrypoints {
-                    if !self.leased.contains_key(ep) {
-                        self.fixed.entry(ep.as_str()).or_insert(holder);
+                    if !self.leased.contains_key(ep) && !self.fixed.contains_key(ep.as_str()) {
+                        self.fixed.insert(ep.as_str().into(), holder.clone());
                     }
                 }
             }
@@ -243,9 +246,9 @@ impl<'a> Owners<'a> {
             }
         }
         match self.hosts.get(h) {
-            Some(o) if o.net != net || (auto && o.service != service) => Err(Refusal::Host {
+            Some(o) if o.net != net || (auto && &*o.service != service) => Err(Refusal::Host {
                 host: h.to_owned(),
-                service: o.service.to_owned(),
+                service: o.service.to_string(),
                 net: o.net,
             }),
             _ => Ok(()),
@@ -266,7 +269,7 @@ impl<'a> Owners<'a> {
             Some(o) if o.net == net => Ok(()),
             Some(o) => Err(Refusal::Entrypoint {
                 ep: ep.to_owned(),
-                service: o.service.to_owned(),
+                service: o.service.to_string(),
                 net: o.net,
             }),
         }
