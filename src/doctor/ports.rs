@@ -10,13 +10,24 @@ use serde_json::Value;
 
 use crate::leases::Proto;
 
-/// At most this many ports of one range entry (`8000-8999`) are taken, so a huge range cannot
-/// make a check slow.
+/// A range entry (`8000-8999`) longer than this is not checked port by port, so a huge range
+/// cannot make a check slow.
 const MAX_RANGE: u32 = 1024;
 
 /// Every (protocol, port) `service` (one entry of the model's `services`) listens on.
 pub(crate) fn of_service(service: &Value) -> BTreeSet<(Proto, u16)> {
+    let mut out = of_model(service, MAX_RANGE);
+    let labels = &service["labels"];
+    out.extend(of_labels(|key| label(labels, key)));
+    out
+}
+
+/// The container ports of `service`'s `ports:` and `expose:`; a range of more than `longest`
+/// ports is left out (also used by `repository up`'s readiness wait, with a shorter one).
+pub(crate) fn of_model(service: &Value, longest: u32) -> BTreeSet<(Proto, u16)> {
     let mut out = BTreeSet::new();
+    let add =
+        |out: &mut BTreeSet<(Proto, u16)>, spec: &str, proto| add_spec(out, spec, proto, longest);
     for entry in service["ports"].as_array().into_iter().flatten() {
         match entry {
             Value::Object(long) => {
@@ -29,24 +40,22 @@ pub(crate) fn of_service(service: &Value) -> BTreeSet<(Proto, u16)> {
                     t.as_u64()
                         .map_or_else(|| t.as_str().unwrap_or("").to_owned(), |n| n.to_string())
                 });
-                add_spec(&mut out, &target.unwrap_or_default(), proto);
+                add(&mut out, &target.unwrap_or_default(), proto);
             }
             other => {
                 let text = scalar(other);
                 let (spec, proto) = split_proto(&text);
                 // `[ip:]published:container`: the container port is after the last colon.
                 let container = spec.rsplit(':').next().unwrap_or_default();
-                add_spec(&mut out, container, proto);
+                add(&mut out, container, proto);
             }
         }
     }
     for entry in service["expose"].as_array().into_iter().flatten() {
         let text = scalar(entry);
         let (spec, proto) = split_proto(&text);
-        add_spec(&mut out, spec, proto);
+        add(&mut out, spec, proto);
     }
-    let labels = &service["labels"];
-    out.extend(of_labels(|key| label(labels, key)));
     out
 }
 
@@ -59,7 +68,7 @@ pub(crate) fn of_labels<'a>(get: impl Fn(&str) -> Option<&'a str>) -> BTreeSet<(
         ("rediacc.udp_ports", Proto::Udp),
     ] {
         for item in get(key).unwrap_or_default().split(',') {
-            add_spec(&mut out, item.trim(), proto);
+            add_spec(&mut out, item.trim(), proto, MAX_RANGE);
         }
     }
     out
@@ -92,18 +101,17 @@ fn split_proto(text: &str) -> (&str, Proto) {
     }
 }
 
-/// `80` or `8000-8010`; anything else (interpolation, garbage) adds nothing.
-fn add_spec(out: &mut BTreeSet<(Proto, u16)>, spec: &str, proto: Proto) {
+/// `80` or `8000-8010` (at most `longest` ports); anything else (interpolation, garbage)
+/// adds nothing.
+fn add_spec(out: &mut BTreeSet<(Proto, u16)>, spec: &str, proto: Proto, longest: u32) {
     let port = |s: &str| s.trim().parse::<u16>().ok().filter(|p| *p > 0);
     match spec.split_once('-') {
         Some((a, b)) => {
-            if let (Some(a), Some(b)) = (port(a), port(b)) {
-                let last = u32::from(b).min(u32::from(a) + MAX_RANGE - 1);
-                out.extend(
-                    (u32::from(a)..=last)
-                        .filter_map(|p| u16::try_from(p).ok())
-                        .map(|p| (proto, p)),
-                );
+            if let (Some(a), Some(b)) = (port(a), port(b))
+                && a <= b
+                && u32::from(b - a) < longest
+            {
+                out.extend((a..=b).map(|p| (proto, p)));
             }
         }
         None => out.extend(port(spec).map(|p| (proto, p))),

@@ -5,7 +5,7 @@
 //! Pure, but for the file reads of [`model_ports`] and [`udp_bound_now`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 
 use serde_json::Value;
@@ -17,7 +17,7 @@ use crate::leases::range::{label_for, parse_ports};
 pub(super) type Port = (Proto, u16);
 
 /// A range longer than this (`8000-9000`) is not waited for port by port.
-const MAX_RANGE: u16 = 64;
+const MAX_RANGE: u32 = 64;
 
 /// The ports the labels ask for; a value that does not parse is the leasing's error to report
 /// (at `compose up`), not the wait's: it is left out.
@@ -41,56 +41,11 @@ pub(super) fn from_labels(service: &str, labels: &HashMap<String, String>) -> BT
     out
 }
 
-/// The container ports of one service's `ports:` and `expose:` (a compose model's service).
-/// Values compose still has to interpolate (`${PORT}`) are left out.
+/// The container ports of one service's `ports:` and `expose:` (a compose model's service),
+/// as the preflight reads them. Values compose still has to interpolate (`${PORT}`) are left
+/// out, and so is a range of more than [`MAX_RANGE`] ports.
 pub(super) fn from_model(svc: &Value) -> BTreeSet<Port> {
-    let mut out = BTreeSet::new();
-    for key in ["ports", "expose"] {
-        for entry in svc.get(key).and_then(Value::as_array).into_iter().flatten() {
-            let (text, proto) = match entry {
-                Value::Object(m) => {
-                    let proto = m.get("protocol").and_then(Value::as_str).unwrap_or("tcp");
-                    (m.get("target").map(scalar), proto.to_owned())
-                }
-                other => {
-                    let s = scalar(other);
-                    match s.rsplit_once('/') {
-                        Some((p, proto)) => (Some(p.to_owned()), proto.to_owned()),
-                        None => (Some(s), "tcp".to_owned()),
-                    }
-                }
-            };
-            let (Some(text), Some(proto)) = (text, Proto::parse(&proto)) else {
-                continue;
-            };
-            // `ports:` is `[ip:][host:]container`: the container side is the last.
-            let target = match key {
-                "ports" => text.rsplit(':').next().unwrap_or_default(),
-                _ => text.as_str(),
-            };
-            out.extend(port_range(target).into_iter().map(|p| (proto, p)));
-        }
-    }
-    out
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// `80` or `8000-8010` (at most [`MAX_RANGE`] ports); nothing for what is no port.
-fn port_range(text: &str) -> Vec<u16> {
-    let parse = |s: &str| s.trim().parse::<u16>().ok().filter(|p| *p != 0);
-    match text.split_once('-') {
-        Some((a, b)) => match (parse(a), parse(b)) {
-            (Some(a), Some(b)) if a <= b && b - a < MAX_RANGE => (a..=b).collect(),
-            _ => Vec::new(),
-        },
-        None => parse(text).into_iter().collect(),
-    }
+    crate::doctor::ports::of_model(svc, MAX_RANGE)
 }
 
 /// `ports:`/`expose:` ports of every service of the repository's compose projects (the root
@@ -117,24 +72,10 @@ pub(super) fn model_ports(repo: &Path) -> BTreeMap<String, BTreeSet<Port>> {
 /// `/proc/net/udp` (`udp6`: `v6`, where only the wildcard `::` counts). UDP has no connection to
 /// try: a bound socket is all "listening" means.
 pub(super) fn udp_bound(proc_text: &str, v6: bool, ip: Ipv4Addr, port: u16) -> bool {
-    proc_text.lines().skip(1).any(|line| {
-        let Some(local) = line.split_whitespace().nth(1) else {
-            return false;
-        };
-        let Some((addr, p)) = local.split_once(':') else {
-            return false;
-        };
-        if u16::from_str_radix(p, 16).ok() != Some(port) {
-            return false;
-        }
-        if v6 {
-            return addr.chars().all(|c| c == '0');
-        }
-        // The kernel prints the address as the u32 in host byte order.
-        u32::from_str_radix(addr, 16)
-            .map(|n| Ipv4Addr::from(n.to_ne_bytes()))
-            .is_ok_and(|a| a == ip || a.is_unspecified())
-    })
+    let table = if v6 { "udp6" } else { "udp" };
+    crate::host::listeners::parse(table, proc_text)
+        .iter()
+        .any(|s| s.port == port && (s.is_wildcard() || (!v6 && s.addr == IpAddr::V4(ip))))
 }
 
 /// [`udp_bound`] on this network namespace's sockets (host networking: the containers' too).
